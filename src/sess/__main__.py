@@ -1,0 +1,5 @@
+import sys
+
+from sess.cli import main
+
+sys.exit(main())

@@ -1,0 +1,144 @@
+"""The command layer: parse arguments, call a handler, map errors to exit codes in one place.
+
+Only argparse is imported at start-up; handlers import what they need when they run, so
+`sess status` stays on its budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from sess import __version__
+from sess.errors import SessError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message, f"Run '{self.prog} --help' for usage.")
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _add_period(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", metavar="WHEN",
+                        help="only time from WHEN on: 2026-11-01, today, yesterday, monday, 7d, 2w")
+    parser.add_argument("--until", metavar="WHEN", help="only time before WHEN (same forms as --since)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sess", description="Work sessions on git branches, handed off as pull requests.")
+    parser.add_argument("--version", action="version", version=f"SESS v{__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    start = commands.add_parser("start", help="start a session on a new branch",
+                                description="Cut a new branch from the base branch and start a session on it.")
+    start.add_argument("name", nargs="?", metavar="NAME", help="branch name (default: the issue title)")
+    issue = start.add_mutually_exclusive_group()
+    issue.add_argument("--issue", metavar="ID", help="link this GitHub issue")
+    issue.add_argument("--no-issue", action="store_true", help="start without an issue")
+    start.add_argument("--type", dest="branch_type", metavar="TYPE",
+                       help="branch type: feature (default), bugfix, refactor, hotfix, chore, docs")
+    start.add_argument("--base", metavar="BRANCH", help="branch to start from (default: the project's base)")
+    start.add_argument("--dirty", choices=("stash", "commit", "discard", "carry"),
+                       help="what to do with uncommitted changes")
+    start.add_argument("--message", "-m", metavar="MSG", help="commit message for --dirty commit")
+
+    status = commands.add_parser("status", help="show the session in this repository",
+                                 description="Show where you are and the session's state.")
+    _add_json(status)
+
+    commands.add_parser("pause", help="pause the active session", description="Pause the active session.")
+    commands.add_parser("resume", help="resume the paused session",
+                        description="Resume the paused session, checking out its branch if needed.")
+
+    end = commands.add_parser(
+        "end", help="commit, rebase, push, open a PR and end the session",
+        description="Hand the work off: commit, rebase, push, pull request, back on the base branch.")
+    end.add_argument("--message", "-m", metavar="MSG", help="commit message for uncommitted work")
+    end.add_argument("--title", metavar="T", help="pull request title (default: issue or last commit)")
+    end.add_argument("--summary", metavar="S", help="pull request summary")
+    end.add_argument("--testing", metavar="T", help="how it was tested")
+    end.add_argument("--notes", metavar="N", help="notes for reviewers")
+    end.add_argument("--draft", action="store_true", help="open the pull request as a draft")
+    end.add_argument("--no-pr", action="store_true", help="end without pushing or opening a pull request")
+    keep = end.add_mutually_exclusive_group()
+    keep.add_argument("--keep-branch", action="store_true", help="keep the local branch (default)")
+    keep.add_argument("--delete-branch", action="store_true", help="delete the local branch once it is safe")
+    recover = end.add_mutually_exclusive_group()
+    recover.add_argument("--continue", dest="continue_", action="store_true",
+                         help="pick up an interrupted end at the step that did not finish")
+    recover.add_argument("--abort", action="store_true", help="undo an interrupted end and keep the session open")
+
+    projects = commands.add_parser("projects", help="list tracked projects", description="List tracked projects.")
+    _add_json(projects)
+
+    history = commands.add_parser("history", help="list recent sessions", description="Recent sessions, newest first.")
+    history.add_argument("--limit", type=int, default=10, metavar="N", help="how many (default 10)")
+    history.add_argument("--all", action="store_true", help="across every tracked project")
+    _add_period(history)
+    _add_json(history)
+
+    stats = commands.add_parser("stats", help="totals and averages", description="Session statistics.")
+    stats.add_argument("--all", action="store_true", help="across every tracked project")
+    _add_period(stats)
+    _add_json(stats)
+
+    report = commands.add_parser("report", help="stats plus recent sessions",
+                                 description="Statistics and the most recent sessions on one screen.")
+    report.add_argument("--limit", type=int, default=5, metavar="N", help="how many recent sessions (default 5)")
+    report.add_argument("--all", action="store_true", help="across every tracked project")
+    _add_period(report)
+    _add_json(report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 0
+        from sess import commands
+
+        handler = getattr(commands, "cmd_" + args.command)
+        return int(handler(args) or 0)
+    except SessError as exc:
+        return _report(exc)
+    except KeyboardInterrupt:
+        return _report(SessError("interrupted"), 130)
+    except BrokenPipeError:
+        # stdout closed early (| head): not an error worth a message.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # the one place an unexpected failure is caught
+        return _crash(exc)
+
+
+def _report(exc: SessError, code: int | None = None) -> int:
+    sys.stderr.write(f"Error: {exc.message}\n")
+    if exc.hint:
+        sys.stderr.write(f"\n{exc.hint}\n")
+    return code if code is not None else exc.exit_code
+
+
+def _crash(exc: BaseException) -> int:
+    import traceback
+
+    from sess.store import state_dir
+
+    log = os.path.join(state_dir(), "crash.log")
+    try:
+        os.makedirs(os.path.dirname(log), mode=0o700, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"--- sess {__version__} {sys.argv!r}\n")
+            traceback.print_exception(exc, file=handle)
+        where = f"details in {log}"
+    except OSError:
+        where = "no crash log could be written"
+    sys.stderr.write(f"Error: unexpected failure: {type(exc).__name__}: {exc} ({where})\n")
+    return 1

@@ -1,0 +1,69 @@
+"""The error hierarchy: every expected failure is one of these, each with its exit code.
+
+The single handler in `sess.cli` turns them into `Error: ...` lines; nothing else prints errors.
+"""
+
+from __future__ import annotations
+
+
+class SessError(Exception):
+    """An expected failure: the operation did not happen (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(SessError):
+    """Bad flags, or a choice that is missing while no terminal can supply it (exit 2)."""
+
+    exit_code = 2
+
+
+class Interrupted(SessError):
+    """Ctrl-C: whatever was half-done has been put back (exit 130)."""
+
+    exit_code = 130
+
+    def __init__(self, message: str = "interrupted", hint: str | None = None) -> None:
+        super().__init__(message, hint)
+
+
+class CommandError(SessError):
+    """An external program (git, gh) failed; carries what it said."""
+
+    def __init__(self, argv: list[str], returncode: int, stdout: str, stderr: str) -> None:
+        self.argv = argv
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        super().__init__(f"{' '.join(argv[:3])} failed: {self.detail}")
+
+    @property
+    def detail(self) -> str:
+        """The most telling line the program printed (git puts it last, gh first)."""
+        lines = [line.strip() for line in (self.stderr or self.stdout).splitlines() if line.strip()]
+        for marker in ("! [", "fatal:", "error:", "CONFLICT"):
+            for line in lines:
+                if line.startswith(marker):
+                    return line
+        return lines[0] if lines else f"exit status {self.returncode}"
+
+
+class ProgramMissing(SessError):
+    """The executable is not on PATH."""
+
+
+class Timeout(SessError):
+    """An external program did not finish in time."""
+
+
+class StoreError(SessError):
+    """The database cannot be opened or used."""
+
+
+class GhUnavailable(SessError):
+    """`gh` is missing or not logged in: GitHub features are off, the rest works."""

@@ -1,0 +1,120 @@
+"""The one way sess runs another program: an argument list, never a shell.
+
+Every git and gh call goes through `run`, which cleans the environment, applies a timeout
+and raises `CommandError` carrying the command, exit code and output.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from sess.errors import CommandError, ProgramMissing, Timeout
+
+# Variables that would make git act on another repository, or translate its messages.
+_DROPPED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
+
+DEFAULT_TIMEOUT = 120.0
+
+
+class Result(NamedTuple):
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
+    # Parse-stable output: no pager, no prompts for credentials, no editor, C messages.
+    env.update(
+        {
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_PAGER": "cat",
+            "PAGER": "cat",
+            "GIT_EDITOR": "true",
+            "GH_PROMPT_DISABLED": "1",
+            "GH_NO_UPDATE_NOTIFIER": "1",
+            "LC_ALL": "C",
+        }
+    )
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    argv: Sequence[str],
+    cwd: str | None = None,
+    *,
+    check: bool = True,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    on_output: Callable[[str], None] | None = None,
+) -> Result:
+    """Run argv; with `on_output`, stream its combined output line by line as it arrives."""
+    args = list(argv)
+    try:
+        if on_output is None:
+            proc = subprocess.run(
+                args,
+                cwd=cwd,
+                env=clean_env(env),
+                input=input,
+                stdin=None if input is not None else subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+            )
+            result = Result(args, proc.returncode, proc.stdout, proc.stderr)
+        else:
+            result = _run_streaming(args, cwd, clean_env(env), timeout, on_output)
+    except FileNotFoundError as exc:
+        if cwd and not os.path.isdir(cwd):
+            raise ProgramMissing(f"directory {cwd} does not exist") from exc
+        raise ProgramMissing(f"{args[0]} is not installed (not found on PATH)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise Timeout(f"{' '.join(args[:3])} did not finish within {timeout:.0f}s") from exc
+    if check and not result.ok:
+        raise CommandError(args, result.returncode, result.stdout, result.stderr)
+    return result
+
+
+def _run_streaming(
+    args: list[str],
+    cwd: str | None,
+    env: dict[str, str],
+    timeout: float | None,
+    on_output: Callable[[str], None],
+) -> Result:
+    # stderr is folded into stdout so progress lines arrive in the order git wrote them.
+    with subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as proc:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        try:
+            for line in proc.stdout:
+                lines.append(line)
+                on_output(line.rstrip("\n"))
+            proc.wait(timeout=timeout)
+        except BaseException:
+            proc.kill()
+            raise
+    output = "".join(lines)
+    return Result(args, proc.returncode, output, output)

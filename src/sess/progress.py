@@ -1,0 +1,72 @@
+"""Progress of long steps: a live line on a terminal (rich, imported only then), plain lines when piped.
+
+Workflows never print; they call a `Progress` that the command layer chose.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+class Progress:
+    """Plain lines on stderr: the step, then the external program's output, indented."""
+
+    def step(self, text: str) -> None:
+        sys.stderr.write(f"{text}\n")
+        sys.stderr.flush()
+
+    def output(self, line: str) -> None:
+        if line.strip():
+            sys.stderr.write(f"  {line.strip()}\n")
+            sys.stderr.flush()
+
+    def note(self, text: str) -> None:
+        self.step(text)
+
+    def close(self) -> None:
+        pass
+
+
+class LiveProgress(Progress):
+    """One live status line on a terminal: the step, and the latest line git or gh printed."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self._console = Console(stderr=True, highlight=False)
+        self._status: Any = None
+        self._step = ""
+
+    def step(self, text: str) -> None:
+        self._step = text
+        if self._status is None:
+            self._status = self._console.status(text)
+            self._status.start()
+        else:
+            self._status.update(text)
+
+    def output(self, line: str) -> None:
+        line = line.strip()
+        if line and self._status is not None:
+            self._status.update(f"{self._step}  [dim]{_escape(line)[:100]}[/dim]")
+
+    def note(self, text: str) -> None:
+        self._console.print(_escape(text))
+
+    def close(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def for_terminal() -> Progress:
+    if sys.stderr.isatty():
+        return LiveProgress()
+    return Progress()

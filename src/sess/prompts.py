@@ -1,0 +1,64 @@
+"""Interactive questions. questionary is imported only when a question is actually asked.
+
+Every question has a flag; `require` turns a missing one into a usage error when no terminal
+can answer, so nothing ever waits for input that cannot come.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sess.errors import SessError, UsageError
+
+T = TypeVar("T")
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def require(flag: str, what: str) -> None:
+    """Fail with exit 2 naming the flag, unless a terminal can answer instead."""
+    if not interactive():
+        raise UsageError(f"{what}: pass {flag}", "No terminal to ask on; every choice has a flag (see --help).")
+
+
+def select(message: str, choices: Sequence[tuple[str, T]], default: T | None = None, search: bool = False) -> T:
+    import questionary
+
+    options = [questionary.Choice(title=label, value=index) for index, (label, _) in enumerate(choices)]
+    start = next((i for i, (_, value) in enumerate(choices) if value == default), None)
+    question = questionary.select(
+        message,
+        choices=options,
+        default=options[start] if start is not None else None,
+        use_search_filter=search,
+        use_jk_keys=not search,
+        instruction="(type to filter, arrows to move)" if search else None,
+    )
+    return choices[_ask(question)][1]
+
+
+def text(message: str, default: str = "", required: bool = True) -> str:
+    import questionary
+
+    def check(value: str) -> bool | str:
+        return bool(value.strip()) or not required or "an answer is needed"
+
+    return str(_ask(questionary.text(message, default=default, validate=check))).strip()
+
+
+def confirm(message: str, default: bool = False) -> bool:
+    import questionary
+
+    return bool(_ask(questionary.confirm(message, default=default)))
+
+
+def _ask(question: Any) -> Any:
+    # unsafe_ask lets Ctrl-C arrive as KeyboardInterrupt, so the caller can roll back.
+    answer = question.unsafe_ask()
+    if answer is None:
+        raise SessError("cancelled; nothing was changed")
+    return answer

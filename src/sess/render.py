@@ -1,0 +1,157 @@
+"""Turning results into what the user reads: compact text (STYLE.md) or JSON (SPEC.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from typing import Any
+
+from sess import rules
+from sess.rules import Project, Session
+from sess.store import Journal
+
+DOT = " · "
+
+
+def use_colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def paint(text: str, code: str) -> str:
+    return f"\033[{code}m{text}\033[0m" if use_colour() else text
+
+
+def state_word(state: str) -> str:
+    return paint(state, {"active": "32", "paused": "33"}.get(state, "2"))
+
+
+def duration(seconds: float) -> str:
+    """2h34m, 45m12s, 30s: the smaller unit always shown, no padding."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
+def relative(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "never"
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return _ago(int(seconds // 60), "minute")
+    local_day = moment.astimezone().date()
+    days = (now.astimezone().date() - local_day).days
+    if seconds < 86400 and days == 0:
+        return _ago(int(seconds // 3600), "hour")
+    if days <= 1:
+        return "yesterday" if days == 1 else _ago(int(seconds // 3600), "hour")
+    if days <= 7:
+        return f"{days} days ago"
+    return local_day.isoformat()
+
+
+def _ago(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'} ago"
+
+
+def branch_label(branch: str, branch_type: str | None) -> str:
+    return f"{branch} ({branch_type})" if branch_type else branch
+
+
+def issue_ref(session: Session) -> str:
+    return f"#{session.issue_id}" if session.issue_id else ""
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+def session_json(session: Session, project: Project | None, now: datetime) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "project": {"name": project.name, "path": project.path} if project else None,
+        "branch": session.branch,
+        "branch_type": session.branch_type or None,
+        "state": session.state,
+        "issue": {"id": session.issue_id, "title": session.issue_title or ""} if session.issue_id else None,
+        "started_at": iso(session.start_time),
+        "paused_at": iso(session.pause_time) if session.state == rules.PAUSED else None,
+        "ended_at": iso(session.end_time),
+        "elapsed_seconds": rules.elapsed_seconds(session, now),
+        "pr": {"number": session.pr_number, "url": session.pr_url} if session.pr_url or session.pr_number else None,
+    }
+
+
+def journal_json(journal: Journal | None) -> dict[str, Any] | None:
+    if journal is None:
+        return None
+    return {"step": journal.step, "status": journal.status, "error": journal.error,
+            "updated_at": iso(journal.updated_at)}
+
+
+def emit_json(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+def session_line(session: Session, now: datetime) -> str:
+    """`Session active · 2h34m · #123`"""
+    parts = [f"Session {state_word(session.state)}", duration(rules.elapsed_seconds(session, now))]
+    if session.issue_id:
+        parts.append(issue_ref(session))
+    return DOT.join(parts)
+
+
+def started_line(session: Session, now: datetime) -> str:
+    line = f"Started {relative(session.start_time, now)}"
+    if session.state == rules.PAUSED and session.pause_time is not None:
+        line += f", paused {relative(session.pause_time, now)}"
+    return line
+
+
+def unfinished_end_lines(journal: Journal) -> list[str]:
+    lines = [f"End stopped at step '{journal.step}'" + (f": {journal.error}" if journal.error else "")]
+    lines.append("  sess end --continue   to pick up from there")
+    lines.append("  sess end --abort      to undo it and keep working")
+    return lines
+
+
+def status_text(project: Project, session: Session | None, journal: Journal | None,
+                branch: str, now: datetime) -> list[str]:
+    if session is None:
+        return [f"On branch {branch}", "No active session"]
+    on_session_branch = branch == session.branch
+    lines = [f"On branch {branch_label(branch, session.branch_type) if on_session_branch else branch}"]
+    lines.append(session_line(session, now))
+    lines.append(started_line(session, now))
+    if not on_session_branch:
+        lines.append(f"Session branch {branch_label(session.branch, session.branch_type)} is not checked out")
+    if journal is not None:
+        lines.extend(unfinished_end_lines(journal))
+    if session.issue_title:
+        lines.extend(["", f"  {session.issue_title}"])
+    return lines
+
+
+def project_block(project: Project, session: Session | None, current: bool, now: datetime) -> list[str]:
+    lines = [project.name + (" *" if current else ""), f"  {project.path}"]
+    if session is None:
+        lines.append(f"  {state_word('idle')}{DOT}base {project.base_branch}")
+    else:
+        parts = [state_word(session.state), session.branch, duration(rules.elapsed_seconds(session, now))]
+        if session.issue_id:
+            parts.append(issue_ref(session))
+        lines.append("  " + DOT.join(parts))
+    lines.append(f"  {relative(project.last_used_at, now)}")
+    return lines

@@ -1,0 +1,514 @@
+"""The store: the only module that speaks SQL.
+
+The database is the Go sess v0.4 file (`$SESS_HOME/sess.db`, else `~/.sess-cli/sess.db`), kept
+readable by it. Migrations are ordered, named and recorded; each runs in one transaction.
+WAL and a busy timeout let concurrent invocations wait for each other instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sess import rules, timestamps
+from sess.errors import SessError, StoreError
+from sess.rules import Project, Session
+
+BUSY_TIMEOUT_S = 30.0
+
+_SESSION_COLUMNS = (
+    "s.id, s.project_id, s.branch, COALESCE(s.branch_type, ''), s.state, s.issue_id, s.issue_title, "
+    "s.start_time, s.pause_time, s.end_time, s.current_slice_start, s.total_elapsed, s.pr_number, s.pr_url"
+)
+_PROJECT_COLUMNS = "p.id, p.name, p.path, p.base_branch, p.created_at, p.last_used_at"
+
+
+class SessionConflict(SessError):
+    """The project already has an active or paused session."""
+
+
+class Journal(NamedTuple):
+    """Progress of an unfinished `sess end`."""
+
+    session_id: int
+    step: str
+    status: str  # "running" while a step is under way, "failed" after it failed, "done" after it
+    data: dict[str, Any]
+    error: str | None
+    updated_at: datetime | None
+
+
+def state_dir() -> str:
+    return os.environ.get("SESS_HOME") or os.path.join(os.path.expanduser("~"), ".sess-cli")
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _script(conn: sqlite3.Connection, sql: str) -> None:
+    # executescript() would commit the migration's transaction; run statement by statement.
+    for statement in sql.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _go_schema(conn: sqlite3.Connection) -> None:
+    # Exactly the Go tool's tables, so a fresh database is one it can open too.
+    _script(conn, 
+        """
+        CREATE TABLE IF NOT EXISTS projects (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            path TEXT NOT NULL UNIQUE,
+            created_at DATETIME NOT NULL,
+            last_used_at DATETIME NOT NULL,
+            base_branch TEXT NOT NULL DEFAULT 'dev',
+            is_active BOOLEAN NOT NULL DEFAULT 1
+        );
+        CREATE INDEX IF NOT EXISTS idx_projects_path ON projects(path);
+        CREATE INDEX IF NOT EXISTS idx_projects_is_active ON projects(is_active);
+        CREATE TABLE IF NOT EXISTS sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project_id INTEGER NOT NULL,
+            branch TEXT NOT NULL,
+            issue_id TEXT,
+            issue_title TEXT,
+            state TEXT NOT NULL CHECK(state IN ('active', 'paused', 'ended')),
+            start_time DATETIME NOT NULL,
+            pause_time DATETIME,
+            end_time DATETIME,
+            total_elapsed INTEGER NOT NULL DEFAULT 0,
+            branch_type TEXT,
+            FOREIGN KEY (project_id) REFERENCES projects(id) ON DELETE CASCADE
+        );
+        CREATE INDEX IF NOT EXISTS idx_sessions_project_id ON sessions(project_id);
+        CREATE INDEX IF NOT EXISTS idx_sessions_state ON sessions(state);
+        CREATE INDEX IF NOT EXISTS idx_sessions_start_time ON sessions(start_time);
+        """
+    )
+
+
+def _go_v04_columns(conn: sqlite3.Connection) -> None:
+    have = _columns(conn, "sessions")
+    for name, kind in (("current_slice_start", "DATETIME"), ("pr_number", "INTEGER"), ("pr_url", "TEXT")):
+        if name not in have:
+            conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} {kind}")
+
+
+def _normalise_open_sessions(conn: sqlite3.Connection) -> None:
+    # Before v0.4 a running slice had no start of its own: it began at the start, or at the
+    # last pause (a resume cleared nothing else). Give every active session an explicit one.
+    conn.execute(
+        """UPDATE sessions SET current_slice_start =
+               CASE WHEN total_elapsed = 0 OR pause_time IS NULL THEN start_time ELSE pause_time END
+           WHERE state = 'active' AND current_slice_start IS NULL"""
+    )
+    # The Go tool did not enforce one open session per project. Older duplicates are closed
+    # (their time kept) so that the database itself can enforce it from now on.
+    conn.execute(
+        """UPDATE sessions SET state = 'ended', current_slice_start = NULL,
+               end_time = COALESCE(end_time, pause_time, current_slice_start, start_time)
+           WHERE state IN ('active', 'paused') AND id NOT IN (
+               SELECT MAX(id) FROM sessions WHERE state IN ('active', 'paused') GROUP BY project_id)"""
+    )
+
+
+def _one_open_session(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS ux_sessions_one_open ON sessions(project_id) "
+        "WHERE state IN ('active', 'paused')"
+    )
+
+
+def _start_epoch(conn: sqlite3.Connection) -> None:
+    # A sortable, comparable start: stored strings mix forms and offsets.
+    if "start_epoch" not in _columns(conn, "sessions"):
+        conn.execute("ALTER TABLE sessions ADD COLUMN start_epoch REAL")
+    conn.execute("UPDATE sessions SET start_epoch = sess_epoch(start_time) WHERE start_epoch IS NULL")
+    _script(conn, 
+        """
+        CREATE INDEX IF NOT EXISTS idx_sessions_start_epoch ON sessions(start_epoch);
+        CREATE INDEX IF NOT EXISTS idx_sessions_project_start_epoch ON sessions(project_id, start_epoch);
+        CREATE INDEX IF NOT EXISTS idx_sessions_unsynced ON sessions(id) WHERE start_epoch IS NULL;
+        """
+    )
+
+
+def _session_slices(conn: sqlite3.Connection) -> None:
+    # Every active stretch of a session, so time can be clipped to a day or a week.
+    _script(conn, 
+        """
+        CREATE TABLE IF NOT EXISTS session_slices (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            start_time DATETIME NOT NULL,
+            end_time DATETIME,
+            start_epoch REAL NOT NULL,
+            end_epoch REAL
+        );
+        CREATE INDEX IF NOT EXISTS idx_slices_session ON session_slices(session_id);
+        CREATE INDEX IF NOT EXISTS idx_slices_start_epoch ON session_slices(start_epoch);
+        """
+    )
+    conn.execute(
+        """INSERT INTO session_slices (session_id, start_time, start_epoch)
+           SELECT id, current_slice_start, sess_epoch(current_slice_start) FROM sessions
+           WHERE state = 'active' AND current_slice_start IS NOT NULL
+             AND sess_epoch(current_slice_start) IS NOT NULL
+             AND id NOT IN (SELECT session_id FROM session_slices)"""
+    )
+
+
+def _end_journal(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS end_journal (
+               session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+               step TEXT NOT NULL,
+               status TEXT NOT NULL,
+               data TEXT NOT NULL DEFAULT '{}',
+               error TEXT,
+               updated_at DATETIME NOT NULL
+           )"""
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("0001_go_schema", _go_schema),
+    ("0002_go_v04_columns", _go_v04_columns),
+    ("0003_normalise_open_sessions", _normalise_open_sessions),
+    ("0004_one_open_session_per_project", _one_open_session),
+    ("0005_sessions_start_epoch", _start_epoch),
+    ("0006_session_slices", _session_slices),
+    ("0007_end_journal", _end_journal),
+]
+
+
+# --- the store --------------------------------------------------------------------------------
+
+def _db_value(value: object) -> object:
+    return timestamps.format_db(value) if isinstance(value, datetime) else value
+
+
+def _parse_time(value: Any) -> datetime | None:
+    try:
+        return timestamps.parse_db(value)
+    except ValueError:
+        return None
+
+
+def session_from_row(row: tuple[Any, ...]) -> Session:
+    start = _parse_time(row[7])
+    return Session(
+        id=row[0], project_id=row[1], branch=row[2], branch_type=row[3] or "", state=row[4],
+        issue_id=rules.normalise_issue_id(row[5]), issue_title=row[6] or None,
+        start_time=start if start is not None else timestamps.now(),
+        pause_time=_parse_time(row[8]), end_time=_parse_time(row[9]),
+        current_slice_start=_parse_time(row[10]), total_elapsed_ns=int(row[11] or 0),
+        pr_number=int(row[12]) if row[12] not in (None, "") else None, pr_url=row[13] or None,
+    )
+
+
+def project_from_row(row: tuple[Any, ...]) -> Project:
+    return Project(id=row[0], name=row[1], path=row[2], base_branch=row[3] or "",
+                   created_at=_parse_time(row[4]), last_used_at=_parse_time(row[5]))
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+
+    # -- opening --
+
+    @classmethod
+    def open(cls, create: bool = True) -> Store | None:
+        """Open (and migrate) the database; with create=False, None when there is none yet."""
+        directory = state_dir()
+        path = os.path.join(directory, "sess.db")
+        if not os.path.exists(path):
+            if not create:
+                return None
+            _make_private_file(directory, path)
+        try:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        store = cls(conn, path)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            if conn.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
+                store._migrate()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{path} is not a usable sess database ({exc})",
+                             "Move the file aside; sess never overwrites it.") from exc
+        return store
+
+    def _migrate(self) -> None:
+        conn = self.conn
+        conn.create_function("sess_epoch", 1, timestamps.epoch, deterministic=True)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                pass  # another process holds the file; WAL will be set by a later open
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at DATETIME NOT NULL)")
+        for index, (name, step) in enumerate(MIGRATIONS, start=1):
+            with self.transaction():
+                # Re-checked inside the lock: a concurrent process may have applied it.
+                done = conn.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)).fetchone()
+                if not done:
+                    step(conn)
+                    conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                                 (name, timestamps.format_db(timestamps.now())))
+                conn.execute(f"PRAGMA user_version = {index}")
+        try:
+            os.chmod(self.path, 0o600)
+        except OSError:
+            pass
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One unit of work; BEGIN IMMEDIATE takes the write lock up front so it waits, not fails."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- projects --
+
+    def project_by_path(self, path: str) -> Project | None:
+        row = self.conn.execute(f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE p.path = ?", (path,)).fetchone()
+        return project_from_row(row) if row else None
+
+    def project_by_id(self, project_id: int) -> Project:
+        row = self.conn.execute(f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE p.id = ?", (project_id,)).fetchone()
+        return project_from_row(row)
+
+    def track_project(self, name: str, path: str, base_branch: str) -> Project:
+        now = timestamps.format_db(timestamps.now())
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO projects (name, path, created_at, last_used_at, base_branch, is_active)
+                   VALUES (?, ?, ?, ?, ?, 1)
+                   ON CONFLICT(path) DO UPDATE SET last_used_at = excluded.last_used_at, is_active = 1""",
+                (name, path, now, now, base_branch),
+            )
+        project = self.project_by_path(path)
+        assert project is not None
+        return project
+
+    def set_base_branch(self, project_id: int, branch: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE projects SET base_branch = ? WHERE id = ?", (branch, project_id))
+
+    def touch_project(self, project_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?",
+                         (timestamps.format_db(timestamps.now()), project_id))
+
+    def projects_with_open_sessions(self) -> list[tuple[Project, Session | None, Journal | None]]:
+        rows = self.conn.execute(
+            f"""SELECT {_PROJECT_COLUMNS}, {_SESSION_COLUMNS}, {_JOURNAL_COLUMNS}
+                FROM projects p
+                LEFT JOIN sessions s ON s.project_id = p.id AND s.state IN ('active', 'paused')
+                LEFT JOIN end_journal j ON j.session_id = s.id
+                WHERE p.is_active = 1
+                ORDER BY p.last_used_at DESC, p.id DESC"""
+        ).fetchall()
+        return [_split_status_row(row) for row in rows]
+
+    # -- sessions --
+
+    def status(self, path: str) -> tuple[Project | None, Session | None, Journal | None]:
+        """Project, open session and unfinished end for a path, in one read."""
+        row = self.conn.execute(
+            f"""SELECT {_PROJECT_COLUMNS}, {_SESSION_COLUMNS}, {_JOURNAL_COLUMNS}
+                FROM projects p
+                LEFT JOIN sessions s ON s.project_id = p.id AND s.state IN ('active', 'paused')
+                LEFT JOIN end_journal j ON j.session_id = s.id
+                WHERE p.path = ?""",
+            (path,),
+        ).fetchone()
+        if row is None:
+            return None, None, None
+        return _split_status_row(row)
+
+    def open_session(self, project_id: int) -> Session | None:
+        row = self.conn.execute(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? AND s.state IN ('active', 'paused') "
+            "ORDER BY s.id DESC LIMIT 1",
+            (project_id,),
+        ).fetchone()
+        return session_from_row(row) if row else None
+
+    def session(self, session_id: int) -> Session:
+        row = self.conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"session {session_id} does not exist")
+        return session_from_row(row)
+
+    def start_session(self, project_id: int, branch: str, branch_type: str,
+                      issue_id: str | None, issue_title: str | None, now: datetime) -> Session:
+        stamp = timestamps.format_db(now)
+        try:
+            with self.transaction() as conn:
+                cursor = conn.execute(
+                    """INSERT INTO sessions (project_id, branch, issue_id, issue_title, state, start_time,
+                           total_elapsed, branch_type, current_slice_start, start_epoch)
+                       VALUES (?, ?, ?, ?, 'active', ?, 0, ?, ?, ?)""",
+                    # '' for no issue, as the Go tool wrote it, so it reads our rows too.
+                    (project_id, branch, issue_id or "", issue_title or "", stamp, branch_type, stamp,
+                     now.timestamp()),
+                )
+                session_id = cursor.lastrowid
+                conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
+                             (session_id, stamp, now.timestamp()))
+                conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?", (stamp, project_id))
+        except sqlite3.IntegrityError as exc:
+            raise SessionConflict("the project already has an open session") from exc
+        assert session_id is not None
+        return self.session(session_id)
+
+    def apply(self, session: Session, changes: dict[str, object], now: datetime) -> Session:
+        """Write a transition from `rules`, keeping the slice table in step, in one transaction."""
+        with self.transaction() as conn:
+            current = conn.execute("SELECT state FROM sessions WHERE id = ?", (session.id,)).fetchone()
+            if current is None or current[0] != session.state:
+                raise SessError("the session changed under us (another sess process?); try again")
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ?",
+                         [*(_db_value(value) for value in changes.values()), session.id])
+            stamp = timestamps.format_db(now)
+            if session.state == rules.ACTIVE:
+                self._close_slice(conn, session, now)
+            if changes.get("state") == rules.ACTIVE:
+                conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
+                             (session.id, stamp, now.timestamp()))
+            conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?", (stamp, session.project_id))
+        return self.session(session.id)
+
+    @staticmethod
+    def _close_slice(conn: sqlite3.Connection, session: Session, now: datetime) -> None:
+        stamp = timestamps.format_db(now)
+        closed = conn.execute(
+            "UPDATE session_slices SET end_time = ?, end_epoch = ? WHERE session_id = ? AND end_time IS NULL",
+            (stamp, now.timestamp(), session.id),
+        ).rowcount
+        if not closed and session.current_slice_start is not None:
+            # A slice begun by the Go tool, which keeps no slice rows.
+            start = session.current_slice_start
+            conn.execute(
+                """INSERT INTO session_slices (session_id, start_time, end_time, start_epoch, end_epoch)
+                   VALUES (?, ?, ?, ?, ?)""",
+                (session.id, timestamps.format_db(start), stamp, start.timestamp(), now.timestamp()),
+            )
+
+    # -- the end journal --
+
+    def journal(self, session_id: int) -> Journal | None:
+        row = self.conn.execute(f"SELECT {_JOURNAL_COLUMNS} FROM end_journal j WHERE j.session_id = ?",
+                                (session_id,)).fetchone()
+        return _journal_from_row(row)
+
+    def save_journal(self, session_id: int, step: str, status: str, data: dict[str, Any],
+                     error: str | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO end_journal (session_id, step, status, data, error, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(session_id) DO UPDATE SET step = excluded.step, status = excluded.status,
+                       data = excluded.data, error = excluded.error, updated_at = excluded.updated_at""",
+                (session_id, step, status, json.dumps(data, sort_keys=True), error,
+                 timestamps.format_db(timestamps.now())),
+            )
+
+    def clear_journal(self, session_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM end_journal WHERE session_id = ?", (session_id,))
+
+    def end_session(self, session: Session, pr_number: int | None, pr_url: str | None, now: datetime) -> Session:
+        """Mark the session ended and drop its journal, in one transaction."""
+        changes = rules.end(session, now, pr_number, pr_url)
+        with self.transaction() as conn:
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ? AND state IN ('active', 'paused')",
+                         [*(_db_value(value) for value in changes.values()), session.id])
+            if session.state == rules.ACTIVE:
+                self._close_slice(conn, session, now)
+            conn.execute("DELETE FROM end_journal WHERE session_id = ?", (session.id,))
+            conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?",
+                         (timestamps.format_db(now), session.project_id))
+        return self.session(session.id)
+
+
+_JOURNAL_COLUMNS = "j.session_id, j.step, j.status, j.data, j.error, j.updated_at"
+
+
+def _journal_from_row(row: tuple[Any, ...] | None) -> Journal | None:
+    if row is None or row[0] is None:
+        return None
+    try:
+        data = json.loads(row[3] or "{}")
+    except ValueError:
+        data = {}
+    return Journal(row[0], row[1], row[2], data, row[4], _parse_time(row[5]))
+
+
+def _split_status_row(row: tuple[Any, ...]) -> tuple[Project, Session | None, Journal | None]:
+    project = project_from_row(row[:6])
+    session = session_from_row(row[6:20]) if row[6] is not None else None
+    return project, session, _journal_from_row(row[20:26])
+
+
+def _make_private_file(directory: str, path: str) -> None:
+    """Create the state directory (0700) and an empty database file (0600), never replacing one."""
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"cannot create {path}: {exc.strerror}") from exc
+
+
+@contextmanager
+def project_lock(project_path: str, wait_s: float = BUSY_TIMEOUT_S) -> Iterator[None]:
+    """Serialise workflows (start, pause, resume, end) on one repository across processes."""
+    import fcntl
+    import hashlib
+    import time
+
+    locks = os.path.join(state_dir(), "locks")
+    os.makedirs(locks, mode=0o700, exist_ok=True)
+    name = hashlib.sha1(project_path.encode()).hexdigest()[:16]
+    with open(os.path.join(locks, f"{name}.lock"), "w") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SessError("another sess command is working in this repository",
+                                    "Wait for it to finish, then try again.") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,1 @@
+"""Workflows: start and end as explicit, named steps. They never print or prompt."""

@@ -1,0 +1,74 @@
+"""What every workflow needs: the repository, its tracked project, and a way to roll back."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from typing import NamedTuple
+
+from sess import git, rules
+from sess.errors import SessError
+from sess.rules import Project, Session
+from sess.store import Store
+
+
+class Where(NamedTuple):
+    top: str
+    branch: str
+    project: Project | None
+
+
+def locate(store: Store, cwd: str) -> Where:
+    top, branch = git.require_repo(cwd)
+    return Where(top, branch, store.project_by_path(top))
+
+
+def require_project(store: Store, cwd: str) -> tuple[Where, Project]:
+    where = locate(store, cwd)
+    if where.project is None:
+        raise SessError("not a tracked project", "Run 'sess start' to begin a session here.")
+    return where, where.project
+
+
+def require_session(store: Store, project: Project, *states: str) -> Session:
+    session = store.open_session(project.id)
+    if session is None:
+        raise SessError("no active session in this project", "Run 'sess start' to begin one.")
+    if states and session.state not in states:
+        wanted = " or ".join(states)
+        raise SessError(f"the session on {session.branch} is {session.state}, not {wanted}",
+                        "Run 'sess resume' first." if session.state == rules.PAUSED else None)
+    return session
+
+
+def project_name(top: str) -> str:
+    return os.path.basename(top.rstrip("/")) or top
+
+
+class Rollback:
+    """Undo actions, run newest first when a workflow fails or is interrupted.
+
+    SIGINT is ignored while undoing: a second Ctrl-C must not leave things half put back.
+    """
+
+    def __init__(self) -> None:
+        self._undo: list[tuple[str, Callable[[], None]]] = []
+
+    def push(self, what: str, action: Callable[[], None]) -> None:
+        self._undo.append((what, action))
+
+    def run(self) -> list[str]:
+        """Undo everything; returns what could not be undone."""
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        failed: list[str] = []
+        try:
+            while self._undo:
+                what, action = self._undo.pop()
+                try:
+                    action()
+                except Exception as exc:  # keep undoing the rest; report what stuck
+                    failed.append(f"{what}: {getattr(exc, 'message', exc)}")
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        return failed

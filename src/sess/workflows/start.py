@@ -1,0 +1,208 @@
+"""`sess start`: cut a branch from the base and record an active session, or change nothing.
+
+The command layer first calls `inspect` for the facts it needs to ask its questions, then
+`run` with a `Plan` holding every decision.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sess import git, rules, timestamps
+from sess.errors import CommandError, Interrupted, SessError
+from sess.gh import Issue
+from sess.progress import Progress
+from sess.rules import Project, Session
+from sess.store import SessionConflict, Store, project_lock
+from sess.workflows.common import Rollback, Where, locate, project_name
+
+DIRTY_MODES = ("stash", "commit", "discard", "carry")
+
+
+class Facts(NamedTuple):
+    where: Where
+    dirty: bool
+    base: str
+
+
+class Plan(NamedTuple):
+    branch_type: str
+    name: str | None
+    issue: Issue | None
+    dirty: str | None
+    message: str | None
+
+
+class Started(NamedTuple):
+    project: Project
+    session: Session
+    base: str
+    pulled: int
+    stash_note: str | None
+
+
+def inspect(store: Store, cwd: str, base_flag: str | None) -> Facts:
+    where = locate(store, cwd)
+    if not git.has_commits(where.top):
+        raise SessError("the repository has no commits yet", "Make a first commit, then run 'sess start'.")
+    if where.project is not None:
+        existing = store.open_session(where.project.id)
+        if existing is not None:
+            raise SessError(
+                f"a session is already {existing.state} on {existing.branch}",
+                "Run 'sess end' to finish it, or 'sess status' to see it.",
+            )
+    base = resolve_base(store, where, base_flag)
+    return Facts(where, git.is_dirty(where.top), base)
+
+
+def resolve_base(store: Store, where: Where, base_flag: str | None) -> str:
+    """--base, else the stored base if it still exists, else origin/HEAD, else the current branch."""
+    top = where.top
+    if base_flag is not None:
+        if not _branch_known(top, base_flag):
+            raise SessError(f"base branch '{base_flag}' does not exist here or on origin")
+        return base_flag
+    stored = where.project.base_branch if where.project else ""
+    if stored and _branch_known(top, stored):
+        return stored
+    detected = git.remote_head_branch(top) if git.has_remote(top) else None
+    if detected and _branch_known(top, detected):
+        return detected
+    if where.branch != "HEAD" and git.branch_exists(top, where.branch):
+        return where.branch
+    raise SessError("cannot tell the base branch", "Pass --base BRANCH.")
+
+
+def _branch_known(top: str, branch: str) -> bool:
+    if not branch or branch.startswith("-") or not git.valid_branch_name(top, branch):
+        return False
+    return git.branch_exists(top, branch) or git.remote_branch_exists(top, branch)
+
+
+def plan_branch(facts: Facts, plan: Plan) -> str:
+    name = plan.name or (plan.issue.title if plan.issue else "")
+    if not name:
+        raise SessError("a branch name is needed", "Pass NAME, or --issue ID to name it after the issue.")
+    branch = rules.branch_name(plan.branch_type, name)
+    top = facts.where.top
+    # The slug can only hold a-z, 0-9 and '-', but git is the judge of what a branch name is.
+    if not git.valid_branch_name(top, branch):
+        raise SessError(f"'{branch}' is not a valid branch name")
+    if git.branch_exists(top, branch) or git.remote_branch_exists(top, branch):
+        raise SessError(f"branch '{branch}' already exists", "Pass another NAME.")
+    return branch
+
+
+def run(store: Store, facts: Facts, plan: Plan, progress: Progress) -> Started:
+    where = facts.where
+    top = where.top
+    branch = plan_branch(facts, plan)
+    if facts.dirty and plan.dirty is None:
+        raise SessError("the working tree has uncommitted changes", "Pass --dirty stash|commit|discard|carry.")
+    if facts.dirty and plan.dirty == "commit" and not plan.message:
+        raise SessError("--dirty commit needs a commit message", "Pass --message MSG.")
+
+    project = store.track_project(project_name(top), top, facts.base)
+    if project.base_branch != facts.base:
+        store.set_base_branch(project.id, facts.base)
+        project = project._replace(base_branch=facts.base)
+
+    with project_lock(top):
+        existing = store.open_session(project.id)
+        if existing is not None:
+            raise SessError(f"a session is already {existing.state} on {existing.branch}",
+                            "Run 'sess end' to finish it, or 'sess status' to see it.")
+        rollback = Rollback()
+        try:
+            return _steps(store, project, facts, plan, branch, progress, rollback)
+        except KeyboardInterrupt:
+            failed = rollback.run()
+            raise Interrupted("interrupted; the repository is back as it was" if not failed else
+                              "interrupted; could not undo: " + "; ".join(failed)) from None
+        except BaseException as exc:
+            failed = rollback.run()
+            if isinstance(exc, SessionConflict):
+                raise SessError("another sess start won the race; this one changed nothing") from None
+            if failed and isinstance(exc, SessError):
+                raise SessError(f"{exc.message}; could not undo: {'; '.join(failed)}", exc.hint) from exc
+            raise
+
+
+def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str,
+           progress: Progress, rollback: Rollback) -> Started:
+    top, base = facts.where.top, facts.base
+    original = git.current_branch(top)
+    original_ref = original if original != "HEAD" else git.head_sha(top)
+
+    def back_to_original() -> None:
+        if git.current_branch(top) != original or original == "HEAD":
+            if original == "HEAD":
+                git.git(top, "checkout", "--quiet", "--detach", original_ref)
+            else:
+                git.checkout(top, original)
+
+    stash_sha: str | None = None
+    stash_note: str | None = None
+    if facts.dirty:
+        mode = plan.dirty
+        if mode == "commit":
+            progress.step(f"Committing your changes on {original}")
+            git.commit_all(top, plan.message or "")
+            rollback.push("uncommit your changes", lambda: git.git(top, "reset", "--quiet", "--mixed", "HEAD~1"))
+        else:
+            progress.step("Stashing your changes" if mode != "discard" else "Setting your changes aside")
+            stash_sha = git.stash_push(top, f"sess: before {branch}")
+            sha = stash_sha
+            rollback.push("restore your stashed changes", lambda: git.stash_pop(top, sha))
+            if mode == "stash":
+                stash_note = f"Your changes are stashed ({sha[:7]}): 'git stash list' shows them"
+
+    if git.current_branch(top) != base:
+        progress.step(f"Checking out {base}")
+        git.checkout(top, base)
+        rollback.push(f"return to {original}", back_to_original)
+
+    pulled = 0
+    if git.has_remote(top) and git.remote_branch_exists(top, base):
+        progress.step(f"Pulling {base} from origin")
+        before = git.head_sha(top)
+        try:
+            git.git(top, "pull", "--ff-only", "--no-rebase", "origin", base, on_output=progress.output)
+        except CommandError as exc:
+            raise SessError(f"could not pull {base} from origin: {exc.detail}",
+                            f"Bring {base} up to date with origin by hand, then run 'sess start' again.") from exc
+        pulled = git.commits_ahead(top, before, "HEAD")
+
+    progress.step(f"Creating {branch}")
+    git.create_branch(top, branch)
+
+    def remove_branch() -> None:
+        back_to_original()
+        git.delete_branch(top, branch, force=True)
+
+    rollback.push(f"remove {branch}", remove_branch)
+
+    if facts.dirty and plan.dirty == "carry" and stash_sha is not None:
+        progress.step(f"Bringing your changes onto {branch}")
+        carried = stash_sha
+
+        def unapply() -> None:
+            # Only the stash's own files are in the tree here; the stash itself is kept.
+            git.reset_hard(top)
+            git.git(top, "clean", "--quiet", "-fd")
+
+        rollback.push("take the carried changes back off", unapply)
+        try:
+            git.git(top, "stash", "apply", "--quiet", f"stash@{{{git.stash_index(top, carried)}}}")
+        except CommandError as exc:
+            raise SessError(f"your changes do not apply cleanly on {base}: {exc.detail}",
+                            "Use --dirty stash or commit instead, or update your branch first.") from exc
+
+    session = store.start_session(project.id, branch, plan.branch_type,
+                                  plan.issue.id if plan.issue else None,
+                                  plan.issue.title if plan.issue else None, timestamps.now())
+    # From here on the session exists: nothing above is undone any more.
+    if stash_sha is not None and plan.dirty in ("discard", "carry"):
+        git.stash_drop(top, stash_sha)
+    return Started(project, session, base, pulled, stash_note)
