@@ -97,16 +97,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Which module holds each command's handler (default: sess.commands).
+_HANDLERS = {
+    "end": "sess.commands_end",
+    "history": "sess.commands_analytics",
+    "stats": "sess.commands_analytics",
+    "report": "sess.commands_analytics",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return 0
-        from sess import commands
+        import importlib
 
-        handler = getattr(commands, "cmd_" + args.command)
-        return int(handler(args) or 0)
+        module = importlib.import_module(_HANDLERS.get(args.command, "sess.commands"))
+        return int(getattr(module, "cmd_" + args.command)(args) or 0)
     except SessError as exc:
         return _report(exc)
     except KeyboardInterrupt:
