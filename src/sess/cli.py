@@ -30,11 +30,7 @@ def _add_period(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="WHEN", help="only time before WHEN (same forms as --since)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="sess", description="Work sessions on git branches, handed off as pull requests.")
-    parser.add_argument("--version", action="version", version=f"SESS v{__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
+def _start(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     start = commands.add_parser("start", help="start a session on a new branch",
                                 description="Cut a new branch from the base branch and start a session on it.")
     start.add_argument("name", nargs="?", metavar="NAME", help="branch name (default: the issue title)")
@@ -48,14 +44,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="what to do with uncommitted changes")
     start.add_argument("--message", "-m", metavar="MSG", help="commit message for --dirty commit")
 
+
+def _status(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     status = commands.add_parser("status", help="show the session in this repository",
                                  description="Show where you are and the session's state.")
     _add_json(status)
 
+
+def _pause(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     commands.add_parser("pause", help="pause the active session", description="Pause the active session.")
+
+
+def _resume(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     commands.add_parser("resume", help="resume the paused session",
                         description="Resume the paused session, checking out its branch if needed.")
 
+
+def _end(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     end = commands.add_parser(
         "end", help="commit, rebase, push, open a PR and end the session",
         description="Hand the work off: commit, rebase, push, pull request, back on the base branch.")
@@ -74,26 +79,49 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pick up an interrupted end at the step that did not finish")
     recover.add_argument("--abort", action="store_true", help="undo an interrupted end and keep the session open")
 
+
+def _projects(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     projects = commands.add_parser("projects", help="list tracked projects", description="List tracked projects.")
     _add_json(projects)
 
+
+def _history(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     history = commands.add_parser("history", help="list recent sessions", description="Recent sessions, newest first.")
     history.add_argument("--limit", type=int, default=10, metavar="N", help="how many (default 10)")
     history.add_argument("--all", action="store_true", help="across every tracked project")
     _add_period(history)
     _add_json(history)
 
+
+def _stats(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     stats = commands.add_parser("stats", help="totals and averages", description="Session statistics.")
     stats.add_argument("--all", action="store_true", help="across every tracked project")
     _add_period(stats)
     _add_json(stats)
 
+
+def _report(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     report = commands.add_parser("report", help="stats plus recent sessions",
                                  description="Statistics and the most recent sessions on one screen.")
     report.add_argument("--limit", type=int, default=5, metavar="N", help="how many recent sessions (default 5)")
     report.add_argument("--all", action="store_true", help="across every tracked project")
     _add_period(report)
     _add_json(report)
+
+
+_COMMANDS = {"start": _start, "status": _status, "pause": _pause, "resume": _resume, "end": _end,
+             "projects": _projects, "history": _history, "stats": _stats, "report": _report}
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; when argv names a command, only that command's subparser is built (start-up budget)."""
+    parser = _Parser(prog="sess", description="Work sessions on git branches, handed off as pull requests.")
+    parser.add_argument("--version", action="version", version=f"SESS v{__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    named = next((arg for arg in argv if not arg.startswith("-")), None)
+    for name, add in _COMMANDS.items():
+        if named not in _COMMANDS or name == named:
+            add(commands)
     return parser
 
 
@@ -108,7 +136,8 @@ _HANDLERS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        argv = list(sys.argv[1:] if argv is None else argv)
+        args = build_parser(argv).parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return 0

@@ -6,11 +6,13 @@ import json
 import os
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sess import rules
 from sess.rules import Project, Session
-from sess.store import Journal
+
+if TYPE_CHECKING:
+    from sess.store import Journal
 
 DOT = " · "
 
