@@ -45,10 +45,16 @@ class Session(NamedTuple):
     total_elapsed_ns: int
     pr_number: int | None
     pr_url: str | None
+    base_branch: str | None = None  # None: the project's base branch
 
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+
+def session_base(session: Session, project: Project) -> str:
+    """The branch the session was cut from, which its end rebases onto."""
+    return session.base_branch or project.base_branch
 
 
 def elapsed_ns(session: Session, now: datetime) -> int:

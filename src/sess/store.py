@@ -23,7 +23,8 @@ BUSY_TIMEOUT_S = 30.0
 
 _SESSION_COLUMNS = (
     "s.id, s.project_id, s.branch, COALESCE(s.branch_type, ''), s.state, s.issue_id, s.issue_title, "
-    "s.start_time, s.pause_time, s.end_time, s.current_slice_start, s.total_elapsed, s.pr_number, s.pr_url"
+    "s.start_time, s.pause_time, s.end_time, s.current_slice_start, s.total_elapsed, s.pr_number, s.pr_url, "
+    "s.base_branch"
 )
 _PROJECT_COLUMNS = "p.id, p.name, p.path, p.base_branch, p.created_at, p.last_used_at"
 
@@ -180,6 +181,13 @@ def _end_journal(conn: sqlite3.Connection) -> None:
     )
 
 
+def _session_base_branch(conn: sqlite3.Connection) -> None:
+    # The branch a session was cut from (`start --base`), which its end rebases onto and
+    # opens the PR against. NULL (older rows) means the project's base branch.
+    if "base_branch" not in _columns(conn, "sessions"):
+        conn.execute("ALTER TABLE sessions ADD COLUMN base_branch TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_go_schema", _go_schema),
     ("0002_go_v04_columns", _go_v04_columns),
@@ -188,6 +196,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0005_sessions_start_epoch", _start_epoch),
     ("0006_session_slices", _session_slices),
     ("0007_end_journal", _end_journal),
+    ("0008_sessions_base_branch", _session_base_branch),
 ]
 
 
@@ -213,6 +222,7 @@ def session_from_row(row: tuple[Any, ...]) -> Session:
         pause_time=_parse_time(row[8]), end_time=_parse_time(row[9]),
         current_slice_start=_parse_time(row[10]), total_elapsed_ns=int(row[11] or 0),
         pr_number=int(row[12]) if row[12] not in (None, "") else None, pr_url=row[13] or None,
+        base_branch=row[14] or None,
     )
 
 
@@ -363,17 +373,18 @@ class Store:
         return session_from_row(row)
 
     def start_session(self, project_id: int, branch: str, branch_type: str,
-                      issue_id: str | None, issue_title: str | None, now: datetime) -> Session:
+                      issue_id: str | None, issue_title: str | None, now: datetime,
+                      base_branch: str | None = None) -> Session:
         stamp = timestamps.format_db(now)
         try:
             with self.transaction() as conn:
                 cursor = conn.execute(
                     """INSERT INTO sessions (project_id, branch, issue_id, issue_title, state, start_time,
-                           total_elapsed, branch_type, current_slice_start, start_epoch)
-                       VALUES (?, ?, ?, ?, 'active', ?, 0, ?, ?, ?)""",
+                           total_elapsed, branch_type, current_slice_start, start_epoch, base_branch)
+                       VALUES (?, ?, ?, ?, 'active', ?, 0, ?, ?, ?, ?)""",
                     # '' for no issue, as the Go tool wrote it, so it reads our rows too.
                     (project_id, branch, issue_id or "", issue_title or "", stamp, branch_type, stamp,
-                     now.timestamp()),
+                     now.timestamp(), base_branch),
                 )
                 session_id = cursor.lastrowid
                 conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
@@ -471,8 +482,8 @@ def _journal_from_row(row: tuple[Any, ...] | None) -> Journal | None:
 
 def _split_status_row(row: tuple[Any, ...]) -> tuple[Project, Session | None, Journal | None]:
     project = project_from_row(row[:6])
-    session = session_from_row(row[6:20]) if row[6] is not None else None
-    return project, session, _journal_from_row(row[20:26])
+    session = session_from_row(row[6:21]) if row[6] is not None else None
+    return project, session, _journal_from_row(row[21:27])
 
 
 def _make_private_file(directory: str, path: str) -> None:

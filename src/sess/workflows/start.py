@@ -23,6 +23,7 @@ class Facts(NamedTuple):
     where: Where
     dirty: bool
     base: str
+    base_flag: str | None
 
 
 class Plan(NamedTuple):
@@ -53,7 +54,7 @@ def inspect(store: Store, cwd: str, base_flag: str | None) -> Facts:
                 "Run 'sess end' to finish it, or 'sess status' to see it.",
             )
     base = resolve_base(store, where, base_flag)
-    return Facts(where, git.is_dirty(where.top), base)
+    return Facts(where, git.is_dirty(where.top), base, base_flag)
 
 
 def resolve_base(store: Store, where: Where, base_flag: str | None) -> str:
@@ -103,10 +104,12 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress) -> Started:
     if facts.dirty and plan.dirty == "commit" and not plan.message:
         raise SessError("--dirty commit needs a commit message", "Pass --message MSG.")
 
-    project = store.track_project(project_name(top), top, facts.base)
-    if project.base_branch != facts.base:
-        store.set_base_branch(project.id, facts.base)
-        project = project._replace(base_branch=facts.base)
+    # `--base` picks this session's base only; the project keeps its detected default.
+    default_base = facts.base if facts.base_flag is None else resolve_base(store, where, None)
+    project = store.track_project(project_name(top), top, default_base)
+    if project.base_branch != default_base:
+        store.set_base_branch(project.id, default_base)  # the stored one no longer exists
+        project = project._replace(base_branch=default_base)
 
     with project_lock(top):
         existing = store.open_session(project.id)
@@ -201,7 +204,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
 
     session = store.start_session(project.id, branch, plan.branch_type,
                                   plan.issue.id if plan.issue else None,
-                                  plan.issue.title if plan.issue else None, timestamps.now())
+                                  plan.issue.title if plan.issue else None, timestamps.now(), base_branch=base)
     # From here on the session exists: nothing above is undone any more.
     if stash_sha is not None and plan.dirty in ("discard", "carry"):
         git.stash_drop(top, stash_sha)
