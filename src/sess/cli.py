@@ -146,9 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(_HANDLERS.get(args.command, "sess.commands"))
         return int(getattr(module, "cmd_" + args.command)(args) or 0)
     except SessError as exc:
-        return _report(exc)
+        return _print_error(exc)
     except KeyboardInterrupt:
-        return _report(SessError("interrupted"), 130)
+        return _print_error(SessError("interrupted"), 130)
     except BrokenPipeError:
         # stdout closed early (| head): not an error worth a message.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -157,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _crash(exc)
 
 
-def _report(exc: SessError, code: int | None = None) -> int:
+def _print_error(exc: SessError, code: int | None = None) -> int:
     sys.stderr.write(f"Error: {exc.message}\n")
     if exc.hint:
         sys.stderr.write(f"\n{exc.hint}\n")

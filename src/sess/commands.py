@@ -9,10 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from sess import render, timestamps
 from sess.errors import SessError
 from sess.store import Store
+
+if TYPE_CHECKING:
+    from sess import gh
 
 
 def _out(lines: list[str]) -> None:
@@ -55,7 +59,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_start(args: argparse.Namespace) -> int:
     from sess import gh, prompts, rules
-    from sess.errors import GhUnavailable, UsageError
+    from sess.errors import UsageError
     from sess.progress import for_terminal
     from sess.workflows import start
 
@@ -123,8 +127,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask_issue(top: str) -> object:
-    from sess import gh, prompts
+def _ask_issue(top: str) -> gh.Issue | None:
+    from sess import prompts
     from sess.errors import GhUnavailable
 
     try:

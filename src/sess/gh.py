@@ -28,7 +28,8 @@ def _gh(repo: str, *args: str, on_output: Callable[[str], None] | None = None) -
     try:
         return proc.run(["gh", *args], cwd=repo, timeout=GH_TIMEOUT, on_output=on_output).stdout
     except ProgramMissing as exc:
-        raise GhUnavailable("gh is not installed", "Install GitHub CLI (https://cli.github.com) or work without it.") from exc
+        raise GhUnavailable("gh is not installed",
+                            "Install GitHub CLI (https://cli.github.com) or work without it.") from exc
     except CommandError as exc:
         if exc.returncode == EXIT_AUTH:
             raise GhUnavailable("gh is not logged in", "Run 'gh auth login'.") from exc

@@ -198,6 +198,11 @@ def reset_hard(repo: str, ref: str = "HEAD") -> None:
     git(repo, "reset", "--quiet", "--hard", ref)
 
 
+def reset_mixed(repo: str, ref: str) -> None:
+    """Move the branch back to ref, keeping the changes in the working tree."""
+    git(repo, "reset", "--quiet", "--mixed", ref)
+
+
 def last_commit_subject(repo: str, ref: str = "HEAD") -> str:
     return out(repo, "log", "-1", "--format=%s", ref, "--")
 

@@ -38,7 +38,8 @@ def select(message: str, choices: Sequence[tuple[str, T]], default: T | None = N
         use_jk_keys=not search,
         instruction="(type to filter, arrows to move)" if search else None,
     )
-    return choices[_ask(question)][1]
+    index: int = _ask(question)
+    return choices[index][1]
 
 
 def text(message: str, default: str = "", required: bool = True) -> str:

@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -63,7 +63,7 @@ def _script(conn: sqlite3.Connection, sql: str) -> None:
 
 def _go_schema(conn: sqlite3.Connection) -> None:
     # Exactly the Go tool's tables, so a fresh database is one it can open too.
-    _script(conn, 
+    _script(conn,
         """
         CREATE TABLE IF NOT EXISTS projects (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -134,7 +134,7 @@ def _start_epoch(conn: sqlite3.Connection) -> None:
     if "start_epoch" not in _columns(conn, "sessions"):
         conn.execute("ALTER TABLE sessions ADD COLUMN start_epoch REAL")
     conn.execute("UPDATE sessions SET start_epoch = sess_epoch(start_time) WHERE start_epoch IS NULL")
-    _script(conn, 
+    _script(conn,
         """
         CREATE INDEX IF NOT EXISTS idx_sessions_start_epoch ON sessions(start_epoch);
         CREATE INDEX IF NOT EXISTS idx_sessions_project_start_epoch ON sessions(project_id, start_epoch);
@@ -145,7 +145,7 @@ def _start_epoch(conn: sqlite3.Connection) -> None:
 
 def _session_slices(conn: sqlite3.Connection) -> None:
     # Every active stretch of a session, so time can be clipped to a day or a week.
-    _script(conn, 
+    _script(conn,
         """
         CREATE TABLE IF NOT EXISTS session_slices (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -266,11 +266,11 @@ class Store:
         conn = self.conn
         conn.create_function("sess_epoch", 1, timestamps.epoch, deterministic=True)
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            try:
+            # Another process may hold the file; then a later open sets WAL.
+            with suppress(sqlite3.OperationalError):
                 conn.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.OperationalError:
-                pass  # another process holds the file; WAL will be set by a later open
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at DATETIME NOT NULL)")
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                     "(name TEXT PRIMARY KEY, applied_at DATETIME NOT NULL)")
         for index, (name, step) in enumerate(MIGRATIONS, start=1):
             with self.transaction():
                 # Re-checked inside the lock: a concurrent process may have applied it.
@@ -280,10 +280,8 @@ class Store:
                     conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                                  (name, timestamps.format_db(timestamps.now())))
                 conn.execute(f"PRAGMA user_version = {index}")
-        try:
+        with suppress(OSError):  # tighten a file the Go tool created 0644
             os.chmod(self.path, 0o600)
-        except OSError:
-            pass
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -8,7 +8,7 @@ CEST m=+0.004211870`, and RFC 3339 (`2026-04-02T10:15:30Z`); all of them parse.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 _FORM = re.compile(
     r"""^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?  # date, time, fraction
@@ -33,7 +33,7 @@ def parse_db(text: str | None) -> datetime | None:
     if text is None:
         return None
     if isinstance(text, (int, float)):  # a Unix timestamp, as some SQLite tools store
-        return datetime.fromtimestamp(text, timezone.utc)
+        return datetime.fromtimestamp(text, UTC)
     text = str(text)
     if not text.strip():
         return None
@@ -48,7 +48,7 @@ def parse_db(text: str | None) -> datetime | None:
 
 def _zone(offset: str | None) -> timezone:
     if offset is None or offset == "Z":
-        return timezone.utc
+        return UTC
     sign = -1 if offset[0] == "-" else 1
     digits = offset[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)

@@ -39,7 +39,9 @@ def resume(store: Store, cwd: str) -> Resumed:
             try:
                 git.checkout(where.top, session.branch)
             except CommandError as exc:
-                raise SessError(f"cannot check out {session.branch}: {exc.detail}",
-                                "The session stays paused. Commit or stash your changes, then run 'sess resume'.") from exc
+                raise SessError(
+                    f"cannot check out {session.branch}: {exc.detail}",
+                    "The session stays paused. Commit or stash your changes, then run 'sess resume'.",
+                ) from exc
             switched = True
         return Resumed(project, store.apply(session, changes, now), switched)

@@ -152,7 +152,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
         if mode == "commit":
             progress.step(f"Committing your changes on {original}")
             git.commit_all(top, plan.message or "")
-            rollback.push("uncommit your changes", lambda: git.git(top, "reset", "--quiet", "--mixed", "HEAD~1"))
+            rollback.push("uncommit your changes", lambda: git.reset_mixed(top, "HEAD~1"))
         else:
             progress.step("Stashing your changes" if mode != "discard" else "Setting your changes aside")
             stash_sha = git.stash_push(top, f"sess: before {branch}")
