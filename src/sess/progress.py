@@ -12,6 +12,8 @@ from typing import Any
 class Progress:
     """Plain lines on stderr: the step, then the external program's output, indented."""
 
+    live = False  # True when redrawn in place: worth asking git for its progress meters
+
     def step(self, text: str) -> None:
         sys.stderr.write(f"{text}\n")
         sys.stderr.flush()
@@ -30,6 +32,8 @@ class Progress:
 
 class LiveProgress(Progress):
     """One live status line on a terminal: the step, and the latest line git or gh printed."""
+
+    live = True
 
     def __init__(self) -> None:
         from rich.console import Console

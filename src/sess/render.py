@@ -123,7 +123,8 @@ def started_line(session: Session, now: datetime) -> str:
 
 
 def unfinished_end_lines(journal: Journal) -> list[str]:
-    lines = [f"End stopped at step '{journal.step}'" + (f": {journal.error}" if journal.error else "")]
+    where = "after" if journal.status == "done" else "at"  # "done": killed before the next step began
+    lines = [f"End stopped {where} step '{journal.step}'" + (f": {journal.error}" if journal.error else "")]
     lines.append("  sess end --continue   to pick up from there")
     lines.append("  sess end --abort      to undo it and keep working")
     return lines

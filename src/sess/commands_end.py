@@ -1,0 +1,192 @@
+"""`sess end`: gather the decisions (flags, or prompts on a terminal), run, continue or abort
+the end workflow, and render what happened."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from sess import render, rules, timestamps
+from sess.errors import SessError, UsageError
+from sess.rules import Session
+from sess.store import Store
+from sess.workflows import end
+
+# Flags that shape the plan of an end; an unfinished end keeps the plan it started with.
+_PLAN_FLAGS = (("message", "--message"), ("title", "--title"), ("summary", "--summary"),
+               ("testing", "--testing"), ("notes", "--notes"), ("draft", "--draft"))
+
+
+def cmd_end(args: argparse.Namespace) -> int:
+    from sess.progress import for_terminal
+
+    store = Store.open()
+    assert store is not None
+    cwd = os.getcwd()
+    if args.abort:
+        _refuse_flags(args, "--abort", allow_changes=False)
+        progress = for_terminal()
+        try:
+            aborted = end.abort(store, cwd, progress)
+        finally:
+            progress.close()
+        _out(_aborted_lines(aborted))
+        return 0
+
+    where, project, session, journal = end.unfinished(store, cwd)
+    if journal is not None or args.continue_:
+        if journal is None:
+            raise SessError("there is no unfinished end to continue", "Run 'sess end' to end the session.")
+        _refuse_flags(args, "--continue" if args.continue_ else "an unfinished end", allow_changes=True)
+        if not args.continue_ and end.needs_user(where.top, journal):
+            raise SessError(f"the end of this session stopped at step '{journal.step}'"
+                            + (f": {journal.error}" if journal.error else ""),
+                            "Resolve the conflicts and 'git add' them, then run 'sess end --continue'; "
+                            "or 'sess end --abort'.")
+        progress = for_terminal()
+        try:
+            if not args.continue_:
+                progress.note(f"Continuing the end that stopped at step '{journal.step}'")
+            ended = end.resume(store, cwd, progress, no_pr=True if args.no_pr else None,
+                               delete_branch=_delete_flag(args))
+        finally:
+            progress.close()
+    else:
+        facts = end.inspect(store, cwd)
+        plan = _gather(args, facts)
+        progress = for_terminal()
+        try:
+            ended = end.run(store, facts, plan, progress)
+        finally:
+            progress.close()
+    _out(_ended_lines(ended))
+    return 0
+
+
+def _refuse_flags(args: argparse.Namespace, what: str, allow_changes: bool) -> None:
+    given = [flag for name, flag in _PLAN_FLAGS if getattr(args, name)]
+    if not allow_changes:
+        given += [flag for name, flag in (("no_pr", "--no-pr"), ("keep_branch", "--keep-branch"),
+                                          ("delete_branch", "--delete-branch")) if getattr(args, name)]
+    if not given:
+        return
+    if allow_changes:
+        raise UsageError(f"{', '.join(given)} cannot be used with {what}: its plan was made when it started",
+                         "Run 'sess end --continue' (only --no-pr, --keep-branch and --delete-branch may change), "
+                         "or 'sess end --abort' and start the end again.")
+    raise UsageError(f"{', '.join(given)} cannot be used with {what}")
+
+
+def _delete_flag(args: argparse.Namespace) -> bool | None:
+    if args.delete_branch:
+        return True
+    if args.keep_branch:
+        return False
+    return None
+
+
+def _gather(args: argparse.Namespace, facts: end.Facts) -> end.Plan:
+    """Every decision up front: flags, else a prompt on a terminal, else a usage error naming the flag."""
+    from sess import prompts
+
+    ask = prompts.interactive()
+    base = facts.base
+    no_pr = bool(args.no_pr)
+    if facts.nothing_to_ship and not no_pr:
+        prompts.require("--no-pr", f"nothing to ship: no changes and no commits ahead of {base}")
+        if not prompts.select(f"Nothing to ship: no changes and no commits ahead of {base}", [
+                ("End the session anyway, without a pull request", True),
+                ("Cancel", False)]):
+            raise SessError("cancelled; nothing was changed")
+        no_pr = True
+
+    message = args.message
+    if facts.dirty and not message:
+        prompts.require("--message MSG", "the working tree has uncommitted changes to commit")
+        message = prompts.text("Commit message", default=_default_message(facts.session))
+
+    summary, testing, notes = args.summary, args.testing, args.notes
+    opens_pr = facts.has_origin and not no_pr and not facts.nothing_to_ship
+    if ask and opens_pr and None in (summary, testing, notes) and not _pr_already_open(facts):
+        if summary is None:
+            summary = prompts.text("PR summary (what and why)", required=False)
+        if testing is None:
+            testing = prompts.text("PR testing (how it was checked)", required=False)
+        if notes is None:
+            notes = prompts.text("PR notes for reviewers", required=False)
+
+    delete_branch = _delete_flag(args)
+    if delete_branch is None:
+        delete_branch = False
+        if ask and facts.has_origin and (opens_pr or facts.nothing_to_ship):
+            delete_branch = prompts.confirm(
+                f"Delete the local branch {facts.session.branch} once it is on origin?", default=False)
+
+    return end.Plan(message=message, title=args.title, summary=summary or None, testing=testing or None,
+                    notes=notes or None, draft=bool(args.draft), no_pr=no_pr, delete_branch=delete_branch,
+                    nothing_to_ship=facts.nothing_to_ship)
+
+
+def _pr_already_open(facts: end.Facts) -> bool:
+    """An open PR for the branch is reused as it is: no point asking for its text."""
+    from sess import gh
+
+    try:
+        existing = gh.find_open_pr(facts.where.top, facts.session.branch)
+    except SessError:
+        return False  # gh is unusable now; the PR step will say so
+    if existing is not None:
+        sys.stderr.write(f"PR #{existing.number} is open for {facts.session.branch}; it will be reused\n")
+    return existing is not None
+
+
+def _default_message(session: Session) -> str:
+    if session.issue_title:
+        return session.issue_title
+    slug = session.branch.split("/", 1)[-1].replace("-", " ").strip()
+    return slug[:1].upper() + slug[1:] if slug else "Work in progress"
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+def _ended_lines(ended: end.Ended) -> list[str]:
+    session = ended.session
+    first = [f"Ended session on {render.branch_label(session.branch, session.branch_type)}",
+             render.duration(rules.elapsed_seconds(session, timestamps.now()))]
+    if session.issue_id:
+        first.append(render.issue_ref(session))
+    lines = [render.DOT.join(first)]
+    if ended.committed:
+        sha, message = ended.committed
+        subject = message.strip().splitlines()[0] if message.strip() else ""
+        lines.append(render.DOT.join(filter(None, [f"Committed your changes as {sha[:7]}", subject])))
+    if ended.pr:
+        pr = [f"PR #{ended.pr.number}", ended.pr.url]
+        if ended.pr.reused:
+            pr.append("already open")
+        elif ended.pr.draft:
+            pr.append("draft")
+        lines.append(render.DOT.join(pr))
+    else:
+        lines.append(f"No pull request{render.DOT}{ended.no_pr_reason}")
+    lines.append(f"On branch {ended.base}")
+    if ended.branch_deleted:
+        lines.append(f"Deleted branch {session.branch}")
+    elif ended.branch_kept_reason:
+        lines.append(f"Kept branch {session.branch}: {ended.branch_kept_reason}")
+    return lines
+
+
+def _aborted_lines(aborted: end.Aborted) -> list[str]:
+    session = aborted.session
+    lines = [f"Aborted the end of {session.branch} (stopped at step '{aborted.step}')",
+             f"On branch {render.branch_label(session.branch, session.branch_type)}",
+             render.session_line(session, timestamps.now())]
+    lines += aborted.notes
+    return lines
+
+
+def _out(lines: list[str]) -> None:
+    sys.stdout.write("\n".join(lines) + "\n")
+

@@ -1,0 +1,626 @@
+"""`sess end`: hand the work off as named, journaled, idempotent steps.
+
+The command layer calls `inspect` for the facts it needs to ask its questions, then `run` with
+a frozen `Plan`. Before and after every step the journal row in the database is rewritten, so
+that whatever stops the process (a failed step, Ctrl-C, SIGKILL) the next `sess end --continue`
+knows where it stands. Every step looks at the real state of the repository (and of GitHub)
+before acting, so running a step twice does no harm: that is what makes picking up after a
+kill safe, since the journal may say "running" for a step that in fact finished.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, NamedTuple, NoReturn
+
+from sess import gh, git, proc, rules, timestamps
+from sess.errors import CommandError, GhUnavailable, Interrupted, SessError
+from sess.progress import Progress
+from sess.rules import Project, Session
+from sess.store import Journal, Store, project_lock
+from sess.workflows.common import Where, require_project, require_session
+
+NOT_PROVIDED = "Not provided"
+
+CHECKOUT_BRANCH = "checkout-branch"
+COMMIT = "commit"
+FETCH = "fetch"
+REBASE = "rebase"
+PUSH = "push"
+PULL_REQUEST = "pull-request"
+CHECKOUT_BASE = "checkout-base"
+MARK_ENDED = "mark-ended"
+DELETE_BRANCH = "delete-branch"
+
+STEPS = (CHECKOUT_BRANCH, COMMIT, FETCH, REBASE, PUSH, PULL_REQUEST, CHECKOUT_BASE, MARK_ENDED, DELETE_BRANCH)
+
+CONTINUE_HINT = "Run 'sess end --continue' once the cause is fixed, or 'sess end --abort' to undo it."
+
+
+class Plan(NamedTuple):
+    """Every decision, taken before the first step runs and kept in the journal."""
+
+    message: str | None  # commit message for uncommitted work
+    title: str | None
+    summary: str | None
+    testing: str | None
+    notes: str | None
+    draft: bool
+    no_pr: bool  # end without pushing or opening a pull request
+    delete_branch: bool
+    nothing_to_ship: bool = False
+
+    def to_data(self) -> dict[str, Any]:
+        return dict(self._asdict())
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Plan:
+        def text(name: str) -> str | None:
+            value = data.get(name)
+            return str(value) if value is not None else None
+
+        return cls(message=text("message"), title=text("title"), summary=text("summary"),
+                   testing=text("testing"), notes=text("notes"), draft=bool(data.get("draft")),
+                   no_pr=bool(data.get("no_pr")), delete_branch=bool(data.get("delete_branch")),
+                   nothing_to_ship=bool(data.get("nothing_to_ship")))
+
+
+class Facts(NamedTuple):
+    where: Where
+    project: Project
+    session: Session
+    dirty: bool
+    ahead: int  # commits on the session branch that the base does not have
+    has_origin: bool
+    base: str  # the branch the session was cut from: rebased onto, the PR's base
+    base_ref: str  # what "ahead" was counted against: origin/<base>, else <base>
+
+    @property
+    def nothing_to_ship(self) -> bool:
+        return not self.dirty and self.ahead == 0
+
+
+class PullRequestInfo(NamedTuple):
+    number: int
+    url: str
+    reused: bool
+    draft: bool
+
+
+class Ended(NamedTuple):
+    project: Project
+    session: Session
+    base: str
+    committed: tuple[str, str] | None  # (sha, message) of the commit of uncommitted work
+    pr: PullRequestInfo | None
+    no_pr_reason: str | None  # why there is no pull request, when there is none
+    branch_deleted: bool
+    branch_kept_reason: str | None  # why --delete-branch kept the branch
+
+
+class Aborted(NamedTuple):
+    project: Project
+    session: Session
+    step: str
+    notes: list[str]
+
+
+class EndStopped(SessError):
+    """A step failed: the session stays open and the journal says where to pick up."""
+
+    def __init__(self, step: str, what: str, hint: str | None = None) -> None:
+        super().__init__(f"end stopped at step '{step}': {what}", hint or CONTINUE_HINT)
+        self.step = step
+        self.what = what
+
+
+class _Stop(Exception):
+    """Raised inside a step: what went wrong and how to go on; `_run_steps` journals it."""
+
+    def __init__(self, what: str, hint: str | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.hint = hint
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+def inspect(store: Store, cwd: str) -> Facts:
+    """What the command layer needs to gather its decisions; changes nothing."""
+    where, project = require_project(store, cwd)
+    session = require_session(store, project)
+    top = where.top
+    if not git.branch_exists(top, session.branch):
+        raise SessError(f"the session branch {session.branch} no longer exists",
+                        f"Recreate it (git branch {session.branch} <commit>), then run 'sess end' again.")
+    if git.rebase_in_progress(top):
+        raise SessError("a rebase is in progress in this repository",
+                        "Finish it ('git rebase --continue') or undo it ('git rebase --abort'), then run 'sess end'.")
+    has_origin = git.has_remote(top)
+    base = rules.session_base(session, project)
+    base_ref = _base_ref(top, base, has_origin)
+    ahead = git.commits_ahead(top, base_ref, f"refs/heads/{session.branch}") if base_ref else 1
+    dirty = git.is_dirty(top)
+    return Facts(where, project, session, dirty, ahead, has_origin, base, base_ref or base)
+
+
+def _base_ref(top: str, base: str, has_origin: bool) -> str | None:
+    if has_origin and git.remote_branch_exists(top, base):
+        return f"refs/remotes/origin/{base}"
+    if git.branch_exists(top, base):
+        return f"refs/heads/{base}"
+    return None
+
+
+def pr_title(plan: Plan, session: Session, latest_subject: str) -> str:
+    """`#ID <issue title>` with an issue, else --title, else the latest commit subject."""
+    if session.issue_id:
+        return f"#{session.issue_id} {session.issue_title or ''}".rstrip()
+    return plan.title or latest_subject
+
+
+def pr_body(plan: Plan, session: Session) -> str:
+    parts = [f"Closes #{session.issue_id}", ""] if session.issue_id else []
+    for heading, text in (("Summary", plan.summary), ("Testing", plan.testing), ("Notes", plan.notes)):
+        parts += [f"## {heading}", "", (text or "").strip() or NOT_PROVIDED, ""]
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+# --- running ------------------------------------------------------------------------------------
+
+def run(store: Store, facts: Facts, plan: Plan, progress: Progress) -> Ended:
+    """Start a new end with every decision made."""
+    top = facts.where.top
+    with project_lock(top):
+        session = require_session(store, facts.project)
+        if session.id != facts.session.id:
+            raise SessError("the session changed under us (another sess process?); try again")
+        if store.journal(session.id) is not None:
+            raise SessError("an end of this session is already unfinished",
+                            "Run 'sess end --continue' to finish it, or 'sess end --abort' to undo it.")
+        data: dict[str, Any] = {
+            "plan": plan.to_data(),
+            "branch": session.branch,
+            "base": facts.base,
+            "origin": facts.has_origin,
+            "start_head": git.rev(top, f"refs/heads/{session.branch}"),
+        }
+        return _run_steps(store, top, facts.project, session, data, 0, progress)
+
+
+def unfinished(store: Store, cwd: str) -> tuple[Where, Project, Session, Journal | None]:
+    where, project = require_project(store, cwd)
+    session = require_session(store, project)
+    return where, project, session, store.journal(session.id)
+
+
+def needs_user(top: str, journal: Journal) -> bool:
+    """Whether picking up needs something from the user first (a rebase stopped on conflicts)."""
+    return journal.step == REBASE and git.rebase_in_progress(top)
+
+
+def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None,
+           delete_branch: bool | None = None) -> Ended:
+    """Pick up an unfinished end at the step that did not finish.
+
+    `no_pr` and `delete_branch` may be changed on the way (say, `--no-pr` when gh cannot log in).
+    """
+    where, project = require_project(store, cwd)
+    top = where.top
+    with project_lock(top):
+        session = require_session(store, project)
+        journal = store.journal(session.id)
+        if journal is None:
+            raise SessError("there is no unfinished end to continue", "Run 'sess end' to end the session.")
+        data = dict(journal.data)
+        plan = Plan.from_data(data.get("plan") or {})
+        if no_pr is not None:
+            plan = plan._replace(no_pr=no_pr or plan.no_pr)
+        if delete_branch is not None:
+            plan = plan._replace(delete_branch=delete_branch)
+        data["plan"] = plan.to_data()
+        data.setdefault("branch", session.branch)
+        data.setdefault("base", rules.session_base(session, project))
+        data.setdefault("origin", git.has_remote(top))
+        index = STEPS.index(journal.step) if journal.step in STEPS else 0
+        if journal.status == "done":
+            index += 1
+        if index <= STEPS.index(REBASE) and not git.rebase_in_progress(top):
+            index = 0  # the branch must be checked out again before commit or rebase
+        return _run_steps(store, top, project, session, data, index, progress)
+
+
+def _run_steps(store: Store, top: str, project: Project, session: Session, data: dict[str, Any],
+               first: int, progress: Progress) -> Ended:
+    steps: dict[str, Callable[[_Context], None]] = {
+        CHECKOUT_BRANCH: _checkout_branch, COMMIT: _commit, FETCH: _fetch, REBASE: _rebase, PUSH: _push,
+        PULL_REQUEST: _pull_request, CHECKOUT_BASE: _checkout_base,
+    }
+    ctx = _Context(store, top, project, session, data, progress)
+    for name in STEPS[first:STEPS.index(MARK_ENDED)]:
+        store.save_journal(session.id, name, "running", data)
+        try:
+            steps[name](ctx)
+        except _Stop as stop:
+            store.save_journal(session.id, name, "failed", data, stop.what)
+            raise EndStopped(name, stop.what, stop.hint) from None
+        except CommandError as exc:
+            what = said(exc)
+            store.save_journal(session.id, name, "failed", data, what)
+            raise EndStopped(name, what) from None
+        except GhUnavailable as exc:
+            store.save_journal(session.id, name, "failed", data, exc.message)
+            raise EndStopped(name, exc.message, _gh_hint(exc)) from None
+        except SessError as exc:
+            store.save_journal(session.id, name, "failed", data, exc.message)
+            raise EndStopped(name, exc.message, exc.hint or CONTINUE_HINT) from None
+        except KeyboardInterrupt:
+            store.save_journal(session.id, name, "failed", data, "interrupted")
+            raise Interrupted(f"interrupted at step '{name}'; the end is unfinished", CONTINUE_HINT) from None
+        store.save_journal(session.id, name, "done", data)
+
+    # The session is ended and the journal dropped in one transaction: from here on there is
+    # nothing to pick up, so deleting the branch is reported in the result, not journaled.
+    store.save_journal(session.id, MARK_ENDED, "running", data)
+    progress.step("Ending the session")
+    pr = data.get("pr")
+    fresh = store.session(session.id)
+    ended = store.end_session(fresh, pr["number"] if pr else None, pr["url"] if pr else None, timestamps.now())
+    deleted, kept_reason = _delete_branch(ctx)
+    committed = data.get("committed")
+    return Ended(
+        project, ended, str(data["base"]),
+        (committed["sha"], committed["message"]) if committed else None,
+        PullRequestInfo(int(pr["number"]), str(pr["url"]), bool(pr.get("reused")), bool(pr.get("draft")))
+        if pr else None,
+        None if pr else _no_pr_reason(data),
+        deleted, kept_reason,
+    )
+
+
+def _gh_hint(exc: GhUnavailable) -> str:
+    if "not installed" in exc.message:
+        first = "Install gh (https://cli.github.com)"
+    elif "logged in" in exc.message:
+        first = "Run 'gh auth login'"
+    else:
+        first = "Make gh usable"
+    return (f"{first}, then run 'sess end --continue'; "
+            "or 'sess end --continue --no-pr' to end without a pull request.")
+
+
+def said(exc: CommandError) -> str:
+    """What git or gh said: the telling line, plus the remote's own words (a hook's reason)."""
+    text = exc.stderr or exc.stdout
+    remote = [line.strip()[7:].strip() for line in _clean(text).splitlines()
+              if line.strip().startswith("remote:") and line.strip()[7:].strip()]
+    what = f"{' '.join(exc.argv[:2])} failed: {exc.detail}"
+    if remote:
+        what += f" (remote: {'; '.join(remote[:3])})"
+    return what
+
+
+_CONTROL = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+class _Context:
+    def __init__(self, store: Store, top: str, project: Project, session: Session, data: dict[str, Any],
+                 progress: Progress) -> None:
+        self.store = store
+        self.top = top
+        self.project = project
+        self.session = session
+        self.data = data
+        self.progress = progress
+        self.plan = Plan.from_data(data.get("plan") or {})
+        self.branch = str(data["branch"])
+        self.base = str(data["base"])
+        self.origin = bool(data.get("origin"))
+
+    @property
+    def shipping(self) -> bool:
+        """Whether the work is handed off (pushed, PR) at all."""
+        return self.origin and not self.plan.no_pr and not self.plan.nothing_to_ship \
+            and not self.data.get("empty_after_rebase")
+
+    @property
+    def meters(self) -> list[str]:
+        """git's progress meters, when they are redrawn in place rather than piped line by line."""
+        return ["--progress"] if self.progress.live else []
+
+    def output(self, line: str) -> None:
+        # git erases its redrawn lines with escape codes (text mode already split them at \r).
+        line = _clean(line)
+        if not line.startswith("hint:"):  # git's advice on how to go on is replaced by ours
+            self.progress.output(line)
+
+    def tip(self) -> str | None:
+        return git.rev(self.top, f"refs/heads/{self.branch}")
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+def _checkout_branch(ctx: _Context) -> None:
+    if not git.branch_exists(ctx.top, ctx.branch):
+        raise _Stop(f"the session branch {ctx.branch} no longer exists",
+                    "Recreate it, then run 'sess end --continue'; or 'sess end --abort'.")
+    if git.current_branch(ctx.top) == ctx.branch:
+        return
+    ctx.progress.step(f"Checking out {ctx.branch}")
+    try:
+        git.checkout(ctx.top, ctx.branch)
+    except CommandError as exc:
+        raise _Stop(f"cannot check out {ctx.branch}: {exc.detail}",
+                    "Commit or stash the changes in the way, then run 'sess end --continue'.") from exc
+
+
+def _commit(ctx: _Context) -> None:
+    top = ctx.top
+    if not git.is_dirty(top):
+        _note_commit_if_done(ctx)
+        return
+    message = ctx.plan.message
+    if not message:
+        raise _Stop("the working tree has uncommitted changes and no commit message was given",
+                    "Commit them yourself, then run 'sess end --continue'; or 'sess end --abort'.")
+    ctx.progress.step("Committing your changes")
+    sha = git.commit_all(top, message)
+    ctx.data["committed"] = {"sha": sha, "message": message}
+
+
+def _note_commit_if_done(ctx: _Context) -> None:
+    # A kill between `git commit` and the journal write leaves the commit unrecorded: find it.
+    start, message = ctx.data.get("start_head"), ctx.plan.message
+    if ctx.data.get("committed") or not start or not message:
+        return
+    tip = ctx.tip()
+    if tip and tip != start and git.rev(ctx.top, f"{tip}~1") == start \
+            and git.out(ctx.top, "log", "-1", "--format=%B", tip).strip() == message.strip():
+        ctx.data["committed"] = {"sha": tip, "message": message}
+
+
+def _fetch(ctx: _Context) -> None:
+    if not ctx.origin or ctx.plan.no_pr or ctx.plan.nothing_to_ship:
+        return
+    ctx.progress.step("Fetching origin")
+    git.git(ctx.top, "fetch", *ctx.meters, "origin", on_output=ctx.output)
+    # The lease for a push after the rebase: what the remote had when we looked.
+    ctx.data["remote_before"] = git.ls_remote_branch(ctx.top, ctx.branch)
+
+
+def _rebase_target(ctx: _Context) -> str:
+    if ctx.origin and git.remote_branch_exists(ctx.top, ctx.base):
+        return f"origin/{ctx.base}"
+    return ctx.base
+
+
+def _rebase(ctx: _Context) -> None:
+    top = ctx.top
+    in_progress = git.rebase_in_progress(top)
+    if (ctx.plan.no_pr or ctx.plan.nothing_to_ship) and not in_progress:
+        return
+    target = str(ctx.data.get("rebase_target") or _rebase_target(ctx))
+    ctx.data["rebase_target"] = target
+    if in_progress:
+        _finish_rebase(ctx, target)
+    else:
+        if git.rev(top, target) is None:
+            raise _Stop(f"the base branch {ctx.base} does not exist",
+                        "Create it or set another base, then run 'sess end --continue'; or 'sess end --abort'.")
+        if git.is_ancestor(top, target, f"refs/heads/{ctx.branch}"):
+            ctx.data.setdefault("pre_rebase_head", None)
+            if ctx.data.get("pre_rebase_head") and not ctx.data.get("rebased_head"):
+                ctx.data["rebased_head"] = ctx.tip()  # rebased, but killed before it was written down
+        else:
+            ctx.progress.step(f"Rebasing onto {target}")
+            ctx.data["pre_rebase_head"] = ctx.tip()
+            ctx.store.save_journal(ctx.session.id, REBASE, "running", ctx.data)
+            result = git.git(top, "rebase", target, check=False, on_output=ctx.output)
+            if not result.ok:
+                _rebase_stopped(ctx, target, result)
+            ctx.data["rebased_head"] = ctx.tip()
+    ctx.data["empty_after_rebase"] = git.commits_ahead(top, target, f"refs/heads/{ctx.branch}") == 0
+
+
+def _finish_rebase(ctx: _Context, target: str) -> None:
+    conflicted = git.conflicted_files(ctx.top)
+    if conflicted:
+        raise _Stop(f"rebase onto {target} has conflicts in {_listing(conflicted)}",
+                    "Resolve them and 'git add' them, then run 'sess end --continue'; "
+                    "or 'sess end --abort' to undo the rebase.")
+    ctx.progress.step(f"Continuing the rebase onto {target}")
+    result = git.git(ctx.top, "rebase", "--continue", check=False, on_output=ctx.output)
+    if not result.ok:
+        _rebase_stopped(ctx, target, result)
+    ctx.data["rebased_head"] = ctx.tip()
+
+
+def _rebase_stopped(ctx: _Context, target: str, result: proc.Result) -> NoReturn:
+    conflicted = git.conflicted_files(ctx.top) if git.rebase_in_progress(ctx.top) else []
+    if conflicted:
+        raise _Stop(f"rebase onto {target} has conflicts in {_listing(conflicted)}",
+                    "Resolve them and 'git add' them, then run 'sess end --continue'; "
+                    "or 'sess end --abort' to undo the rebase.")
+    raise CommandError(result.argv, result.returncode, result.stdout, result.stderr)
+
+
+def _listing(files: list[str]) -> str:
+    shown = ", ".join(files[:5])
+    return shown + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+
+
+def _push(ctx: _Context) -> None:
+    if not ctx.shipping:
+        return
+    top, branch = ctx.top, ctx.branch
+    tip = ctx.tip()
+    remote = git.ls_remote_branch(top, branch)
+    if remote == tip:
+        return  # already there (a push that outlived a killed sess, say)
+    args = ["push", *ctx.meters, "--set-upstream"]
+    if remote is not None and not git.is_ancestor(top, remote, f"refs/heads/{branch}"):
+        # Rebased after an earlier push: replace what origin has only if every commit of it was
+        # ours before the rebase, and only if it is still what we saw then (the lease).
+        expected = ctx.data.get("remote_before")
+        ours = ctx.data.get("pre_rebase_head") or tip
+        if expected and ours and not git.is_ancestor(top, str(expected), str(ours)):
+            raise _Stop(f"origin/{branch} has commits this branch does not have",
+                        f"Bring them in ('git pull --rebase origin {branch}' on {branch}), "
+                        "then run 'sess end --continue'.")
+        args.append(f"--force-with-lease=refs/heads/{branch}:{expected or ''}")
+    ctx.progress.step(f"Pushing {branch} to origin")
+    result = git.git(top, *args, "origin", f"refs/heads/{branch}:refs/heads/{branch}",
+                     check=False, on_output=ctx.output)
+    if not result.ok:
+        error = CommandError(result.argv, result.returncode, result.stdout, result.stderr)
+        if "stale info" in result.stdout or "fetch first" in result.stdout:
+            raise _Stop(f"origin/{branch} has commits this branch does not: {error.detail}",
+                        f"Bring them in ('git pull --rebase origin {branch}' on {branch}), "
+                        "then run 'sess end --continue'.")
+        raise error
+
+
+def _pull_request(ctx: _Context) -> None:
+    if not ctx.shipping or ctx.data.get("pr"):
+        return
+    top, branch = ctx.top, ctx.branch
+    ctx.progress.step("Looking for an open pull request")
+    existing = gh.find_open_pr(top, branch)
+    if existing is not None:
+        ctx.data["pr"] = {"number": existing.number, "url": existing.url, "reused": True, "draft": False}
+        return
+    plan = ctx.plan
+    title = pr_title(plan, ctx.session, git.last_commit_subject(top, f"refs/heads/{branch}"))
+    ctx.progress.step("Opening a draft pull request" if plan.draft else "Opening a pull request")
+    try:
+        created = gh.create_pr(top, ctx.base, branch, title, pr_body(plan, ctx.session), plan.draft)
+    except GhUnavailable:
+        raise
+    except SessError:
+        # A gh that outlived a killed sess, or a retry after a timeout, may have made it after all.
+        existing = gh.find_open_pr(top, branch)
+        if existing is None:
+            raise
+        ctx.data["pr"] = {"number": existing.number, "url": existing.url, "reused": True, "draft": False}
+        return
+    ctx.data["pr"] = {"number": created.number, "url": created.url, "reused": False, "draft": plan.draft}
+
+
+def _checkout_base(ctx: _Context) -> None:
+    top = ctx.top
+    if git.current_branch(top) == ctx.base:
+        return
+    if git.is_dirty(top):
+        raise _Stop(f"the working tree has uncommitted changes, so {ctx.base} cannot be checked out",
+                    "Commit or stash them, then run 'sess end --continue'.")
+    ctx.progress.step(f"Checking out {ctx.base}")
+    try:
+        git.checkout(top, ctx.base)
+    except CommandError as exc:
+        raise _Stop(f"cannot check out {ctx.base}: {exc.detail}",
+                    "Fix what is in the way, then run 'sess end --continue'.") from exc
+
+
+def _delete_branch(ctx: _Context) -> tuple[bool, str | None]:
+    """Delete the session branch if asked and every commit on it is on origin."""
+    if not ctx.plan.delete_branch:
+        return False, None
+    top, branch = ctx.top, ctx.branch
+    tip = ctx.tip()
+    if tip is None:
+        return True, None
+    why = _unsafe_to_delete(ctx, tip)
+    if why is not None:
+        return False, why
+    if git.current_branch(top) == branch:
+        return False, "it is checked out"
+    ctx.progress.step(f"Deleting {branch}")
+    try:
+        git.delete_branch(top, branch, force=True)
+    except CommandError as exc:
+        return False, exc.detail
+    return True, None
+
+
+def _unsafe_to_delete(ctx: _Context, tip: str) -> str | None:
+    top = ctx.top
+    if not ctx.origin:
+        return "there is no origin remote to hold its commits"
+    try:
+        remote = git.ls_remote_branch(top, ctx.branch)
+    except CommandError as exc:
+        return f"origin cannot be asked ({exc.detail})"
+    if remote == tip:
+        return None
+    if remote is not None and git.rev(top, remote) is not None and git.is_ancestor(top, tip, remote):
+        return None
+    base = f"refs/remotes/origin/{ctx.base}"
+    if git.rev(top, base) is not None and git.is_ancestor(top, tip, base):
+        return None  # nothing of its own: every commit is on origin's base
+    return "some of its commits are not on origin"
+
+
+def _no_pr_reason(data: dict[str, Any]) -> str:
+    plan = Plan.from_data(data.get("plan") or {})
+    if plan.nothing_to_ship:
+        return "nothing to ship"
+    if plan.no_pr:
+        return "--no-pr"
+    if not data.get("origin"):
+        return "no origin remote"
+    if data.get("empty_after_rebase"):
+        return f"nothing left to ship after the rebase onto {data.get('rebase_target')}"
+    return "none opened"
+
+
+# --- abort ----------------------------------------------------------------------------------------
+
+def abort(store: Store, cwd: str, progress: Progress) -> Aborted:
+    """Undo the unfinished step, return to the session branch as it was, keep the session open."""
+    where, project = require_project(store, cwd)
+    top = where.top
+    with project_lock(top):
+        session = require_session(store, project)
+        journal = store.journal(session.id)
+        if journal is None:
+            raise SessError("there is no unfinished end to abort", "Run 'sess status' to see the session.")
+        data = journal.data
+        branch = str(data.get("branch") or session.branch)
+        notes: list[str] = []
+        try:
+            if git.rebase_in_progress(top):
+                progress.step("Aborting the rebase")
+                git.git(top, "rebase", "--abort")
+            if git.current_branch(top) != branch:
+                progress.step(f"Checking out {branch}")
+                git.checkout(top, branch)
+            notes += _undo_rebase(top, branch, data, progress)
+        except CommandError as exc:
+            raise SessError(f"abort failed: {said(exc)}",
+                            "Fix what is in the way, then run 'sess end --abort' again.") from None
+        committed = data.get("committed")
+        if committed:
+            notes.append(f"Your changes stay committed as {str(committed['sha'])[:7]} · {committed['message']}")
+        pr = data.get("pr")
+        if pr:
+            notes.append(f"PR #{pr['number']} stays open · {pr['url']}")
+        store.clear_journal(session.id)
+        return Aborted(project, store.session(session.id), journal.step, notes)
+
+
+def _undo_rebase(top: str, branch: str, data: dict[str, Any], progress: Progress) -> list[str]:
+    """Put the branch back on its commits from before the rebase, if nothing else moved it since."""
+    before, after = data.get("pre_rebase_head"), data.get("rebased_head")
+    tip = git.rev(top, f"refs/heads/{branch}")
+    if not before or not after or tip != after or tip == before:
+        return []
+    if data.get("origin") and git.ls_remote_branch(top, branch) == tip:
+        return [f"The rebased {branch} is already on origin; it stays rebased"]
+    progress.step(f"Putting {branch} back as it was before the rebase")
+    git.git(top, "reset", "--quiet", "--keep", str(before))
+    return []
