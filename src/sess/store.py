@@ -188,6 +188,23 @@ def _session_base_branch(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE sessions ADD COLUMN base_branch TEXT")
 
 
+def _analytics_indexes(conn: sqlite3.Connection) -> None:
+    # For history/stats/report (store_reports): per-project totals from one pass over a small
+    # covering index, PR counts from a partial one, the longest session from the top of an index,
+    # and slices or slice-less sessions that reach past the start of a period without scanning
+    # everything before it.
+    _script(conn,
+        """
+        CREATE INDEX IF NOT EXISTS idx_sessions_totals ON sessions(project_id, state, total_elapsed);
+        CREATE INDEX IF NOT EXISTS idx_sessions_with_pr ON sessions(project_id)
+            WHERE pr_number IS NOT NULL OR pr_url <> '';
+        CREATE INDEX IF NOT EXISTS idx_sessions_total_elapsed ON sessions(total_elapsed);
+        CREATE INDEX IF NOT EXISTS idx_sessions_worked_until ON sessions(start_epoch + total_elapsed / 1e9);
+        CREATE INDEX IF NOT EXISTS idx_slices_end_epoch ON session_slices(end_epoch);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_go_schema", _go_schema),
     ("0002_go_v04_columns", _go_v04_columns),
@@ -197,6 +214,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0006_session_slices", _session_slices),
     ("0007_end_journal", _end_journal),
     ("0008_sessions_base_branch", _session_base_branch),
+    ("0009_analytics_indexes", _analytics_indexes),
 ]
 
 

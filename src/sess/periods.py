@@ -1,0 +1,134 @@
+"""Periods for `--since` / `--until`: words and dates turned into moments in local time.
+
+Pure: the current moment (and, for tests, the zone) come in as arguments. Days begin at local
+midnight, found through the zone's rules, so a day across a daylight-saving change is 23 or 25
+hours long. `--until` is exclusive: `--since yesterday --until today` is all of yesterday.
+
+Forms (case-insensitive):
+- `today`, `yesterday`: that day's midnight; `now`: this moment.
+- `monday` .. `sunday` (or `mon` .. `sun`): midnight of the most recent such day, today included.
+- `Nd`: the last N days including today, i.e. midnight N-1 days ago (`1d` = today, `7d` = this
+  day and the six before it). `Nw`: the same for 7*N days (`2w` = the last 14 days).
+- `YYYY-MM-DD`: that day's midnight; `YYYY-MM-DDTHH:MM[:SS]` (or with a space): that local time;
+  with an offset (`+02:00`, `Z`), that moment.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
+
+from sess.errors import UsageError
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FORMS_HINT = "Use a date (2026-11-01), today, yesterday, a weekday (monday), 7d (the last 7 days) or 2w."
+
+_AGO = re.compile(r"^(\d{1,5})([dw])$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Period(NamedTuple):
+    """[since, until): either end may be open."""
+
+    since: datetime | None
+    until: datetime | None
+
+    @property
+    def since_epoch(self) -> float | None:
+        return self.since.timestamp() if self.since is not None else None
+
+    @property
+    def until_epoch(self) -> float | None:
+        return self.until.timestamp() if self.until is not None else None
+
+
+def midnight(day: date, zone: tzinfo | None = None) -> datetime:
+    """The first moment of `day` in `zone` (default: the local zone, as TZ sets it)."""
+    if zone is None:
+        # A naive time's astimezone() asks the C library for the offset in force on that day.
+        return datetime.combine(day, time()).astimezone()
+    return datetime.combine(day, time(), tzinfo=zone)
+
+
+def parse_when(text: str, now: datetime, zone: tzinfo | None = None) -> datetime:
+    """The moment a period word or date stands for; ValueError when it is none of the forms."""
+    word = text.strip().lower()
+    local_now = now.astimezone(zone) if zone is not None else now.astimezone()
+    today = local_now.date()
+    if word == "now":
+        return local_now
+    if word == "today":
+        return midnight(today, zone)
+    if word == "yesterday":
+        return midnight(today - timedelta(days=1), zone)
+    for index, name in enumerate(WEEKDAYS):
+        if word in (name, name[:3]):
+            return midnight(today - timedelta(days=(today.weekday() - index) % 7), zone)
+    ago = _AGO.match(word)
+    if ago:
+        count = int(ago.group(1)) * (7 if ago.group(2) == "w" else 1)
+        if count < 1:
+            raise ValueError("a period of at least one day is needed")
+        try:
+            return midnight(today - timedelta(days=count - 1), zone)
+        except OverflowError as exc:
+            raise ValueError("too far back") from exc
+    if _DATE.match(word):
+        return midnight(date.fromisoformat(word), zone)
+    moment = datetime.fromisoformat(text.strip())  # ValueError when it is not ISO 8601 either
+    if moment.tzinfo is not None:
+        return moment.astimezone(zone) if zone is not None else moment.astimezone()
+    if zone is not None:
+        return moment.replace(tzinfo=zone)
+    return moment.astimezone()
+
+
+def parse_period(since: str | None, until: str | None, now: datetime, zone: tzinfo | None = None) -> Period | None:
+    """The period `--since`/`--until` describe, None without either; UsageError names a bad flag."""
+    if since is None and until is None:
+        return None
+    bounds: list[datetime | None] = []
+    for flag, text in (("--since", since), ("--until", until)):
+        if text is None:
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(parse_when(text, now, zone))
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"{flag}: cannot read '{text}' as a time", FORMS_HINT) from None
+    period = Period(bounds[0], bounds[1])
+    if period.since is not None and period.until is not None and period.since >= period.until:
+        raise UsageError("--since must be earlier than --until",
+                         "--until is exclusive: --since yesterday --until today is all of yesterday.")
+    return period
+
+
+def describe(period: Period, zone: tzinfo | None = None) -> str:
+    """`since 2026-11-01`, `before 2026-11-08`, `2026-11-01 to 2026-11-07`, `on 2026-11-07`."""
+    since, until = period.since, period.until
+    if since is not None and until is not None and _is_midnight(since, zone) and _is_midnight(until, zone):
+        first = _local(since, zone).date()
+        last = _local(until, zone).date() - timedelta(days=1)
+        return f"on {first.isoformat()}" if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    parts = []
+    if since is not None:
+        parts.append(f"since {_show(since, zone)}")
+    if until is not None:
+        parts.append(f"before {_show(until, zone)}")
+    return ", ".join(parts)
+
+
+def _local(moment: datetime, zone: tzinfo | None) -> datetime:
+    return moment.astimezone(zone) if zone is not None else moment.astimezone()
+
+
+def _is_midnight(moment: datetime, zone: tzinfo | None) -> bool:
+    return _local(moment, zone).time() == time()
+
+
+def _show(moment: datetime, zone: tzinfo | None) -> str:
+    local = _local(moment, zone)
+    if local.time() == time():
+        return local.date().isoformat()
+    return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")

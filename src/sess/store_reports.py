@@ -1,0 +1,334 @@
+"""The store's read side for history, stats and report: the analytics SQL.
+
+Everything is aggregated in SQLite on indexes (migration 0009_analytics_indexes): `stats --all`
+is one pass over a small covering index plus per-project work, the longest session and the first
+and last start are read off the ends of indexes, and `history` reads only the rows it shows. A
+period reads only the slices and sessions that reach into it.
+
+Time in a period comes from the recorded slices (`session_slices`), each clipped to the period:
+`max(0, min(end, until) - max(start, since))`. A running slice ends now. What the slices do not
+account for (sessions written by the Go tool, which keeps no slices, or time recorded before
+sess took over an open session) counts as one stretch from the session's start lasting the
+unaccounted part of `total_elapsed`; a running slice the Go tool began counts from
+`current_slice_start` to now.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sess import timestamps
+from sess.errors import StoreError
+from sess.rules import Project, Session
+from sess.store import _PROJECT_COLUMNS, _SESSION_COLUMNS, Store, project_from_row, session_from_row
+
+# Open ends of a period, as bounds that compare like infinities with any real epoch.
+_NEVER_BEFORE = -1e18
+_NEVER_AFTER = 1e18
+# Unaccounted time below this is rounding between total_elapsed and the slice epochs.
+_UNACCOUNTED_MIN_S = 1.0
+
+# Word for word the condition of the partial index idx_sessions_with_pr, so that it is used.
+_HAS_PR = "(pr_number IS NOT NULL OR pr_url <> '')"
+# A period's few clipped sessions drive the join (CROSS JOIN fixes the order), not every project's.
+_CLIPPED = "temp.clipped c CROSS JOIN sessions s ON s.id = c.session_id CROSS JOIN projects p ON p.id = s.project_id"
+_RUNNING_S = "MAX(0, :now - COALESCE(sess_epoch(s.current_slice_start), :now))"
+
+
+class Scope(NamedTuple):
+    """Which sessions: one project's or every tracked project's, and optionally a period."""
+
+    project_id: int | None  # None: every tracked project
+    since: float | None = None  # epoch seconds, inclusive
+    until: float | None = None  # epoch seconds, exclusive
+
+    @property
+    def has_period(self) -> bool:
+        return self.since is not None or self.until is not None
+
+
+class Entry(NamedTuple):
+    """A session with its project and its elapsed seconds (inside the period, if there is one)."""
+
+    session: Session
+    project: Project
+    elapsed_s: float
+    full_elapsed_s: float
+
+
+class ProjectTotal(NamedTuple):
+    project: Project
+    sessions: int
+    elapsed_s: float
+    active: int
+    paused: int
+    ended: int
+    with_pr: int
+    first_start: float | None
+    last_start: float | None
+
+
+class Totals(NamedTuple):
+    sessions: int
+    elapsed_s: float
+    active: int
+    paused: int
+    ended: int
+    with_pr: int
+    first_start: datetime | None
+    last_start: datetime | None
+    longest: Entry | None
+    by_project: list[ProjectTotal]  # most time first
+
+
+class Reports:
+    """Queries over one scope at one moment `now`."""
+
+    def __init__(self, store: Store, scope: Scope, now: datetime) -> None:
+        self.conn = store.conn
+        self.scope = scope
+        self.now = now.timestamp()
+        self.conn.create_function("sess_epoch", 1, timestamps.epoch, deterministic=True)
+        _sync_start_epochs(store)
+        self._clipped = False
+
+    # -- the pieces of SQL every query shares --
+
+    def _params(self) -> dict[str, Any]:
+        scope = self.scope
+        return {
+            "now": self.now, "project": scope.project_id,
+            "since": scope.since if scope.since is not None else _NEVER_BEFORE,
+            "until": scope.until if scope.until is not None else _NEVER_AFTER,
+        }
+
+    def _in_scope(self) -> str:
+        """Condition on `s` (sessions) and `p` (its project) for the scope's projects."""
+        return "s.project_id = :project" if self.scope.project_id is not None else "p.is_active = 1"
+
+    def _clip(self) -> None:
+        """Fill temp.clipped(session_id, secs) with each session's time inside the period (> 0)."""
+        if self._clipped:
+            return
+        since, until = self.scope.since is not None, self.scope.until is not None
+        before_until = " AND sl.start_epoch < :until" if until else ""
+        closed = ("sl.end_epoch > :since" if since else "sl.end_epoch IS NOT NULL") + before_until
+        remainder_where = (("s.start_epoch + s.total_elapsed / 1e9 > :since" if since else "1")
+                           + (" AND s.start_epoch < :until" if until else ""))
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS clipped (session_id INTEGER PRIMARY KEY, secs REAL)")
+        self.conn.execute("DELETE FROM temp.clipped")
+        self.conn.execute(
+            f"""
+            WITH pieces(sid, a, b) AS (
+                -- recorded slices that ended inside or after the period's start
+                SELECT sl.session_id, sl.start_epoch, sl.end_epoch FROM session_slices sl WHERE {closed}
+                UNION ALL
+                -- the running slice; one left open by a session the Go tool since paused or ended
+                -- stops where that session did
+                SELECT sl.session_id, sl.start_epoch,
+                       CASE WHEN s.state = 'active' THEN :now
+                            ELSE COALESCE(sess_epoch(COALESCE(s.pause_time, s.end_time)), sl.start_epoch) END
+                FROM session_slices sl JOIN sessions s ON s.id = sl.session_id
+                WHERE sl.end_epoch IS NULL{before_until}
+                UNION ALL
+                -- a running slice the Go tool began, without a slice row
+                SELECT s.id, sess_epoch(s.current_slice_start), :now FROM sessions s
+                WHERE s.state = 'active' AND NOT EXISTS (
+                    SELECT 1 FROM session_slices o WHERE o.session_id = s.id AND o.end_epoch IS NULL)
+                UNION ALL
+                -- completed time no slice accounts for, from the session's start
+                SELECT id, start_epoch, start_epoch + rest FROM (
+                    SELECT s.id, s.start_epoch, s.total_elapsed / 1e9 - COALESCE((
+                        SELECT SUM(c.end_epoch - c.start_epoch) FROM session_slices c
+                        WHERE c.session_id = s.id AND c.end_epoch IS NOT NULL), 0) AS rest
+                    FROM sessions s WHERE {remainder_where}
+                ) WHERE rest > {_UNACCOUNTED_MIN_S}
+            )
+            INSERT INTO temp.clipped (session_id, secs)
+            SELECT sid, secs FROM (
+                SELECT sid, TOTAL(MAX(0, MIN(b, :until) - MAX(a, :since))) AS secs FROM pieces
+                WHERE a IS NOT NULL AND b IS NOT NULL GROUP BY sid
+            ) WHERE secs > 0
+            """,
+            self._params(),
+        )
+        self._clipped = True
+
+    # -- stats --
+
+    def totals(self) -> Totals:
+        rows = self._project_totals()
+        sessions = sum(row.sessions for row in rows)
+        if self.scope.has_period:
+            starts = [row.first_start for row in rows if row.first_start is not None]
+            ends = [row.last_start for row in rows if row.last_start is not None]
+            first, last = (min(starts) if starts else None), (max(ends) if ends else None)
+        else:
+            first, last = self._first_last_start()
+        return Totals(
+            sessions=sessions,
+            elapsed_s=sum(row.elapsed_s for row in rows),
+            active=sum(row.active for row in rows), paused=sum(row.paused for row in rows),
+            ended=sum(row.ended for row in rows), with_pr=sum(row.with_pr for row in rows),
+            first_start=_local(first), last_start=_local(last),
+            longest=self._longest() if sessions else None,
+            by_project=rows,
+        )
+
+    def _project_totals(self) -> list[ProjectTotal]:
+        """Per project: sessions, seconds, counts by state, with a PR; most time first."""
+        scope = self._in_scope()
+        if self.scope.has_period:
+            self._clip()
+            sql = f"""
+                SELECT {_PROJECT_COLUMNS}, COUNT(*), TOTAL(c.secs),
+                       TOTAL(s.state = 'active'), TOTAL(s.state = 'paused'), TOTAL(s.state = 'ended'),
+                       TOTAL({_HAS_PR}), MIN(s.start_epoch), MAX(s.start_epoch)
+                FROM {_CLIPPED}
+                WHERE {scope}
+                GROUP BY p.id ORDER BY TOTAL(c.secs) DESC, p.name, p.id"""
+        else:
+            # One pass over idx_sessions_totals grouped by (project, state), PRs counted on the
+            # partial idx_sessions_with_pr, the running slices of the few active sessions added.
+            where = "AND s.project_id = :project" if self.scope.project_id is not None else ""
+            tracked = "" if self.scope.project_id is not None else "WHERE p.is_active = 1"
+            sql = f"""
+                WITH grouped AS (
+                    SELECT s.project_id, s.state, COUNT(*) AS n, SUM(s.total_elapsed) AS ns
+                    FROM sessions s WHERE 1 {where} GROUP BY s.project_id, s.state
+                ), prs AS (
+                    SELECT s.project_id, COUNT(*) AS n FROM sessions s
+                    WHERE {_HAS_PR} {where} GROUP BY s.project_id
+                ), running AS (
+                    SELECT s.project_id, TOTAL({_RUNNING_S}) AS secs
+                    FROM sessions s WHERE s.state = 'active' {where} GROUP BY s.project_id
+                ), projected AS (
+                    SELECT g.project_id, SUM(g.n) AS n, SUM(g.ns) / 1e9 AS secs,
+                           TOTAL(CASE g.state WHEN 'active' THEN g.n END) AS active,
+                           TOTAL(CASE g.state WHEN 'paused' THEN g.n END) AS paused,
+                           TOTAL(CASE g.state WHEN 'ended' THEN g.n END) AS ended
+                    FROM grouped g GROUP BY g.project_id
+                )
+                SELECT {_PROJECT_COLUMNS}, x.n, x.secs + COALESCE(r.secs, 0), x.active, x.paused, x.ended,
+                       COALESCE(q.n, 0), NULL, NULL
+                FROM projected x JOIN projects p ON p.id = x.project_id
+                LEFT JOIN prs q ON q.project_id = x.project_id LEFT JOIN running r ON r.project_id = x.project_id
+                {tracked}
+                ORDER BY x.secs + COALESCE(r.secs, 0) DESC, p.name, p.id"""
+        return [
+            ProjectTotal(project_from_row(row[:6]), int(row[6]), float(row[7]), int(row[8]), int(row[9]),
+                         int(row[10]), int(row[11]), row[12], row[13])
+            for row in self.conn.execute(sql, self._params())
+        ]
+
+    def _first_last_start(self) -> tuple[float | None, float | None]:
+        if self.scope.project_id is not None:
+            row = self.conn.execute(
+                """SELECT (SELECT MIN(start_epoch) FROM sessions WHERE project_id = :project),
+                          (SELECT MAX(start_epoch) FROM sessions WHERE project_id = :project)""",
+                self._params()).fetchone()
+            return row[0], row[1]
+        # Walk idx_sessions_start_epoch from either end to the first session of a tracked project.
+        edge = """SELECT s.start_epoch FROM sessions s CROSS JOIN projects p ON p.id = s.project_id
+                  WHERE p.is_active = 1 AND s.start_epoch IS NOT NULL ORDER BY s.start_epoch {} LIMIT 1"""
+        first = self.conn.execute(edge.format("ASC")).fetchone()
+        last = self.conn.execute(edge.format("DESC")).fetchone()
+        return (first[0] if first else None), (last[0] if last else None)
+
+    def _longest(self) -> Entry | None:
+        columns = f"{_PROJECT_COLUMNS}, {{secs}}, {_SESSION_COLUMNS}"
+        params = self._params()
+        if self.scope.has_period:
+            self._clip()
+            row = self.conn.execute(
+                f"""SELECT {columns.format(secs='c.secs')}
+                    FROM {_CLIPPED}
+                    WHERE {self._in_scope()} ORDER BY c.secs DESC, s.id DESC LIMIT 1""", params).fetchone()
+            return self._entry(row) if row else None
+        # Completed time only grows by pausing or ending, so the longest is at the top of an
+        # index on total_elapsed, unless an active session has since run past it.
+        if self.scope.project_id is not None:
+            probe = """SELECT * FROM (SELECT s.id, s.total_elapsed / 1e9 AS secs FROM sessions s
+                       WHERE s.project_id = :project AND s.state = '{}' ORDER BY s.total_elapsed DESC LIMIT 1)"""
+            candidates = f"{probe.format('ended')} UNION ALL {probe.format('paused')}"
+        else:
+            # CROSS JOIN keeps sessions the outer loop: walk idx_sessions_total_elapsed from the top.
+            candidates = """SELECT * FROM (SELECT s.id, s.total_elapsed / 1e9 AS secs FROM sessions s
+                            CROSS JOIN projects p ON p.id = s.project_id WHERE p.is_active = 1
+                            AND s.state <> 'active' ORDER BY s.total_elapsed DESC, s.id DESC LIMIT 1)"""
+        row = self.conn.execute(
+            f"""WITH candidates(id, secs) AS (
+                    {candidates}
+                    UNION ALL
+                    SELECT s.id, s.total_elapsed / 1e9 + {_RUNNING_S} FROM sessions s JOIN projects p
+                    ON p.id = s.project_id WHERE s.state = 'active' AND {self._in_scope()}
+                )
+                SELECT {columns.format(secs='c.secs')} FROM candidates c JOIN sessions s ON s.id = c.id
+                JOIN projects p ON p.id = s.project_id ORDER BY c.secs DESC, s.id DESC LIMIT 1""",
+            params).fetchone()
+        return self._entry(row) if row else None
+
+    # -- history --
+
+    def recent(self, limit: int) -> list[Entry]:
+        """The `limit` sessions that started last (with time in the period, if there is one)."""
+        params = {**self._params(), "limit": limit}
+        if self.scope.has_period:
+            self._clip()
+            sql = f"""SELECT {_PROJECT_COLUMNS}, c.secs, {_SESSION_COLUMNS}
+                      FROM {_CLIPPED}
+                      WHERE {self._in_scope()} ORDER BY s.start_epoch DESC, s.id DESC LIMIT :limit"""
+        else:
+            # Sessions the outer loop: idx_sessions_start_epoch (or the project's) read from the top.
+            sql = f"""SELECT {_PROJECT_COLUMNS}, NULL, {_SESSION_COLUMNS}
+                      FROM sessions s CROSS JOIN projects p ON p.id = s.project_id
+                      WHERE {self._in_scope()} ORDER BY s.start_epoch DESC, s.id DESC LIMIT :limit"""
+        return [self._entry(row) for row in self.conn.execute(sql, params)]
+
+    def count(self) -> int:
+        """How many sessions the scope holds (with time in the period, if there is one)."""
+        if self.scope.has_period:
+            self._clip()
+            sql = f"""SELECT COUNT(*) FROM {_CLIPPED} WHERE {self._in_scope()}"""
+        elif self.scope.project_id is not None:
+            sql = "SELECT COUNT(*) FROM sessions s WHERE s.project_id = :project"
+        elif self.conn.execute("SELECT 1 FROM projects WHERE is_active = 0 LIMIT 1").fetchone() is None:
+            sql = "SELECT COUNT(*) FROM sessions"  # every project tracked: SQLite counts pages, not rows
+        else:
+            sql = """SELECT COUNT(*) FROM sessions s
+                     WHERE s.project_id IN (SELECT id FROM projects p WHERE p.is_active = 1)"""
+        return int(self.conn.execute(sql, self._params()).fetchone()[0])
+
+    def _entry(self, row: tuple[Any, ...]) -> Entry:
+        project = project_from_row(row[:6])
+        session = session_from_row(row[7:])
+        full = _full_elapsed_s(session, self.now)
+        return Entry(session, project, full if row[6] is None else float(row[6]), full)
+
+
+def _full_elapsed_s(session: Session, now: float) -> float:
+    running = 0.0
+    if session.state == "active" and session.current_slice_start is not None:
+        running = max(0.0, now - session.current_slice_start.timestamp())
+    return max(0, session.total_elapsed_ns) / 1e9 + running
+
+
+def _local(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch).astimezone() if epoch is not None else None
+
+
+def _sync_start_epochs(store: Store) -> None:
+    """Fill start_epoch for rows the Go tool wrote since the last migration (none, usually)."""
+    conn = store.conn
+    pending = conn.execute("SELECT id, start_time FROM sessions WHERE start_epoch IS NULL").fetchall()
+    updates = [(value, session_id) for session_id, start in pending
+               if (value := timestamps.epoch(start)) is not None]
+    if not updates:
+        return
+    try:
+        with store.transaction():
+            conn.executemany("UPDATE sessions SET start_epoch = ? WHERE id = ? AND start_epoch IS NULL", updates)
+    except (sqlite3.OperationalError, StoreError):
+        pass  # read-only or locked: those few rows sort last, everything else is right
