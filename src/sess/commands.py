@@ -128,7 +128,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def _ask_issue(top: str) -> gh.Issue | None:
-    from sess import prompts
+    from sess import gh, prompts
     from sess.errors import GhUnavailable
 
     try:
@@ -151,7 +151,8 @@ def cmd_pause(args: argparse.Namespace) -> int:
     project, session = workflow.pause(_store(), os.getcwd())
     now = timestamps.now()
     _out([f"Paused session on {render.branch_label(session.branch, session.branch_type)}",
-          *([f"Issue #{session.issue_id} · {session.issue_title}"] if session.issue_id else []),
+          *([render.DOT.join(filter(None, [f"Issue #{session.issue_id}", session.issue_title]))]
+            if session.issue_id else []),
           f"Total elapsed: {render.duration(session.total_elapsed_ns // 1_000_000_000)}"])
     del project, now
     return 0

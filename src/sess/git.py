@@ -185,7 +185,9 @@ def stash_pop(repo: str, sha: str) -> None:
     index = stash_index(repo, sha)
     if index is None:
         raise SessError(f"stash {sha[:12]} is gone; nothing to restore")
-    git(repo, "stash", "pop", "--quiet", f"stash@{{{index}}}")
+    # --index puts staged changes back as staged; when it cannot, git changes nothing and says so.
+    if not ok(repo, "stash", "pop", "--quiet", "--index", f"stash@{{{index}}}"):
+        git(repo, "stash", "pop", "--quiet", f"stash@{{{index}}}")
 
 
 def stash_drop(repo: str, sha: str) -> None:
@@ -196,6 +198,23 @@ def stash_drop(repo: str, sha: str) -> None:
 
 def reset_hard(repo: str, ref: str = "HEAD") -> None:
     git(repo, "reset", "--quiet", "--hard", ref)
+
+
+def write_tree(repo: str) -> str | None:
+    """The index as a tree object, to put it back exactly; None when it cannot be written."""
+    result = git(repo, "write-tree", check=False)
+    return result.stdout.strip() if result.ok else None
+
+
+def uncommit(repo: str, commit: str, parent: str, index_tree: str | None) -> None:
+    """Undo `commit` (HEAD) back to `parent`, keeping the working tree and restoring the index."""
+    if head_sha(repo) != commit:
+        raise SessError(f"HEAD is no longer {commit[:12]}; your changes are kept in that commit")
+    if index_tree is None:
+        reset_mixed(repo, parent)
+        return
+    git(repo, "reset", "--quiet", "--soft", parent)
+    git(repo, "read-tree", index_tree)
 
 
 def reset_mixed(repo: str, ref: str) -> None:

@@ -42,6 +42,9 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
             "GH_PROMPT_DISABLED": "1",
             "GH_NO_UPDATE_NOTIFIER": "1",
             "LC_ALL": "C",
+            # Reads such as `git status` must not take index.lock to refresh the index: a
+            # concurrent sess (or the user's git) would then fail to take it for a real change.
+            "GIT_OPTIONAL_LOCKS": "0",
         }
     )
     if extra:

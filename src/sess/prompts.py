@@ -29,7 +29,8 @@ def select(message: str, choices: Sequence[tuple[str, T]], default: T | None = N
     import questionary
 
     options = [questionary.Choice(title=label, value=index) for index, (label, _) in enumerate(choices)]
-    start = next((i for i, (_, value) in enumerate(choices) if value == default), None)
+    # No default: the first choice, not one whose value happens to be None (such as "quit").
+    start = None if default is None else next((i for i, (_, value) in enumerate(choices) if value == default), None)
     question = questionary.select(
         message,
         choices=options,

@@ -132,10 +132,11 @@ def unfinished_end_lines(journal: Journal) -> list[str]:
 
 def status_text(project: Project, session: Session | None, journal: Journal | None,
                 branch: str, now: datetime) -> list[str]:
+    here = "HEAD detached" if branch == "HEAD" else f"On branch {branch}"  # as git says it
     if session is None:
-        return [f"On branch {branch}", "No active session"]
+        return [here, "No active session"]
     on_session_branch = branch == session.branch
-    lines = [f"On branch {branch_label(branch, session.branch_type) if on_session_branch else branch}"]
+    lines = [f"On branch {branch_label(branch, session.branch_type)}" if on_session_branch else here]
     lines.append(session_line(session, now))
     lines.append(started_line(session, now))
     if not on_session_branch:

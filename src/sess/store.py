@@ -276,6 +276,8 @@ class Store:
                 store._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if _busy(exc):
+                raise _locked(path) from exc
             raise StoreError(f"{path} is not a usable sess database ({exc})",
                              "Move the file aside; sess never overwrites it.") from exc
         return store
@@ -304,7 +306,12 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One unit of work; BEGIN IMMEDIATE takes the write lock up front so it waits, not fails."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _busy(exc):
+                raise _locked(self.path) from exc
+            raise
         try:
             yield self.conn
         except BaseException:
@@ -500,6 +507,16 @@ def _split_status_row(row: tuple[Any, ...]) -> tuple[Project, Session | None, Jo
     project = project_from_row(row[:6])
     session = session_from_row(row[6:21]) if row[6] is not None else None
     return project, session, _journal_from_row(row[21:27])
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    """Still locked by another process once the busy timeout ran out."""
+    return str(getattr(exc, "sqlite_errorname", "")).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+
+
+def _locked(path: str) -> StoreError:
+    return StoreError(f"the database {path} stayed locked by another process for {BUSY_TIMEOUT_S:.0f}s",
+                      "Try again once the other sess (or sqlite) process is done.")
 
 
 def _make_private_file(directory: str, path: str) -> None:

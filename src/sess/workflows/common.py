@@ -58,6 +58,10 @@ class Rollback:
     def push(self, what: str, action: Callable[[], None]) -> None:
         self._undo.append((what, action))
 
+    def clear(self) -> None:
+        """The work is done and recorded: a later failure must not undo it."""
+        self._undo.clear()
+
     def run(self) -> list[str]:
         """Undo everything; returns what could not be undone."""
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

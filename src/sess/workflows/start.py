@@ -151,8 +151,11 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
         mode = plan.dirty
         if mode == "commit":
             progress.step(f"Committing your changes on {original}")
-            git.commit_all(top, plan.message or "")
-            rollback.push("uncommit your changes", lambda: git.reset_mixed(top, "HEAD~1"))
+            parent, index_tree = git.head_sha(top), git.write_tree(top)
+            commit = git.commit_all(top, plan.message or "")
+            if original == "HEAD":
+                original_ref = commit  # a detached HEAD returns to the commit that holds the changes
+            rollback.push("uncommit your changes", lambda: git.uncommit(top, commit, parent, index_tree))
         else:
             progress.step("Stashing your changes" if mode != "discard" else "Setting your changes aside")
             stash_sha = git.stash_push(top, f"sess: before {branch}")
@@ -206,6 +209,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
                                   plan.issue.id if plan.issue else None,
                                   plan.issue.title if plan.issue else None, timestamps.now(), base_branch=base)
     # From here on the session exists: nothing above is undone any more.
+    rollback.clear()
     if stash_sha is not None and plan.dirty in ("discard", "carry"):
         git.stash_drop(top, stash_sha)
     return Started(project, session, base, pulled, stash_note)

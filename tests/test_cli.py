@@ -1,0 +1,195 @@
+"""The command line as a whole: version, help, usage errors, exit codes, no tracebacks, no waiting."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from sess import __version__
+
+if TYPE_CHECKING:
+    from conftest import FakeGh, Repo, Result, SessRunner
+
+COMMANDS = ["start", "status", "pause", "resume", "end", "projects", "history", "stats", "report"]
+
+
+def assert_error(result: Result, code: int, *needles: str) -> None:
+    """Exit `code`, stderr starts with one `Error: ...` line holding every needle, no traceback."""
+    assert result.code == code, result
+    first = result.err.splitlines()[0] if result.err else ""
+    assert first.startswith("Error: "), result
+    for needle in needles:
+        assert needle in first, result
+    assert "Traceback" not in result.err + result.out, result
+    assert result.err.count("Error:") == 1, result
+
+
+def test_version(sess: SessRunner, tmp_path: Path) -> None:
+    result = sess("--version", cwd=tmp_path, check=0)
+    assert result.out == f"SESS v{__version__}\n"
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", __version__)
+
+
+def test_console_script_is_declared() -> None:
+    text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    assert re.search(r'^sess = "sess\.cli:main"$', text, re.M)
+
+
+def test_no_command_prints_help(sess: SessRunner, tmp_path: Path) -> None:
+    result = sess(cwd=tmp_path, check=0)
+    assert result.out.startswith("usage: sess")
+    for command in COMMANDS:
+        assert command in result.out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_on_every_command(sess: SessRunner, tmp_path: Path, command: str) -> None:
+    result = sess(command, "--help", cwd=tmp_path, check=0)
+    assert result.out.startswith(f"usage: sess {command}")
+    assert result.err == ""
+
+
+@pytest.mark.parametrize("command", ["status", "projects", "history", "stats", "report"])
+def test_json_flag_is_offered(sess: SessRunner, tmp_path: Path, command: str) -> None:
+    assert "--json" in sess(command, "--help", cwd=tmp_path, check=0).out
+
+
+def test_start_help_lists_every_flag(sess: SessRunner, tmp_path: Path) -> None:
+    out = sess("start", "--help", cwd=tmp_path, check=0).out
+    for flag in ("NAME", "--issue", "--no-issue", "--type", "--base", "--dirty", "--message"):
+        assert flag in out
+    for mode in ("stash", "commit", "discard", "carry"):
+        assert mode in out
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["frobnicate"], "frobnicate"),
+    (["--frobnicate"], "--frobnicate"),
+    (["status", "--bogus"], "--bogus"),
+    (["start", "x", "--dirty", "bogus"], "--dirty"),
+    (["start", "x", "--issue", "1", "--no-issue"], "--no-issue"),
+    (["start", "x", "--issue"], "--issue"),
+    (["start", "a", "b"], "b"),
+    (["start", "x", "--no-issue", "--type", "evil"], "evil"),
+    (["history", "--limit", "many"], "many"),
+    (["end", "--continue", "--abort"], "--abort"),
+    (["end", "--keep-branch", "--delete-branch"], "--delete-branch"),
+])
+def test_usage_errors_exit_2_with_one_error_line(sess: SessRunner, repo: Repo, args: list[str],
+                                                 needle: str) -> None:
+    result = sess(*args)
+    assert_error(result, 2, needle)
+    assert result.out == ""
+    assert len(result.err.strip().splitlines()) > 1  # then a blank line and the way on
+
+
+def test_usage_error_changes_nothing(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    repo.write("README", "changed\n")
+    assert_error(sess("start", "x", "--type", "evil", "--dirty", "stash"), 2, "evil")
+    assert repo.current_branch() == "main" and repo.is_dirty()
+    assert repo.git("stash", "list") == ""
+    assert repo.git("branch", "--list", "evil/*") == ""
+
+
+# --- a choice missing without a terminal is a usage error that names the flag -------------
+
+def test_dirty_tree_without_dirty_names_the_flag(sess: SessRunner, repo: Repo) -> None:
+    repo.write("README", "changed\n")
+    assert_error(sess("start", "x"), 2, "--dirty")
+    assert repo.current_branch() == "main" and repo.git("stash", "list") == ""
+
+
+def test_no_issue_and_no_name_names_the_flag(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    assert_error(sess("start"), 2, "--issue")
+    assert gh.calls() == []  # nothing was asked of GitHub either
+
+
+def test_no_issue_flag_without_a_name_needs_the_name(sess: SessRunner, repo: Repo) -> None:
+    assert_error(sess("start", "--no-issue"), 2, "NAME")
+
+
+def test_dirty_commit_without_message_names_the_flag(sess: SessRunner, repo: Repo) -> None:
+    repo.write("README", "changed\n")
+    assert_error(sess("start", "x", "--dirty", "commit"), 2, "--message")
+    assert repo.git("log", "--format=%s") == "Initial commit" and repo.is_dirty()
+
+
+# --- where sess is run --------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["start", "pause", "resume"])
+def test_outside_a_git_repository(sess: SessRunner, tmp_path: Path, command: str) -> None:
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    args = [command, "x", "--no-issue"] if command == "start" else [command]
+    assert_error(sess(*args, cwd=outside), 1, "not a git repository")
+
+
+def test_status_and_projects_outside_a_git_repository(sess: SessRunner, tmp_path: Path) -> None:
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    result = sess("status", cwd=outside, check=0)
+    assert result.out == "Not a tracked project\n" and "Traceback" not in result.err
+    assert sess("projects", cwd=outside, check=0).out == "No tracked projects\n"
+
+
+def test_empty_repository(sess: SessRunner, tmp_path: Path, env: dict[str, str], db_path: Path) -> None:
+    empty = tmp_path / "empty"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(empty)], env=env, check=True)
+    assert_error(sess("start", "x", "--no-issue", cwd=empty), 1, "no commits")
+    assert subprocess.run(["git", "branch", "--list"], cwd=empty, env=env, capture_output=True,
+                          text=True, check=True).stdout == ""
+    assert sess("status", cwd=empty, check=0).out == "Not a tracked project\n"
+
+
+def test_inside_the_git_directory(sess: SessRunner, repo: Repo) -> None:
+    result = sess("start", "x", "--no-issue", cwd=repo.path / ".git")
+    assert result.code in (1, 2) and "Traceback" not in result.err
+    assert result.err.startswith("Error: ")
+
+
+# --- nothing waits for input that cannot come ---------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["start"], ["start", "x"], ["start", "x", "--dirty", "commit"], ["start", "--issue", "1"],
+    ["status"], ["pause"], ["resume"], ["projects"], ["end"], ["history"], ["stats"], ["report"],
+])
+def test_no_command_waits_for_input(sess: SessRunner, repo: Repo, gh: FakeGh, args: list[str]) -> None:
+    """stdin is /dev/null and nothing is a terminal: every command answers, quickly."""
+    gh.add_issue(1, "One issue")
+    repo.write("README", "dirty\n")
+    result = sess(*args, timeout=20)
+    assert result.code in (0, 1, 2), result
+    assert "Traceback" not in result.err + result.out
+    if result.code:
+        assert result.err.startswith("Error: "), result
+
+
+def test_no_colour_when_piped(sess: SessRunner, repo: Repo, env: dict[str, str]) -> None:
+    env.pop("NO_COLOR", None)
+    sess("start", "x", "--no-issue", check=0)
+    for args in (["status"], ["projects"], ["pause"], ["resume"]):
+        result = sess(*args, check=0)
+        assert "\x1b[" not in result.out + result.err, result
+
+
+def test_python_dash_m_and_errors_go_to_stderr(sess: SessRunner, repo: Repo) -> None:
+    result = sess("pause")
+    assert_error(result, 1, "not a tracked project")
+    assert result.out == ""
+    assert "sess start" in result.err  # how to go on
+
+
+@pytest.mark.parametrize("args", [["status", "--json"], ["projects"], ["--help"]])
+def test_stdout_closed_early(sess: SessRunner, repo: Repo, args: list[str]) -> None:
+    """`sess projects | head -0`: no traceback, no complaint."""
+    sess("start", "x", "--no-issue", check=0)
+    proc = subprocess.Popen(sess.argv(*args), cwd=repo.path, env=sess.env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=30) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
