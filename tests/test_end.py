@@ -472,3 +472,22 @@ def test_session_started_with_base_ends_onto_that_base(sess: SessRunner, repo: R
     (pr,) = gh.prs()
     assert pr["baseRefName"] == "release"
     assert origin_git(repo, "merge-base", "--is-ancestor", mate, BRANCH) == ""
+
+
+def test_the_users_pre_commit_hook_runs_and_can_stop_the_end(sess: SessRunner, repo: Repo, gh: FakeGh,
+                                                              db_path: Path) -> None:
+    start(sess)
+    local_hook = repo.path / ".git" / "hooks" / "pre-commit"
+    local_hook.write_text("#!/bin/sh\necho 'lint: trailing whitespace in work.txt' >&2\nexit 1\n")
+    local_hook.chmod(0o755)
+    repo.write("work.txt", "dirty \n")
+    r = sess("end", "-m", "Do the work", check=1)
+    assert error(r).startswith("Error: end stopped at step 'commit'"), r
+    assert "lint: trailing whitespace" in r.err
+    assert sessions(db_path)[0][1] == "active" and journal(db_path) == [("commit", "failed")]
+    assert repo.is_dirty() and repo.current_branch() == BRANCH
+
+    local_hook.unlink()
+    r = sess("end", "--continue", check=0)
+    assert "PR #1" in r.out, r
+    assert remote_log(repo) == ["Do the work"] and sessions(db_path)[0][1] == "ended"

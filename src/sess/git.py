@@ -166,7 +166,8 @@ def delete_branch(repo: str, branch: str, force: bool = False) -> None:
 
 def commit_all(repo: str, message: str) -> str:
     git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "--no-verify", f"--message={message}")
+    # The user's own hooks (pre-commit, commit-msg) run: their rules apply to sess's commits too.
+    git(repo, "commit", "--quiet", f"--message={message}")
     return head_sha(repo)
 
 
