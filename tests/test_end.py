@@ -251,6 +251,8 @@ def test_rebase_conflict_then_resolve_and_continue(sess: SessRunner, repo: Repo,
     assert "sess end --continue" in r.err and "sess end --abort" in r.err
     assert journal(db_path) == [("rebase", "failed")]
     status = sess("status", check=0).out
+    assert status.splitlines()[0] == f"Rebasing {BRANCH} (feature)", status
+    assert "is not checked out" not in status
     assert "End stopped at step 'rebase'" in status and "--continue" in status and "--abort" in status
 
     r = sess("end", check=1)  # plain end: the conflict needs the user first

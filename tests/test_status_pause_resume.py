@@ -336,3 +336,15 @@ def test_issue_without_a_title(sess: SessRunner, repo: Repo, db_path: Path) -> N
     session = json.loads(sess("status", "--json", check=0).out)["session"]
     assert session["issue"] == {"id": "12", "title": ""}
     assert "None" not in sess("resume", check=0).out
+
+
+def test_control_characters_in_a_title_never_reach_the_terminal(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    title = "Fix \x1b[2J\x1b[31mlogin\x07 now"
+    start_with_issue(sess, gh, title)
+    for command in (("status",), ("pause",), ("resume",), ("history",)):
+        out = sess(*command, check=0).out
+        assert "\x1b" not in out and "\x07" not in out, (command, out)
+    assert "Fix \\x1b[2J\\x1b[31mlogin\\x07 now" in sess("status", check=0).out
+    # JSON keeps the title as it is; json escapes the control characters itself.
+    raw = sess("status", "--json", check=0).out
+    assert "\x1b" not in raw and json.loads(raw)["session"]["issue"]["title"] == title

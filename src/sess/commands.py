@@ -121,8 +121,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     lines.append(render.DOT.join(detail))
     if started.stash_note:
         lines.append(started.stash_note)
-    if session.issue_title:
-        lines.extend(["", f"  {session.issue_title}"])
+    lines.extend(render.title_lines(session))
     _out(lines)
     return 0
 
@@ -139,7 +138,7 @@ def _ask_issue(top: str) -> gh.Issue | None:
             return None
         raise SessError("cancelled; nothing was changed", exc.hint) from None
     choices: list[tuple[str, gh.Issue | None]] = [("Start without an issue", None)]
-    choices += [(f"#{issue.id}  {issue.title}", issue) for issue in issues]
+    choices += [(render.safe(f"#{issue.id}  {issue.title}"), issue) for issue in issues]
     return prompts.select("Issue", choices, search=len(issues) > 0)
 
 
@@ -148,13 +147,13 @@ def _ask_issue(top: str) -> gh.Issue | None:
 def cmd_pause(args: argparse.Namespace) -> int:
     from sess.workflows import session as workflow
 
-    project, session = workflow.pause(_store(), os.getcwd())
-    now = timestamps.now()
-    _out([f"Paused session on {render.branch_label(session.branch, session.branch_type)}",
-          *([render.DOT.join(filter(None, [f"Issue #{session.issue_id}", session.issue_title]))]
-            if session.issue_id else []),
-          f"Total elapsed: {render.duration(session.total_elapsed_ns // 1_000_000_000)}"])
-    del project, now
+    _, session = workflow.pause(_store(), os.getcwd())
+    lines = [f"Paused session on {render.branch_label(session.branch, session.branch_type)}"]
+    if session.issue_id:
+        lines.append(render.DOT.join(filter(None, [f"Issue {render.issue_ref(session)}",
+                                                   render.safe(session.issue_title or "")])))
+    lines.append(f"Total elapsed: {render.duration(session.total_elapsed_ns // 1_000_000_000)}")
+    _out(lines)
     return 0
 
 
@@ -169,8 +168,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
         lines.append(f"Switched to branch '{session.branch}'")
     lines += [f"On branch {render.branch_label(session.branch, session.branch_type)}",
               render.session_line(session, now)]
-    if session.issue_title:
-        lines.extend(["", f"  {session.issue_title}"])
+    lines.extend(render.title_lines(session))
     _out(lines)
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,20 @@ if TYPE_CHECKING:
     from sess.store import Journal
 
 DOT = " · "
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Text from outside (issue titles, ids) with control characters made visible, so a title
+    cannot move the cursor or recolour the user's terminal."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def title_lines(session: Session) -> list[str]:
+    """The issue title on a line of its own, after a blank line; nothing without one."""
+    return ["", f"  {safe(session.issue_title)}"] if session.issue_title else []
 
 
 def use_colour() -> bool:
@@ -69,7 +84,7 @@ def branch_label(branch: str, branch_type: str | None) -> str:
 
 
 def issue_ref(session: Session) -> str:
-    return f"#{session.issue_id}" if session.issue_id else ""
+    return f"#{safe(session.issue_id)}" if session.issue_id else ""
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -136,15 +151,17 @@ def status_text(project: Project, session: Session | None, journal: Journal | No
     if session is None:
         return [here, "No active session"]
     on_session_branch = branch == session.branch
-    lines = [f"On branch {branch_label(branch, session.branch_type)}" if on_session_branch else here]
-    lines.append(session_line(session, now))
-    lines.append(started_line(session, now))
-    if not on_session_branch:
+    # A rebase detaches HEAD; git status says which branch it is rebasing, and so do we.
+    rebasing = branch == "HEAD" and journal is not None and journal.step == "rebase"
+    if on_session_branch or rebasing:
+        label = branch_label(session.branch, session.branch_type)
+        here = f"Rebasing {label}" if rebasing else f"On branch {label}"
+    lines = [here, session_line(session, now), started_line(session, now)]
+    if not (on_session_branch or rebasing):
         lines.append(f"Session branch {branch_label(session.branch, session.branch_type)} is not checked out")
     if journal is not None:
         lines.extend(unfinished_end_lines(journal))
-    if session.issue_title:
-        lines.extend(["", f"  {session.issue_title}"])
+    lines.extend(title_lines(session))
     return lines
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sess.periods import Period
-from sess.render import DOT, branch_label, duration, iso, issue_ref, relative, session_json, state_word
+from sess.render import DOT, branch_label, duration, iso, issue_ref, relative, safe, session_json, state_word
 from sess.store_reports import Entry, ProjectTotal, Totals
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def entry_lines(entry: Entry, now: datetime, show_project: bool, period: Period 
         parts.append("PR")
     detail = [entry.project.name] if show_project else []
     if session.issue_title:
-        detail.append(session.issue_title)
+        detail.append(safe(session.issue_title))
     detail.append(relative(session.start_time, now))
     return [DOT.join(parts), "  " + DOT.join(detail)]
 
