@@ -29,26 +29,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-BASELINE = [sys.executable, "-c", "import sqlite3, subprocess, json"]
+from benchlib import BASELINE, sess_command, timed
+
 PROJECTS = 200
 SRC = Path(__file__).resolve().parent.parent / "src"
-
-
-def sess_command() -> list[str]:
-    """The installed console script when it runs this interpreter, else `python -m sess`."""
-    script = shutil.which("sess")
-    if script:
-        with open(script, encoding="utf-8", errors="replace") as handle:
-            first = handle.readline()
-        if first.startswith("#!") and Path(first[2:].strip()).resolve() == Path(sys.executable).resolve():
-            return [script]
-    return [sys.executable, "-m", "sess"]
-
-
-def timed(argv: list[str], cwd: str, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
 
 
 # --- building the databases -------------------------------------------------------------------
