@@ -21,12 +21,12 @@ from sess.rules import Project, Session
 
 BUSY_TIMEOUT_S = 30.0
 
-_SESSION_COLUMNS = (
+SESSION_COLUMNS = (
     "s.id, s.project_id, s.branch, COALESCE(s.branch_type, ''), s.state, s.issue_id, s.issue_title, "
     "s.start_time, s.pause_time, s.end_time, s.current_slice_start, s.total_elapsed, s.pr_number, s.pr_url, "
     "s.base_branch"
 )
-_PROJECT_COLUMNS = "p.id, p.name, p.path, p.base_branch, p.created_at, p.last_used_at"
+PROJECT_COLUMNS = "p.id, p.name, p.path, p.base_branch, p.created_at, p.last_used_at"
 
 
 class SessionConflict(SessError):
@@ -325,11 +325,11 @@ class Store:
     # -- projects --
 
     def project_by_path(self, path: str) -> Project | None:
-        row = self.conn.execute(f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE p.path = ?", (path,)).fetchone()
+        row = self.conn.execute(f"SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.path = ?", (path,)).fetchone()
         return project_from_row(row) if row else None
 
     def project_by_id(self, project_id: int) -> Project:
-        row = self.conn.execute(f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE p.id = ?", (project_id,)).fetchone()
+        row = self.conn.execute(f"SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.id = ?", (project_id,)).fetchone()
         return project_from_row(row)
 
     def track_project(self, name: str, path: str, base_branch: str) -> Project:
@@ -356,7 +356,7 @@ class Store:
 
     def projects_with_open_sessions(self) -> list[tuple[Project, Session | None, Journal | None]]:
         rows = self.conn.execute(
-            f"""SELECT {_PROJECT_COLUMNS}, {_SESSION_COLUMNS}, {_JOURNAL_COLUMNS}
+            f"""SELECT {PROJECT_COLUMNS}, {SESSION_COLUMNS}, {JOURNAL_COLUMNS}
                 FROM projects p
                 LEFT JOIN sessions s ON s.project_id = p.id AND s.state IN ('active', 'paused')
                 LEFT JOIN end_journal j ON j.session_id = s.id
@@ -370,7 +370,7 @@ class Store:
     def status(self, path: str) -> tuple[Project | None, Session | None, Journal | None]:
         """Project, open session and unfinished end for a path, in one read."""
         row = self.conn.execute(
-            f"""SELECT {_PROJECT_COLUMNS}, {_SESSION_COLUMNS}, {_JOURNAL_COLUMNS}
+            f"""SELECT {PROJECT_COLUMNS}, {SESSION_COLUMNS}, {JOURNAL_COLUMNS}
                 FROM projects p
                 LEFT JOIN sessions s ON s.project_id = p.id AND s.state IN ('active', 'paused')
                 LEFT JOIN end_journal j ON j.session_id = s.id
@@ -383,14 +383,14 @@ class Store:
 
     def open_session(self, project_id: int) -> Session | None:
         row = self.conn.execute(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? AND s.state IN ('active', 'paused') "
+            f"SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? AND s.state IN ('active', 'paused') "
             "ORDER BY s.id DESC LIMIT 1",
             (project_id,),
         ).fetchone()
         return session_from_row(row) if row else None
 
     def session(self, session_id: int) -> Session:
-        row = self.conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions s WHERE s.id = ?", (session_id,)).fetchone()
+        row = self.conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = ?", (session_id,)).fetchone()
         if row is None:
             raise StoreError(f"session {session_id} does not exist")
         return session_from_row(row)
@@ -455,7 +455,7 @@ class Store:
     # -- the end journal --
 
     def journal(self, session_id: int) -> Journal | None:
-        row = self.conn.execute(f"SELECT {_JOURNAL_COLUMNS} FROM end_journal j WHERE j.session_id = ?",
+        row = self.conn.execute(f"SELECT {JOURNAL_COLUMNS} FROM end_journal j WHERE j.session_id = ?",
                                 (session_id,)).fetchone()
         return _journal_from_row(row)
 
@@ -490,7 +490,7 @@ class Store:
         return self.session(session.id)
 
 
-_JOURNAL_COLUMNS = "j.session_id, j.step, j.status, j.data, j.error, j.updated_at"
+JOURNAL_COLUMNS = "j.session_id, j.step, j.status, j.data, j.error, j.updated_at"
 
 
 def _journal_from_row(row: tuple[Any, ...] | None) -> Journal | None:

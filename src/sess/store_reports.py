@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from sess import timestamps
 from sess.errors import StoreError
 from sess.rules import Project, Session
-from sess.store import _PROJECT_COLUMNS, _SESSION_COLUMNS, Store, project_from_row, session_from_row
+from sess.store import PROJECT_COLUMNS, SESSION_COLUMNS, Store, project_from_row, session_from_row
 
 # Open ends of a period, as bounds that compare like infinities with any real epoch.
 _NEVER_BEFORE = -1e18
@@ -183,7 +183,7 @@ class Reports:
         if self.scope.has_period:
             self._clip()
             sql = f"""
-                SELECT {_PROJECT_COLUMNS}, COUNT(*), TOTAL(c.secs),
+                SELECT {PROJECT_COLUMNS}, COUNT(*), TOTAL(c.secs),
                        TOTAL(s.state = 'active'), TOTAL(s.state = 'paused'), TOTAL(s.state = 'ended'),
                        TOTAL({_HAS_PR}), MIN(s.start_epoch), MAX(s.start_epoch)
                 FROM {_CLIPPED}
@@ -211,7 +211,7 @@ class Reports:
                            TOTAL(CASE g.state WHEN 'ended' THEN g.n END) AS ended
                     FROM grouped g GROUP BY g.project_id
                 )
-                SELECT {_PROJECT_COLUMNS}, x.n, x.secs + COALESCE(r.secs, 0), x.active, x.paused, x.ended,
+                SELECT {PROJECT_COLUMNS}, x.n, x.secs + COALESCE(r.secs, 0), x.active, x.paused, x.ended,
                        COALESCE(q.n, 0), NULL, NULL
                 FROM projected x JOIN projects p ON p.id = x.project_id
                 LEFT JOIN prs q ON q.project_id = x.project_id LEFT JOIN running r ON r.project_id = x.project_id
@@ -238,7 +238,7 @@ class Reports:
         return (first[0] if first else None), (last[0] if last else None)
 
     def _longest(self) -> Entry | None:
-        columns = f"{_PROJECT_COLUMNS}, {{secs}}, {_SESSION_COLUMNS}"
+        columns = f"{PROJECT_COLUMNS}, {{secs}}, {SESSION_COLUMNS}"
         params = self._params()
         if self.scope.has_period:
             self._clip()
@@ -277,12 +277,12 @@ class Reports:
         params = {**self._params(), "limit": limit}
         if self.scope.has_period:
             self._clip()
-            sql = f"""SELECT {_PROJECT_COLUMNS}, c.secs, {_SESSION_COLUMNS}
+            sql = f"""SELECT {PROJECT_COLUMNS}, c.secs, {SESSION_COLUMNS}
                       FROM {_CLIPPED}
                       WHERE {self._in_scope()} ORDER BY s.start_epoch DESC, s.id DESC LIMIT :limit"""
         else:
             # Sessions the outer loop: idx_sessions_start_epoch (or the project's) read from the top.
-            sql = f"""SELECT {_PROJECT_COLUMNS}, NULL, {_SESSION_COLUMNS}
+            sql = f"""SELECT {PROJECT_COLUMNS}, NULL, {SESSION_COLUMNS}
                       FROM sessions s CROSS JOIN projects p ON p.id = s.project_id
                       WHERE {self._in_scope()} ORDER BY s.start_epoch DESC, s.id DESC LIMIT :limit"""
         return [self._entry(row) for row in self.conn.execute(sql, params)]

@@ -200,6 +200,14 @@ def needs_user(top: str, journal: Journal) -> bool:
     return journal.step == REBASE and git.rebase_in_progress(top)
 
 
+def _unfinished_end(store: Store, project: Project, verb: str, hint: str) -> tuple[Session, Journal]:
+    session = require_session(store, project)
+    journal = store.journal(session.id)
+    if journal is None:
+        raise SessError(f"there is no unfinished end to {verb}", hint)
+    return session, journal
+
+
 def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None,
            delete_branch: bool | None = None) -> Ended:
     """Pick up an unfinished end at the step that did not finish.
@@ -209,10 +217,7 @@ def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None
     where, project = require_project(store, cwd)
     top = where.top
     with project_lock(top):
-        session = require_session(store, project)
-        journal = store.journal(session.id)
-        if journal is None:
-            raise SessError("there is no unfinished end to continue", "Run 'sess end' to end the session.")
+        session, journal = _unfinished_end(store, project, "continue", "Run 'sess end' to end the session.")
         data = dict(journal.data)
         plan = Plan.from_data(data.get("plan") or {})
         if no_pr is not None:
@@ -585,10 +590,7 @@ def abort(store: Store, cwd: str, progress: Progress) -> Aborted:
     where, project = require_project(store, cwd)
     top = where.top
     with project_lock(top):
-        session = require_session(store, project)
-        journal = store.journal(session.id)
-        if journal is None:
-            raise SessError("there is no unfinished end to abort", "Run 'sess status' to see the session.")
+        session, journal = _unfinished_end(store, project, "abort", "Run 'sess status' to see the session.")
         data = journal.data
         branch = str(data.get("branch") or session.branch)
         notes: list[str] = []
