@@ -58,11 +58,11 @@ def view_issue(repo: str, issue_id: str) -> Issue:
 
 
 def find_open_pr(repo: str, branch: str) -> PullRequest | None:
+    # Exactly the fields SPEC.md names; --head already selects the branch.
     data = _json(_gh(repo, "pr", "list", "--head", branch, "--state", "open",
-                     "--json", "number,url,title,state,headRefName"))
+                     "--json", "number,url,title,state"))
     for item in data:
-        # gh matches --head loosely in some versions; only an exact head counts.
-        if item.get("headRefName", branch) == branch:
+        if str(item.get("state", "OPEN")).upper() == "OPEN":
             return PullRequest(int(item["number"]), str(item["url"]))
     return None
 
