@@ -19,16 +19,6 @@ if TYPE_CHECKING:
     from sess import gh
 
 
-def _out(lines: list[str]) -> None:
-    sys.stdout.write("\n".join(lines) + "\n")
-
-
-def _store() -> Store:
-    store = Store.open()
-    assert store is not None
-    return store
-
-
 # --- status ---------------------------------------------------------------------------------------
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -47,11 +37,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         })
         return 0
     if project is None or where is None:
-        _out(["Not a tracked project"])
+        render.print_lines(["Not a tracked project"])
         hint = "Run 'sess start' to begin a session here." if where else "Not inside a git repository."
         sys.stderr.write(f"\n{hint}\n")
         return 0
-    _out(render.status_text(project, session, journal, where[1], now))
+    render.print_lines(render.status_text(project, session, journal, where[1], now))
     return 0
 
 
@@ -63,7 +53,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     from sess.progress import for_terminal
     from sess.workflows import start
 
-    store = _store()
+    store = Store.open()
     facts = start.inspect(store, os.getcwd(), args.base)
     top = facts.where.top
     ask = prompts.interactive()
@@ -122,7 +112,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     if started.stash_note:
         lines.append(started.stash_note)
     lines.extend(render.title_lines(session))
-    _out(lines)
+    render.print_lines(lines)
     return 0
 
 
@@ -147,20 +137,20 @@ def _ask_issue(top: str) -> gh.Issue | None:
 def cmd_pause(args: argparse.Namespace) -> int:
     from sess.workflows import session as workflow
 
-    _, session = workflow.pause(_store(), os.getcwd())
+    _, session = workflow.pause(Store.open(), os.getcwd())
     lines = [f"Paused session on {render.branch_label(session.branch, session.branch_type)}"]
     if session.issue_id:
         lines.append(render.DOT.join(filter(None, [f"Issue {render.issue_ref(session)}",
                                                    render.safe(session.issue_title or "")])))
     lines.append(f"Total elapsed: {render.duration(session.total_elapsed_ns // 1_000_000_000)}")
-    _out(lines)
+    render.print_lines(lines)
     return 0
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from sess.workflows import session as workflow
 
-    resumed = workflow.resume(_store(), os.getcwd())
+    resumed = workflow.resume(Store.open(), os.getcwd())
     session = resumed.session
     now = timestamps.now()
     lines = []
@@ -169,7 +159,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     lines += [f"On branch {render.branch_label(session.branch, session.branch_type)}",
               render.session_line(session, now)]
     lines.extend(render.title_lines(session))
-    _out(lines)
+    render.print_lines(lines)
     return 0
 
 
@@ -192,12 +182,12 @@ def cmd_projects(args: argparse.Namespace) -> int:
             for p, s, _ in rows]})
         return 0
     if not rows:
-        _out(["No tracked projects"])
+        render.print_lines(["No tracked projects"])
         sys.stderr.write("\nRun 'sess start' in a repository to track it.\n")
         return 0
     lines = [f"Tracked projects ({len(rows)})"]
     for project, session, _ in rows:
         lines.append("")
         lines.extend(render.project_block(project, session, project.path == here, now))
-    _out(lines)
+    render.print_lines(lines)
     return 0

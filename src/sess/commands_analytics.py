@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from datetime import datetime
 from typing import NamedTuple
 
@@ -68,10 +67,6 @@ def _totals(context: Context) -> Totals:
     return context.reports.totals()
 
 
-def _out(lines: list[str]) -> None:
-    sys.stdout.write("\n".join(lines) + "\n")
-
-
 # --- history --------------------------------------------------------------------------------------
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -83,13 +78,13 @@ def cmd_history(args: argparse.Namespace) -> int:
                           "period": render_reports.period_json(context.period)})
         return 0
     if not entries or context.reports is None:
-        _out([render_reports.heading(f"No sessions in {context.scope_name}", context.period_text)])
+        render.print_lines([render_reports.heading(f"No sessions in {context.scope_name}", context.period_text)])
         return 0
     total = len(entries) if len(entries) < args.limit else context.reports.count()
     title = f"Sessions in {context.scope_name} {render_reports.count_note(len(entries), total)}"
     lines = [render_reports.heading(title, context.period_text), ""]
     lines += render_reports.entries_lines(entries, context.now, args.all, context.period)
-    _out(lines)
+    render.print_lines(lines)
     return 0
 
 
@@ -105,7 +100,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     lines += render_reports.totals_lines(totals, context.now, args.all)
     if args.all and totals.sessions:
         lines += ["", *render_reports.by_project_lines(totals, BY_PROJECT_IN_STATS)]
-    _out(lines)
+    render.print_lines(lines)
     return 0
 
 
@@ -128,5 +123,5 @@ def cmd_report(args: argparse.Namespace) -> int:
     if entries:
         lines += ["", f"Recent sessions {render_reports.count_note(len(entries), totals.sessions)}"]
         lines += render_reports.entries_lines(entries, context.now, args.all, context.period)
-    _out(lines)
+    render.print_lines(lines)
     return 0

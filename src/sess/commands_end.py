@@ -22,7 +22,6 @@ def cmd_end(args: argparse.Namespace) -> int:
     from sess.progress import for_terminal
 
     store = Store.open()
-    assert store is not None
     cwd = os.getcwd()
     if args.abort:
         _refuse_flags(args, "--abort", allow_changes=False)
@@ -31,7 +30,7 @@ def cmd_end(args: argparse.Namespace) -> int:
             aborted = end.abort(store, cwd, progress)
         finally:
             progress.close()
-        _out(_aborted_lines(aborted))
+        render.print_lines(_aborted_lines(aborted))
         return 0
 
     where, project, session, journal = end.unfinished(store, cwd)
@@ -60,7 +59,7 @@ def cmd_end(args: argparse.Namespace) -> int:
             ended = end.run(store, facts, plan, progress)
         finally:
             progress.close()
-    _out(_ended_lines(ended))
+    render.print_lines(_ended_lines(ended))
     return 0
 
 
@@ -185,8 +184,4 @@ def _aborted_lines(aborted: end.Aborted) -> list[str]:
              render.session_line(session, timestamps.now())]
     lines += aborted.notes
     return lines
-
-
-def _out(lines: list[str]) -> None:
-    sys.stdout.write("\n".join(lines) + "\n")
 

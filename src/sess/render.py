@@ -116,6 +116,10 @@ def journal_json(journal: Journal | None) -> dict[str, Any] | None:
             "updated_at": iso(journal.updated_at)}
 
 
+def print_lines(lines: list[str]) -> None:
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
 def emit_json(document: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 from sess import rules, timestamps
 from sess.errors import SessError, StoreError
@@ -255,6 +255,14 @@ class Store:
         self.path = path
 
     # -- opening --
+
+    @overload
+    @classmethod
+    def open(cls, create: Literal[True] = True) -> Store: ...
+
+    @overload
+    @classmethod
+    def open(cls, create: bool) -> Store | None: ...
 
     @classmethod
     def open(cls, create: bool = True) -> Store | None:
