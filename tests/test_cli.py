@@ -88,7 +88,7 @@ def test_usage_errors_exit_2_with_one_error_line(sess: SessRunner, repo: Repo, a
 
 def test_usage_error_changes_nothing(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     repo.write("README", "changed\n")
-    assert_error(sess("start", "x", "--type", "evil", "--dirty", "stash"), 2, "evil")
+    assert_error(sess("start", "--no-issue", "x", "--type", "evil", "--dirty", "stash"), 2, "evil")
     assert repo.current_branch() == "main" and repo.is_dirty()
     assert repo.git("stash", "list") == ""
     assert repo.git("branch", "--list", "evil/*") == ""
@@ -98,7 +98,7 @@ def test_usage_error_changes_nothing(sess: SessRunner, repo: Repo, db_path: Path
 
 def test_dirty_tree_without_dirty_names_the_flag(sess: SessRunner, repo: Repo) -> None:
     repo.write("README", "changed\n")
-    assert_error(sess("start", "x"), 2, "--dirty")
+    assert_error(sess("start", "--no-issue", "x"), 2, "--dirty")
     assert repo.current_branch() == "main" and repo.git("stash", "list") == ""
 
 
@@ -107,13 +107,20 @@ def test_no_issue_and_no_name_names_the_flag(sess: SessRunner, repo: Repo, gh: F
     assert gh.calls() == []  # nothing was asked of GitHub either
 
 
+def test_a_name_does_not_stand_in_for_the_issue_choice(sess: SessRunner, repo: Repo, gh: FakeGh,
+                                                       db_path: Path) -> None:
+    # NAME and --issue combine (the slug comes from NAME), so NAME alone leaves the issue unchosen.
+    assert_error(sess("start", "fix-login"), 2, "--no-issue")
+    assert repo.current_branch() == "main" and gh.calls() == [] and repo.git("branch", "--list", "feature/*") == ""
+
+
 def test_no_issue_flag_without_a_name_needs_the_name(sess: SessRunner, repo: Repo) -> None:
     assert_error(sess("start", "--no-issue"), 2, "NAME")
 
 
 def test_dirty_commit_without_message_names_the_flag(sess: SessRunner, repo: Repo) -> None:
     repo.write("README", "changed\n")
-    assert_error(sess("start", "x", "--dirty", "commit"), 2, "--message")
+    assert_error(sess("start", "--no-issue", "x", "--dirty", "commit"), 2, "--message")
     assert repo.git("log", "--format=%s") == "Initial commit" and repo.is_dirty()
 
 

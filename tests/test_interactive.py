@@ -95,6 +95,18 @@ def test_pick_an_issue_by_filtering(spawn: Spawn, repo: Repo, issues: FakeGh, db
     assert (session["issue_id"], session["issue_title"], session["branch_type"]) == ("5", "Add dark mode", "feature")
 
 
+def test_a_name_given_still_offers_the_issue_list(spawn: Spawn, repo: Repo, issues: FakeGh, db_path: Path) -> None:
+    term = spawn("start", "login-crash", "--type", "bugfix")
+    term.expect("#3  Fix login crash")
+    term.send("login")
+    term.send(ENTER)
+    term.expect("Session active")
+    assert term.finish() == 0
+    assert repo.current_branch() == "bugfix/login-crash"  # NAME names it; the issue is linked
+    (session,) = sessions(db_path)
+    assert (session["issue_id"], session["issue_title"]) == ("3", "Fix login crash")
+
+
 def test_pick_with_arrows_another_type_and_own_name(spawn: Spawn, repo: Repo, issues: FakeGh,
                                                     db_path: Path) -> None:
     term = spawn("start")
@@ -234,7 +246,7 @@ def test_half_a_terminal_is_not_interactive(env: dict[str, str], repo: Repo, iss
     """Prompts need stdin and stdout both on a terminal; otherwise the missing flag is named."""
     term = Terminal(env, repo.path, shell=f"{{ '{sys.executable}' -m sess start {stdin}; echo exit=$?; }} {stdout}")
     terminals.append(term)
-    term.expect("Error: no issue or name given: pass --issue")
+    term.expect("Error: no issue chosen: pass --issue ID or --no-issue")
     term.expect("exit=2")
     term.finish()
     assert "Start without an issue" not in term.seen

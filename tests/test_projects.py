@@ -19,7 +19,7 @@ def top(repo: Repo) -> str:
 
 def two_projects(sess: SessRunner, repo: Repo, repo_no_remote: Repo, gh: FakeGh, db_path: Path) -> None:
     """solo: idle, used a day and a half ago; widgets: active on #12, used just now."""
-    sess("start", "scratch", cwd=repo_no_remote.path, check=0)
+    sess("start", "--no-issue", "scratch", cwd=repo_no_remote.path, check=0)
     execute(db_path, "UPDATE sessions SET state = 'ended', current_slice_start = NULL")
     repo_no_remote.git("checkout", "-q", "main")
     gh.add_issue(12, "Fix the widget crash")
@@ -77,7 +77,7 @@ def test_projects_json(sess: SessRunner, repo: Repo, repo_no_remote: Repo, gh: F
 
 
 def test_projects_paused(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     sess("pause", check=0)
     lines = sess("projects", check=0).out.splitlines()
     assert re.fullmatch(r"  paused · feature/x · \d+s", lines[4]), lines
@@ -85,7 +85,7 @@ def test_projects_paused(sess: SessRunner, repo: Repo, db_path: Path) -> None:
 
 
 def test_projects_hides_inactive_and_keeps_missing_paths(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     now = stamp(ago())
     execute(db_path, "INSERT INTO projects (name, path, created_at, last_used_at, base_branch, is_active) "
                      "VALUES ('hidden', '/nowhere/hidden', ?, ?, 'main', 0)", (now, now))

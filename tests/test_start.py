@@ -80,7 +80,7 @@ def topic_branch(repo: Repo) -> str:
 
 def test_start_with_a_name(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     main = repo.git("rev-parse", "main")
-    result = sess("start", "Add Login!", check=0)
+    result = sess("start", "--no-issue", "Add Login!", check=0)
     assert result.out.splitlines() == ["On branch feature/add-login (feature)", "Session active · from main"]
     assert "Creating feature/add-login" in result.err
     assert repo.current_branch() == "feature/add-login"
@@ -92,7 +92,7 @@ def test_start_with_a_name(sess: SessRunner, repo: Repo, db_path: Path) -> None:
 
 @pytest.mark.parametrize("branch_type", rules.BRANCH_TYPES)
 def test_type_flag(sess: SessRunner, repo: Repo, branch_type: str) -> None:
-    result = sess("start", "x", "--type", branch_type, check=0)
+    result = sess("start", "--no-issue", "x", "--type", branch_type, check=0)
     assert result.out.splitlines()[0] == f"On branch {branch_type}/x ({branch_type})"
     assert repo.current_branch() == f"{branch_type}/x"
 
@@ -104,7 +104,7 @@ def test_name_after_double_dash_is_never_an_option(sess: SessRunner, repo: Repo)
 
 def test_a_name_with_no_letters_or_digits(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     before = snapshot(repo)
-    assert_failed(sess("start", "--", "...!!!"), 1, "empty branch name")
+    assert_failed(sess("start", "--no-issue", "--", "...!!!"), 1, "empty branch name")
     assert snapshot(repo) == before
     assert not db_path.exists() or sessions(db_path) == []
 
@@ -113,14 +113,14 @@ def test_path_with_spaces_and_unicode(sess: SessRunner, repo: Repo, tmp_path: Pa
     assert repo.origin is not None
     odd = tmp_path / "work" / "my wïdgets $(x) 'q'"
     subprocess.run(["git", "clone", "-q", str(repo.origin), str(odd)], env=sess.env, check=True)
-    sess("start", "x", cwd=odd, check=0)
+    sess("start", "--no-issue", "x", cwd=odd, check=0)
     assert rows(db_path, "SELECT path, name FROM projects") == [{"path": str(odd), "name": odd.name}]
     assert sess("status", cwd=odd, check=0).out.startswith("On branch feature/x (feature)")
     assert f"  {odd}" in sess("projects", cwd=odd, check=0).out.splitlines()
 
 
 def test_without_any_remote(sess: SessRunner, repo_no_remote: Repo, db_path: Path) -> None:
-    result = sess("start", "solo", check=0)
+    result = sess("start", "--no-issue", "solo", check=0)
     assert result.out.splitlines() == ["On branch feature/solo (feature)", "Session active · from main"]
     assert "Pulling" not in result.err
     assert repo_no_remote.current_branch() == "feature/solo"
@@ -128,11 +128,11 @@ def test_without_any_remote(sess: SessRunner, repo_no_remote: Repo, db_path: Pat
 
 
 def test_a_session_already_open(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "first", check=0)
+    sess("start", "--no-issue", "first", check=0)
     sess("pause", check=0)
     repo.git("checkout", "-q", "main")
     before = snapshot(repo)
-    assert_failed(sess("start", "second"), 1, "already paused on feature/first")
+    assert_failed(sess("start", "--no-issue", "second"), 1, "already paused on feature/first")
     assert snapshot(repo) == before
     assert [s["branch"] for s in sessions(db_path)] == ["feature/first"]
 
@@ -146,7 +146,7 @@ def test_existing_branch_changes_nothing(sess: SessRunner, repo: Repo, db_path: 
         repo.git("fetch", "-q")
     make_dirty(repo)
     before = snapshot(repo)
-    assert_failed(sess("start", "taken", "--dirty", "stash"), 1, "feature/taken", "already exists")
+    assert_failed(sess("start", "--no-issue", "taken", "--dirty", "stash"), 1, "feature/taken", "already exists")
     assert snapshot(repo) == before
     assert not db_path.exists() or sessions(db_path) == []
 
@@ -168,6 +168,14 @@ def test_issue_with_hash_and_a_name(sess: SessRunner, repo: Repo, gh: FakeGh, db
     sess("start", "short", "--issue", "#7", "--type", "bugfix", check=0)
     assert repo.current_branch() == "bugfix/short"
     assert sessions(db_path)[0]["issue_id"] == "7"
+
+
+def test_a_closed_issue_is_started_with_a_warning(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) -> None:
+    gh.add_issue(32, "  Old bug  ", state="CLOSED")
+    result = sess("start", "--issue", "32", check=0)
+    assert "Issue #32 is closed" in result.err
+    assert result.out.splitlines()[-1] == "  Old bug"  # the title as GitHub has it, trimmed
+    assert sessions(db_path)[0]["issue_title"] == "Old bug"
 
 
 def test_unknown_issue(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) -> None:
@@ -270,7 +278,7 @@ def test_hostile_titles_end_to_end(sess: SessRunner, repo: Repo, gh: FakeGh, db_
 
 def test_dirty_stash(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     make_dirty(repo)
-    result = sess("start", "x", "--dirty", "stash", check=0)
+    result = sess("start", "--no-issue", "x", "--dirty", "stash", check=0)
     assert repo.current_branch() == "feature/x" and not repo.is_dirty()
     stash = repo.git("stash", "list").splitlines()
     assert len(stash) == 1 and "sess" in stash[0]
@@ -283,7 +291,7 @@ def test_dirty_stash(sess: SessRunner, repo: Repo, db_path: Path) -> None:
 def test_dirty_commit_lands_on_the_original_branch(sess: SessRunner, repo: Repo) -> None:
     topic = topic_branch(repo)
     make_dirty(repo)
-    sess("start", "x", "--dirty", "commit", "--message", "WIP: before the session", check=0)
+    sess("start", "--no-issue", "x", "--dirty", "commit", "--message", "WIP: before the session", check=0)
     assert repo.current_branch() == "feature/x" and not repo.is_dirty()
     assert repo.git("log", "-1", "--format=%s", "topic") == "WIP: before the session"
     assert repo.git("rev-parse", "topic~1") == topic
@@ -296,13 +304,13 @@ def test_dirty_commit_lands_on_the_original_branch(sess: SessRunner, repo: Repo)
 def test_dirty_commit_message_that_looks_like_an_option(sess: SessRunner, repo: Repo) -> None:
     topic_branch(repo)
     repo.write("README", "edited\n")
-    sess("start", "x", "--dirty", "commit", "--message=--amend", check=0)
+    sess("start", "--no-issue", "x", "--dirty", "commit", "--message=--amend", check=0)
     assert repo.git("log", "-1", "--format=%s", "topic") == "--amend"
 
 
 def test_dirty_discard(sess: SessRunner, repo: Repo) -> None:
     make_dirty(repo)
-    sess("start", "x", "--dirty", "discard", check=0)
+    sess("start", "--no-issue", "x", "--dirty", "discard", check=0)
     assert repo.current_branch() == "feature/x" and not repo.is_dirty()
     assert repo.git("stash", "list") == ""
     assert (repo.path / "README").read_text() == "widgets\n"
@@ -312,7 +320,7 @@ def test_dirty_discard(sess: SessRunner, repo: Repo) -> None:
 def test_dirty_carry(sess: SessRunner, repo: Repo) -> None:
     topic_branch(repo)
     make_dirty(repo)
-    sess("start", "x", "--dirty", "carry", check=0)
+    sess("start", "--no-issue", "x", "--dirty", "carry", check=0)
     assert repo.current_branch() == "feature/x"
     assert (repo.path / "README").read_text() == "widgets, edited\n"
     assert (repo.path / "staged.txt").read_text() == "staged\n"
@@ -332,13 +340,13 @@ def test_dirty_carry_conflict_rolls_back(sess: SessRunner, repo: Repo, db_path: 
     repo.write("README", "topic version, edited\n")
     repo.write("new.txt", "new\n")
     before = snapshot(repo)
-    assert_failed(sess("start", "x", "--dirty", "carry"), 1, "do not apply cleanly")
+    assert_failed(sess("start", "--no-issue", "x", "--dirty", "carry"), 1, "do not apply cleanly")
     assert snapshot(repo) == before
     assert sessions(db_path) == []
 
 
 def test_clean_tree_ignores_dirty_flag(sess: SessRunner, repo: Repo) -> None:
-    sess("start", "x", "--dirty", "commit", check=0)  # nothing to commit: no message needed
+    sess("start", "--no-issue", "x", "--dirty", "commit", check=0)  # nothing to commit: no message needed
     assert repo.git("log", "--format=%s") == "Initial commit"
 
 
@@ -348,7 +356,7 @@ def test_detached_head_commit_rolls_back(sess: SessRunner, repo: Repo, db_path: 
     repo.git("checkout", "-q", "--detach", "topic")
     make_dirty(repo)
     before = snapshot(repo)
-    assert_failed(sess("start", "x", "--dirty", "commit", "-m", "wip"), 1, "could not pull main")
+    assert_failed(sess("start", "--no-issue", "x", "--dirty", "commit", "-m", "wip"), 1, "could not pull main")
     assert snapshot(repo) == before
     assert repo.current_branch() == ""  # still detached, at the same commit
 
@@ -357,7 +365,7 @@ def test_detached_head_commit_rolls_back(sess: SessRunner, repo: Repo, db_path: 
 
 def test_base_from_origin_head_not_the_current_branch(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     topic_branch(repo)
-    result = sess("start", "x", check=0)
+    result = sess("start", "--no-issue", "x", check=0)
     assert "from main" in result.out
     assert repo.git("rev-parse", "HEAD") == repo.git("rev-parse", "main")
     assert rows(db_path, "SELECT base_branch FROM projects")[0]["base_branch"] == "main"
@@ -367,7 +375,7 @@ def test_base_follows_origin_head(sess: SessRunner, repo: Repo, db_path: Path) -
     dev = repo.teammate_push("dev.txt", "dev\n", "Develop work", branch="develop")
     repo.git("fetch", "-q")
     repo.git("remote", "set-head", "origin", "develop")
-    result = sess("start", "x", check=0)
+    result = sess("start", "--no-issue", "x", check=0)
     assert "from develop" in result.out
     assert repo.git("rev-parse", "HEAD") == dev  # the local develop came from origin/develop
     assert rows(db_path, "SELECT base_branch FROM projects")[0]["base_branch"] == "develop"
@@ -376,7 +384,7 @@ def test_base_follows_origin_head(sess: SessRunner, repo: Repo, db_path: Path) -
 def test_base_without_origin_head_is_the_current_branch(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     repo.git("remote", "set-head", "origin", "-d")
     topic = topic_branch(repo)
-    result = sess("start", "x", check=0)
+    result = sess("start", "--no-issue", "x", check=0)
     assert "from topic" in result.out and repo.git("rev-parse", "HEAD") == topic
 
 
@@ -384,7 +392,7 @@ def test_base_flag(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     repo.git("checkout", "-q", "-b", "release")
     release = repo.commit("release.txt", "r\n", "Release prep")
     repo.git("checkout", "-q", "main")
-    result = sess("start", "x", "--base", "release", check=0)
+    result = sess("start", "--no-issue", "x", "--base", "release", check=0)
     assert "from release" in result.out
     assert repo.git("rev-parse", "HEAD") == release
     assert "Pulling" not in result.err  # release is not on origin
@@ -394,7 +402,7 @@ def test_base_flag(sess: SessRunner, repo: Repo, db_path: Path) -> None:
 def test_base_flag_that_does_not_exist(sess: SessRunner, repo: Repo, db_path: Path, base: str) -> None:
     make_dirty(repo)
     before = snapshot(repo)
-    assert_failed(sess("start", "x", f"--base={base}", "--dirty", "stash"), 1, "base branch")
+    assert_failed(sess("start", "--no-issue", "x", f"--base={base}", "--dirty", "stash"), 1, "base branch")
     assert snapshot(repo) == before
     assert not db_path.exists() or sessions(db_path) == []
 
@@ -402,30 +410,30 @@ def test_base_flag_that_does_not_exist(sess: SessRunner, repo: Repo, db_path: Pa
 @pytest.mark.parametrize("stored", ["gone", "dev", ""])
 def test_stored_base_that_no_longer_exists_is_repaired(sess: SessRunner, repo: Repo, db_path: Path,
                                                        stored: str) -> None:
-    sess("start", "first", check=0)
+    sess("start", "--no-issue", "first", check=0)
     end_all(db_path)
     repo.git("checkout", "-q", "main")
     execute(db_path, "UPDATE projects SET base_branch = ?", (stored,))
-    result = sess("start", "second", check=0)
+    result = sess("start", "--no-issue", "second", check=0)
     assert "from main" in result.out
     assert rows(db_path, "SELECT base_branch FROM projects")[0]["base_branch"] == "main"
     assert repo.git("rev-parse", "HEAD") == repo.git("rev-parse", "main")
 
 
 def test_stored_base_wins_over_origin_head(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "first", check=0)
+    sess("start", "--no-issue", "first", check=0)
     end_all(db_path)
     repo.git("checkout", "-q", "-b", "develop", "main")
     dev = repo.commit("dev.txt", "d\n", "Develop")
     repo.git("checkout", "-q", "main")
     execute(db_path, "UPDATE projects SET base_branch = 'develop'")
-    result = sess("start", "second", check=0)
+    result = sess("start", "--no-issue", "second", check=0)
     assert "from develop" in result.out and repo.git("rev-parse", "HEAD") == dev
 
 
 def test_base_flag_is_for_this_session_only(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     repo.git("branch", "release")
-    sess("start", "x", "--base", "release", check=0)
+    sess("start", "--no-issue", "x", "--base", "release", check=0)
     assert rows(db_path, "SELECT base_branch FROM projects")[0]["base_branch"] == "main"
 
 
@@ -433,7 +441,7 @@ def test_base_flag_is_for_this_session_only(sess: SessRunner, repo: Repo, db_pat
 
 def test_pulls_what_a_teammate_pushed(sess: SessRunner, repo: Repo) -> None:
     sha = repo.teammate_push("mate.txt", "from a teammate\n", "Teammate change")
-    result = sess("start", "x", check=0)
+    result = sess("start", "--no-issue", "x", check=0)
     assert result.out.splitlines()[1] == "Session active · from main · pulled 1 commit"
     assert repo.git("merge-base", "--is-ancestor", sha, "HEAD", check=False) == ""
     assert repo.git("rev-parse", "main") == sha and (repo.path / "mate.txt").exists()
@@ -443,7 +451,7 @@ def test_pull_from_another_branch_than_base(sess: SessRunner, repo: Repo) -> Non
     topic_branch(repo)
     first = repo.teammate_push("a.txt", "a\n", "One")
     second = repo.teammate_push("b.txt", "b\n", "Two")
-    result = sess("start", "x", check=0)
+    result = sess("start", "--no-issue", "x", check=0)
     assert "pulled 2 commits" in result.out
     assert repo.git("rev-parse", "HEAD") == second
     assert first in repo.git("log", "--format=%H")
@@ -461,7 +469,7 @@ def test_failed_pull_rolls_everything_back(sess: SessRunner, repo: Repo, db_path
     topic_branch(repo)
     make_dirty(repo)
     before = snapshot(repo)
-    result = sess("start", "x", "--dirty", mode, "--message", "wip")
+    result = sess("start", "--no-issue", "x", "--dirty", mode, "--message", "wip")
     assert_failed(result, 1, "could not pull main")
     assert snapshot(repo) == before  # staged stays staged, untracked stays untracked
     assert "MM README" in before["status"] and "A  staged.txt" in before["status"]
@@ -478,7 +486,7 @@ def test_branch_that_cannot_be_created_rolls_back(sess: SessRunner, repo: Repo, 
     make_dirty(repo)
     before = snapshot(repo)
     main_before = repo.git("rev-parse", "main")
-    result = sess("start", "x", "--dirty", mode, "-m", "wip")
+    result = sess("start", "--no-issue", "x", "--dirty", mode, "-m", "wip")
     assert_failed(result, 1, "feature/x")
     after = snapshot(repo)
     after["refs"] = after["refs"].replace(repo.git("rev-parse", "main"), main_before)
@@ -492,7 +500,7 @@ def test_failed_pull_from_the_base_branch_itself(sess: SessRunner, repo: Repo, d
     diverge(repo)
     repo.write("README", "edited on main\n")
     before = snapshot(repo)
-    assert_failed(sess("start", "x", "--dirty", "carry"), 1, "could not pull main")
+    assert_failed(sess("start", "--no-issue", "x", "--dirty", "carry"), 1, "could not pull main")
     assert snapshot(repo) == before
     assert sessions(db_path) == []
 
@@ -502,7 +510,7 @@ def test_unreachable_origin_rolls_back(sess: SessRunner, repo: Repo, db_path: Pa
     topic_branch(repo)
     make_dirty(repo)
     before = snapshot(repo)
-    assert_failed(sess("start", "x", "--dirty", "stash"), 1, "could not pull main")
+    assert_failed(sess("start", "--no-issue", "x", "--dirty", "stash"), 1, "could not pull main")
     assert snapshot(repo) == before
     assert sessions(db_path) == []
 
@@ -579,7 +587,7 @@ def test_ctrl_c_during_a_slow_pull(sess: SessRunner, repo: Repo, db_path: Path, 
     topic_branch(repo)
     make_dirty(repo)
     before = snapshot(repo)
-    proc = subprocess.Popen(sess.argv("start", "x", "--dirty", mode, "--message", "wip"), cwd=repo.path,
+    proc = subprocess.Popen(sess.argv("start", "--no-issue", "x", "--dirty", mode, "--message", "wip"), cwd=repo.path,
                             env=sess.env, text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=to_group)
     try:
@@ -623,14 +631,14 @@ def test_ctrl_c_while_gh_is_slow(sess: SessRunner, repo: Repo, gh: FakeGh, db_pa
 def test_losing_the_race_after_the_branch_exists_rolls_back(sess: SessRunner, repo: Repo, db_path: Path,
                                                            tmp_path: Path) -> None:
     """Another session appears in the database while start is pulling: the unique index refuses ours."""
-    sess("start", "first", check=0)
+    sess("start", "--no-issue", "first", check=0)
     end_all(db_path)
     repo.git("checkout", "-q", "main")
     marker = slow_pulls(repo, tmp_path, 1.5)
     topic_branch(repo)
     make_dirty(repo)
     before = snapshot(repo)
-    proc = sess.start("start", "x", "--dirty", "stash")
+    proc = sess.start("start", "--no-issue", "x", "--dirty", "stash")
     try:
         wait_for(marker, proc)
         project_id = rows(db_path, "SELECT id FROM projects")[0]["id"]

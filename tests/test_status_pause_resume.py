@@ -72,7 +72,7 @@ def test_status_untracked_repository(sess: SessRunner, repo: Repo) -> None:
 
 
 def test_status_idle(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     execute(db_path, "UPDATE sessions SET state = 'ended', end_time = start_time, current_slice_start = NULL")
     repo.git("checkout", "-q", "main")
     assert sess("status", check=0).out.splitlines() == ["On branch main", "No active session"]
@@ -109,7 +109,7 @@ def test_status_paused(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) 
 
 
 def test_status_without_issue_and_short_times(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     backdate(db_path, started=timedelta(minutes=45, seconds=30), elapsed=timedelta(minutes=45, seconds=12))
     lines = sess("status", check=0).out.splitlines()
     assert lines[0] == "On branch feature/x (feature)"
@@ -134,7 +134,7 @@ def test_status_json_active(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: P
 
 
 def test_status_json_paused(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     sess("pause", check=0)
     session = json.loads(sess("status", "--json", check=0).out)["session"]
     check_session_json(session, repo)
@@ -145,7 +145,7 @@ def test_status_json_paused(sess: SessRunner, repo: Repo, db_path: Path) -> None
 
 
 def test_status_on_another_branch(sess: SessRunner, repo: Repo) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     repo.git("checkout", "-q", "main")
     lines = sess("status", check=0).out.splitlines()
     assert lines[0] == "On branch main"
@@ -153,26 +153,26 @@ def test_status_on_another_branch(sess: SessRunner, repo: Repo) -> None:
 
 
 def test_status_detached_head(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     execute(db_path, "UPDATE sessions SET state = 'ended', current_slice_start = NULL")
     repo.git("checkout", "-q", "--detach", "main")
     assert sess("status", check=0).out.splitlines() == ["HEAD detached", "No active session"]
 
 
 def test_status_from_a_subdirectory(sess: SessRunner, repo: Repo) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     sub = repo.path / "deep" / "down"
     sub.mkdir(parents=True)
     assert sess("status", cwd=sub, check=0).out.startswith("On branch feature/x (feature)\n")
 
 
 def test_status_in_another_repository(sess: SessRunner, repo: Repo, repo_no_remote: Repo) -> None:
-    sess("start", "x", cwd=repo.path, check=0)
+    sess("start", "--no-issue", "x", cwd=repo.path, check=0)
     assert sess("status", cwd=repo_no_remote.path, check=0).out == "Not a tracked project\n"
 
 
 def test_status_shows_an_interrupted_end(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     (session,) = sessions(db_path)
     execute(db_path, "INSERT INTO end_journal (session_id, step, status, data, error, updated_at) "
                      "VALUES (?, 'rebase', 'failed', '{}', 'CONFLICT (content): Merge conflict in README', ?)",
@@ -205,14 +205,14 @@ def test_pause(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) -> None:
 
 
 def test_pause_without_issue(sess: SessRunner, repo: Repo) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     lines = sess("pause", check=0).out.splitlines()
     assert lines[0] == "Paused session on feature/x (feature)"
     assert re.fullmatch(r"Total elapsed: \d+s", lines[1]) and len(lines) == 2
 
 
 def test_pause_twice(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     sess("pause", check=0)
     before = sessions(db_path)
     result = sess("pause")
@@ -223,13 +223,13 @@ def test_pause_twice(sess: SessRunner, repo: Repo, db_path: Path) -> None:
 
 def test_pause_without_a_session(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     assert_failed(sess("pause"), "not a tracked project")
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     execute(db_path, "UPDATE sessions SET state = 'ended', current_slice_start = NULL")
     assert_failed(sess("pause"), "no active session")
 
 
 def test_pause_from_another_branch(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     repo.git("checkout", "-q", "main")
     sess("pause", check=0)
     assert repo.current_branch() == "main" and open_sessions(db_path)[0]["state"] == "paused"
@@ -252,7 +252,7 @@ def test_resume_on_the_session_branch(sess: SessRunner, repo: Repo, gh: FakeGh, 
 
 
 def test_resume_from_another_branch_checks_out_the_session_branch(sess: SessRunner, repo: Repo) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     sess("pause", check=0)
     repo.git("checkout", "-q", "main")
     lines = sess("resume", check=0).out.splitlines()
@@ -261,7 +261,7 @@ def test_resume_from_another_branch_checks_out_the_session_branch(sess: SessRunn
 
 
 def test_resume_carries_harmless_changes_like_git_checkout(sess: SessRunner, repo: Repo) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     sess("pause", check=0)
     repo.git("checkout", "-q", "main")
     repo.write("scratch.txt", "notes\n")
@@ -270,14 +270,14 @@ def test_resume_carries_harmless_changes_like_git_checkout(sess: SessRunner, rep
 
 
 def test_resume_fails_closed_when_checkout_fails(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     repo.commit("README", "changed on the session branch\n", "Session work")
     sess("pause", check=0)
     repo.git("checkout", "-q", "main")
     repo.write("README", "uncommitted change on main\n")
     before = sessions(db_path)
     result = sess("resume")
-    assert_failed(result, "cannot check out feature/x", "stays paused")
+    assert_failed(result, "cannot check out feature/x", "stays paused", "checkout: README")  # names the file
     assert repo.current_branch() == "main"
     assert (repo.path / "README").read_text() == "uncommitted change on main\n"
     assert sessions(db_path) == before
@@ -285,7 +285,7 @@ def test_resume_fails_closed_when_checkout_fails(sess: SessRunner, repo: Repo, d
 
 
 def test_resume_fails_closed_when_the_branch_is_gone(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     sess("pause", check=0)
     repo.git("checkout", "-q", "main")
     repo.git("branch", "-q", "-D", "feature/x")
@@ -294,7 +294,7 @@ def test_resume_fails_closed_when_the_branch_is_gone(sess: SessRunner, repo: Rep
 
 
 def test_resume_when_active(sess: SessRunner, repo: Repo, db_path: Path) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     repo.git("checkout", "-q", "main")
     before = sessions(db_path)
     assert_failed(sess("resume"), "already active")
@@ -303,14 +303,14 @@ def test_resume_when_active(sess: SessRunner, repo: Repo, db_path: Path) -> None
 
 def test_resume_without_a_session(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     assert_failed(sess("resume"), "not a tracked project")
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     execute(db_path, "UPDATE sessions SET state = 'ended', current_slice_start = NULL")
     assert_failed(sess("resume"), "no active session")
 
 
 @pytest.mark.parametrize("cycles", [3])
 def test_time_adds_up_over_pauses(sess: SessRunner, repo: Repo, db_path: Path, cycles: int) -> None:
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     for _ in range(cycles):
         sess("pause", check=0)
         sess("resume", check=0)
@@ -327,7 +327,7 @@ def test_time_adds_up_over_pauses(sess: SessRunner, repo: Repo, db_path: Path, c
 
 def test_issue_without_a_title(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     """The Go tool could store an issue id with an empty title."""
-    sess("start", "x", check=0)
+    sess("start", "--no-issue", "x", check=0)
     execute(db_path, "UPDATE sessions SET issue_id = '12', issue_title = ''")
     lines = sess("pause", check=0).out.splitlines()
     assert lines[1] == "Issue #12", lines

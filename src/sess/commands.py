@@ -38,7 +38,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     if project is None or where is None:
         render.print_lines(["Not a tracked project"])
-        hint = "Run 'sess start' to begin a session here." if where else "Not inside a git repository."
+        hint = "Run 'sess start' to begin a session here." if where else "Run sess inside a git repository."
         sys.stderr.write(f"\n{hint}\n")
         return 0
     render.print_lines(render.status_text(project, session, journal, where[1], now))
@@ -61,8 +61,11 @@ def cmd_start(args: argparse.Namespace) -> int:
     issue: gh.Issue | None = None
     if args.issue is not None:
         issue = gh.view_issue(top, args.issue)
-    elif not args.no_issue and args.name is None:
-        prompts.require("--issue ID, or NAME with --no-issue", "no issue or name given")
+        if issue.state != "OPEN":
+            sys.stderr.write(f"Issue #{issue.id} is {issue.state.lower()}; starting on it anyway\n")
+    elif not args.no_issue:
+        # NAME names the branch; whether an issue is linked is a choice of its own.
+        prompts.require("--issue ID or --no-issue", "no issue chosen")
         issue = _ask_issue(top)
 
     branch_type = args.branch_type

@@ -47,10 +47,25 @@ class CommandError(SessError):
         """The most telling line the program printed (git puts it last, gh first)."""
         lines = [line.strip() for line in (self.stderr or self.stdout).splitlines() if line.strip()]
         for marker in ("! [", "fatal:", "error:", "CONFLICT"):
-            for line in lines:
+            for index, line in enumerate(lines):
                 if line.startswith(marker):
-                    return line
+                    return _with_listing(line, lines[index + 1:])
         return lines[0] if lines else f"exit status {self.returncode}"
+
+
+def _with_listing(line: str, rest: list[str], most: int = 3) -> str:
+    """git ends a sentence with ':' and lists the files on the lines after it; keep a few."""
+    if not line.endswith(":"):
+        return line
+    listed = []
+    for item in rest:
+        if item.startswith(("Please", "Aborting", "hint:", "error:", "fatal:")):
+            break
+        listed.append(item)
+    if not listed:
+        return line[:-1]
+    shown = ", ".join(listed[:most]) + (f" and {len(listed) - most} more" if len(listed) > most else "")
+    return f"{line} {shown}"
 
 
 class ProgramMissing(SessError):

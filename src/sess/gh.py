@@ -17,6 +17,7 @@ class Issue(NamedTuple):
     id: str
     title: str
     url: str = ""
+    state: str = "OPEN"
 
 
 class PullRequest(NamedTuple):
@@ -46,7 +47,7 @@ def _json(text: str) -> Any:
 def list_open_issues(repo: str, limit: int = 100) -> list[Issue]:
     data = _json(_gh(repo, "issue", "list", "--state", "open", "--limit", str(limit),
                      "--json", "number,title,url"))
-    return [Issue(str(item["number"]), str(item.get("title", "")), str(item.get("url", ""))) for item in data]
+    return [Issue(str(item["number"]), str(item.get("title", "")).strip(), str(item.get("url", ""))) for item in data]
 
 
 def view_issue(repo: str, issue_id: str) -> Issue:
@@ -54,7 +55,8 @@ def view_issue(repo: str, issue_id: str) -> Issue:
     if not number.isdigit():
         raise SessError(f"issue '{issue_id}' is not a GitHub issue number")
     data = _json(_gh(repo, "issue", "view", number, "--json", "number,title,url,state"))
-    return Issue(str(data["number"]), str(data.get("title", "")), str(data.get("url", "")))
+    return Issue(str(data["number"]), str(data.get("title", "")).strip(), str(data.get("url", "")),
+                 str(data.get("state", "OPEN")).upper())
 
 
 def find_open_pr(repo: str, branch: str) -> PullRequest | None:
