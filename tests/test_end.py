@@ -168,15 +168,26 @@ def test_nothing_to_ship(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path
     assert not [c for c in gh.calls() if c[:1] == ["pr"]]
 
 
-def test_no_pr_ends_without_pushing(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) -> None:
+def test_no_pr_rebases_and_pushes_but_opens_no_pr(sess: SessRunner, repo: Repo, gh: FakeGh,
+                                                  db_path: Path) -> None:
     start(sess)
     repo.commit("feature.txt", "x\n", "Add the feature")
+    repo.teammate_push("team.txt", "t\n", "Teammate work")
     r = sess("end", "--no-pr", "--delete-branch", check=0)
     assert "No pull request · --no-pr" in r.out.splitlines()
-    assert f"Kept branch {BRANCH}: some of its commits are not on origin" in r.out.splitlines()
-    assert repo.git("branch", "--list", BRANCH)
-    assert origin_git(repo, "branch", "--list", BRANCH) == ""
+    assert remote_log(repo) == ["Add the feature"]  # rebased onto the teammate's main, then pushed
+    assert f"Deleted branch {BRANCH}" in r.out.splitlines()  # safe: its commits are on origin
+    assert not repo.git("branch", "--list", BRANCH)
     assert gh.calls() == [] and sessions(db_path)[0][1] == "ended"
+
+
+def test_no_pr_in_a_repository_without_origin_keeps_the_branch(sess: SessRunner, repo_no_remote: Repo,
+                                                               db_path: Path) -> None:
+    start(sess)
+    repo_no_remote.commit("feature.txt", "x\n", "Add the feature")
+    r = sess("end", "--no-pr", "--delete-branch", check=0)
+    assert f"Kept branch {BRANCH}: there is no origin remote to hold its commits" in r.out.splitlines()
+    assert repo_no_remote.git("branch", "--list", BRANCH) and sessions(db_path)[0][1] == "ended"
 
 
 def test_delete_branch_once_it_is_on_origin(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
@@ -399,6 +410,7 @@ def test_gh_missing_with_no_pr_from_the_start(sess: SessRunner, repo: Repo, gh: 
     repo.commit("feature.txt", "x\n", "Add the feature")
     sess("end", "--no-pr", check=0)
     assert sessions(db_path)[0][1] == "ended"
+    assert origin_git(repo, "log", "--format=%s", "-1", BRANCH) == "Add the feature"  # pushed without gh
 
 
 def test_repository_without_remote(sess: SessRunner, repo_no_remote: Repo, gh: FakeGh, db_path: Path) -> None:

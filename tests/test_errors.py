@@ -36,5 +36,6 @@ def test_the_rejected_ref_line_is_preferred_for_a_push() -> None:
 
 
 def test_without_a_marker_the_first_line_is_used() -> None:
-    assert CommandError(["gh", "pr", "create"], 1, "", "HTTP 502: Bad Gateway\nretry\n").detail == "HTTP 502: Bad Gateway"
+    gh_failure = CommandError(["gh", "pr", "create"], 1, "", "HTTP 502: Bad Gateway\nretry\n")
+    assert gh_failure.detail == "HTTP 502: Bad Gateway"
     assert CommandError(["git", "x"], 3, "", "").detail == "exit status 3"

@@ -70,7 +70,7 @@ def _end(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     end.add_argument("--testing", metavar="T", help="how it was tested")
     end.add_argument("--notes", metavar="N", help="notes for reviewers")
     end.add_argument("--draft", action="store_true", help="open the pull request as a draft")
-    end.add_argument("--no-pr", action="store_true", help="end without pushing or opening a pull request")
+    end.add_argument("--no-pr", action="store_true", help="push, but open no pull request")
     keep = end.add_mutually_exclusive_group()
     keep.add_argument("--keep-branch", action="store_true", help="keep the local branch (default)")
     keep.add_argument("--delete-branch", action="store_true", help="delete the local branch once it is safe")

@@ -118,7 +118,7 @@ def _gather(args: argparse.Namespace, facts: end.Facts) -> end.Plan:
     delete_branch = _delete_flag(args)
     if delete_branch is None:
         delete_branch = False
-        if ask and facts.has_origin and (opens_pr or facts.nothing_to_ship):
+        if ask and facts.has_origin:  # the branch reaches origin (with --no-pr too), so deleting can be safe
             delete_branch = prompts.confirm(
                 f"Delete the local branch {facts.session.branch} once it is on origin?", default=False)
 

@@ -47,7 +47,7 @@ class Plan(NamedTuple):
     testing: str | None
     notes: str | None
     draft: bool
-    no_pr: bool  # end without pushing or opening a pull request
+    no_pr: bool  # rebase and push, but open no pull request
     delete_branch: bool
     nothing_to_ship: bool = False
 
@@ -328,10 +328,9 @@ class _Context:
         self.origin = bool(data.get("origin"))
 
     @property
-    def shipping(self) -> bool:
-        """Whether the work is handed off (pushed, PR) at all."""
-        return self.origin and not self.plan.no_pr and not self.plan.nothing_to_ship \
-            and not self.data.get("empty_after_rebase")
+    def pushing(self) -> bool:
+        """Whether the work goes to origin at all (with --no-pr too: only the PR is skipped)."""
+        return self.origin and not self.plan.nothing_to_ship and not self.data.get("empty_after_rebase")
 
     @property
     def meters(self) -> list[str]:
@@ -390,7 +389,7 @@ def _note_commit_if_done(ctx: _Context) -> None:
 
 
 def _fetch(ctx: _Context) -> None:
-    if not ctx.origin or ctx.plan.no_pr or ctx.plan.nothing_to_ship:
+    if not ctx.origin or ctx.plan.nothing_to_ship:
         return
     ctx.progress.step("Fetching origin")
     git.git(ctx.top, "fetch", *ctx.meters, "origin", on_output=ctx.output)
@@ -407,7 +406,7 @@ def _rebase_target(ctx: _Context) -> str:
 def _rebase(ctx: _Context) -> None:
     top = ctx.top
     in_progress = git.rebase_in_progress(top)
-    if (ctx.plan.no_pr or ctx.plan.nothing_to_ship) and not in_progress:
+    if ctx.plan.nothing_to_ship and not in_progress:
         return
     target = str(ctx.data.get("rebase_target") or _rebase_target(ctx))
     ctx.data["rebase_target"] = target
@@ -460,7 +459,7 @@ def _listing(files: list[str]) -> str:
 
 
 def _push(ctx: _Context) -> None:
-    if not ctx.shipping:
+    if not ctx.pushing:
         return
     top, branch = ctx.top, ctx.branch
     tip = ctx.tip()
@@ -491,7 +490,7 @@ def _push(ctx: _Context) -> None:
 
 
 def _pull_request(ctx: _Context) -> None:
-    if not ctx.shipping or ctx.data.get("pr"):
+    if not ctx.pushing or ctx.plan.no_pr or ctx.data.get("pr"):
         return
     top, branch = ctx.top, ctx.branch
     ctx.progress.step("Looking for an open pull request")
