@@ -100,17 +100,23 @@ def assert_recovered(repo: Repo, gh: FakeGh, db_path: Path) -> None:
     assert query(db_path, "SELECT count(*) FROM end_journal") == [(0,)]
 
 
-@pytest.mark.parametrize("orphans", ["finish", "die"])
-def test_killed_while_pushing(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path, tmp_path: Path,
-                              orphans: str) -> None:
-    """finish: the push sess started outlives it and lands; die: it dies with sess (a closed laptop)."""
+def end_held_at_the_push(sess: SessRunner, repo: Repo, tmp_path: Path) -> tuple[subprocess.Popen[str], Path, int]:
+    """A dirty session whose `sess end` is running and held by origin's pre-receive hook:
+    the sess process, the file that holds the hook, and the receive-pack pid."""
     assert repo.origin is not None
     dirty_session(sess, repo)
     hold = holding_hook(repo.origin / "hooks" / "pre-receive", tmp_path)
     proc = sess.start("end", "-m", "Dirty work")
     wait_for("the push to reach the hook", (tmp_path / "parent.pid").exists)
     wait_for("the hook to record itself", lambda: bool((tmp_path / "parent.pid").read_text().strip()))
-    receive_pack = int((tmp_path / "parent.pid").read_text())
+    return proc, hold, int((tmp_path / "parent.pid").read_text())
+
+
+@pytest.mark.parametrize("orphans", ["finish", "die"])
+def test_killed_while_pushing(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path, tmp_path: Path,
+                              orphans: str) -> None:
+    """finish: the push sess started outlives it and lands; die: it dies with sess (a closed laptop)."""
+    proc, hold, receive_pack = end_held_at_the_push(sess, repo, tmp_path)
     kill_sess(proc)
 
     status = sess("status", check=0).out
@@ -178,13 +184,7 @@ def test_killed_before_gh_creates_the_pr(sess: SessRunner, repo: Repo, gh: FakeG
 
 
 def test_ctrl_c_while_pushing(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path, tmp_path: Path) -> None:
-    assert repo.origin is not None
-    dirty_session(sess, repo)
-    hold = holding_hook(repo.origin / "hooks" / "pre-receive", tmp_path)
-    proc = sess.start("end", "-m", "Dirty work")
-    wait_for("the push to reach the hook", (tmp_path / "parent.pid").exists)
-    wait_for("the hook to record itself", lambda: bool((tmp_path / "parent.pid").read_text().strip()))
-    receive_pack = int((tmp_path / "parent.pid").read_text())
+    proc, hold, receive_pack = end_held_at_the_push(sess, repo, tmp_path)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=WAIT_S)
     hold.unlink()
