@@ -19,7 +19,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sess import timestamps
+from sess import rules, timestamps
 from sess.errors import StoreError
 from sess.rules import Project, Session
 from sess.store import PROJECT_COLUMNS, SESSION_COLUMNS, Store, project_from_row, session_from_row
@@ -89,6 +89,7 @@ class Reports:
     def __init__(self, store: Store, scope: Scope, now: datetime) -> None:
         self.conn = store.conn
         self.scope = scope
+        self.moment = now
         self.now = now.timestamp()
         self.conn.create_function("sess_epoch", 1, timestamps.epoch, deterministic=True)
         _sync_start_epochs(store)
@@ -304,15 +305,8 @@ class Reports:
     def _entry(self, row: tuple[Any, ...]) -> Entry:
         project = project_from_row(row[:6])
         session = session_from_row(row[7:])
-        full = _full_elapsed_s(session, self.now)
+        full = rules.elapsed_ns(session, self.moment) / rules.NS_PER_SECOND
         return Entry(session, project, full if row[6] is None else float(row[6]), full)
-
-
-def _full_elapsed_s(session: Session, now: float) -> float:
-    running = 0.0
-    if session.state == "active" and session.current_slice_start is not None:
-        running = max(0.0, now - session.current_slice_start.timestamp())
-    return max(0, session.total_elapsed_ns) / 1e9 + running
 
 
 def _local(epoch: float | None) -> datetime | None:
