@@ -40,6 +40,9 @@ SCRUBBED = (
     "GIT_CONFIG_PARAMETERS", "GIT_CEILING_DIRECTORIES", "GH_TOKEN", "GITHUB_TOKEN",
     "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_HOST", "GH_REPO", "GH_CONFIG_DIR",
     "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
+    # sess must work with stdout buffered, as it is for users: unbuffered output would hide
+    # errors that only appear when the buffer is flushed at exit (a closed pipe, say).
+    "PYTHONUNBUFFERED",
 )
 
 

@@ -136,25 +136,34 @@ _HANDLERS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        argv = list(sys.argv[1:] if argv is None else argv)
-        args = build_parser(argv).parse_args(argv)
-        if args.command is None:
-            build_parser().print_help()
-            return 0
-        import importlib
-
-        module = importlib.import_module(_HANDLERS.get(args.command, "sess.commands"))
-        return int(getattr(module, "cmd_" + args.command)(args) or 0)
+        code = _run(list(sys.argv[1:] if argv is None else argv))
+        # Flushed here, not at interpreter exit, so a reader that went away (| head) is caught below.
+        sys.stdout.flush()
+        return code
     except SessError as exc:
         return _print_error(exc)
     except KeyboardInterrupt:
         return _print_error(SessError("interrupted"), 130)
     except BrokenPipeError:
-        # stdout closed early (| head): not an error worth a message.
+        # stdout closed early: not an error worth a message; nothing more may reach the pipe.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # the one place an unexpected failure is caught
         return _crash(exc)
+
+
+def _run(argv: list[str]) -> int:
+    try:
+        args = build_parser(argv).parse_args(argv)
+    except SystemExit as exc:  # --help and --version print, then exit
+        return int(exc.code or 0)
+    if args.command is None:
+        build_parser().print_help()
+        return 0
+    import importlib
+
+    module = importlib.import_module(_HANDLERS.get(args.command, "sess.commands"))
+    return int(getattr(module, "cmd_" + args.command)(args) or 0)
 
 
 def _print_error(exc: SessError, code: int | None = None) -> int:
