@@ -429,20 +429,25 @@ class Store:
     def apply(self, session: Session, changes: dict[str, object], now: datetime) -> Session:
         """Write a transition from `rules`, keeping the slice table in step, in one transaction."""
         with self.transaction() as conn:
-            current = conn.execute("SELECT state FROM sessions WHERE id = ?", (session.id,)).fetchone()
-            if current is None or current[0] != session.state:
-                raise SessError("the session changed under us (another sess process?); try again")
-            assignments = ", ".join(f"{column} = ?" for column in changes)
-            conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ?",
-                         [*(_db_value(value) for value in changes.values()), session.id])
-            stamp = timestamps.format_db(now)
-            if session.state == rules.ACTIVE:
-                self._close_slice(conn, session, now)
-            if changes.get("state") == rules.ACTIVE:
-                conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
-                             (session.id, stamp, now.timestamp()))
-            conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?", (stamp, session.project_id))
+            self._transition(conn, session, changes, now)
         return self.session(session.id)
+
+    @classmethod
+    def _transition(cls, conn: sqlite3.Connection, session: Session, changes: dict[str, object],
+                    now: datetime) -> None:
+        current = conn.execute("SELECT state FROM sessions WHERE id = ?", (session.id,)).fetchone()
+        if current is None or current[0] != session.state:
+            raise SessError("the session changed under us (another sess process?); try again")
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ?",
+                     [*(_db_value(value) for value in changes.values()), session.id])
+        stamp = timestamps.format_db(now)
+        if session.state == rules.ACTIVE:
+            cls._close_slice(conn, session, now)
+        if changes.get("state") == rules.ACTIVE:
+            conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
+                         (session.id, stamp, now.timestamp()))
+        conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?", (stamp, session.project_id))
 
     @staticmethod
     def _close_slice(conn: sqlite3.Connection, session: Session, now: datetime) -> None:
@@ -487,11 +492,7 @@ class Store:
         """Mark the session ended and drop its journal, in one transaction."""
         changes = rules.end(session, now, pr_number, pr_url)
         with self.transaction() as conn:
-            assignments = ", ".join(f"{column} = ?" for column in changes)
-            conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ? AND state IN ('active', 'paused')",
-                         [*(_db_value(value) for value in changes.values()), session.id])
-            if session.state == rules.ACTIVE:
-                self._close_slice(conn, session, now)
+            self._transition(conn, session, changes, now)
             conn.execute("DELETE FROM end_journal WHERE session_id = ?", (session.id,))
             conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?",
                          (timestamps.format_db(now), session.project_id))
