@@ -21,12 +21,18 @@ from sess.rules import Project, Session
 
 BUSY_TIMEOUT_S = 30.0
 
-SESSION_COLUMNS = (
-    "s.id, s.project_id, s.branch, COALESCE(s.branch_type, ''), s.state, s.issue_id, s.issue_title, "
-    "s.start_time, s.pause_time, s.end_time, s.current_slice_start, s.total_elapsed, s.pr_number, s.pr_url, "
-    "s.base_branch"
+# The columns each row reader expects, in order; the widths tell where one table's part of a
+# joined row ends.
+_SESSION_FIELDS = (
+    "s.id", "s.project_id", "s.branch", "COALESCE(s.branch_type, '')", "s.state", "s.issue_id", "s.issue_title",
+    "s.start_time", "s.pause_time", "s.end_time", "s.current_slice_start", "s.total_elapsed", "s.pr_number",
+    "s.pr_url", "s.base_branch",
 )
-PROJECT_COLUMNS = "p.id, p.name, p.path, p.base_branch, p.created_at, p.last_used_at"
+_PROJECT_FIELDS = ("p.id", "p.name", "p.path", "p.base_branch", "p.created_at", "p.last_used_at")
+_JOURNAL_FIELDS = ("j.session_id", "j.step", "j.status", "j.data", "j.error", "j.updated_at")
+SESSION_COLUMNS, SESSION_WIDTH = ", ".join(_SESSION_FIELDS), len(_SESSION_FIELDS)
+PROJECT_COLUMNS, PROJECT_WIDTH = ", ".join(_PROJECT_FIELDS), len(_PROJECT_FIELDS)
+JOURNAL_COLUMNS = ", ".join(_JOURNAL_FIELDS)
 
 
 class SessionConflict(SessError):
@@ -494,12 +500,8 @@ class Store:
         with self.transaction() as conn:
             self._transition(conn, session, changes, now)
             conn.execute("DELETE FROM end_journal WHERE session_id = ?", (session.id,))
-            conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?",
-                         (timestamps.format_db(now), session.project_id))
         return self.session(session.id)
 
-
-JOURNAL_COLUMNS = "j.session_id, j.step, j.status, j.data, j.error, j.updated_at"
 
 
 def _journal_from_row(row: tuple[Any, ...] | None) -> Journal | None:
@@ -513,9 +515,10 @@ def _journal_from_row(row: tuple[Any, ...] | None) -> Journal | None:
 
 
 def _split_status_row(row: tuple[Any, ...]) -> tuple[Project, Session | None, Journal | None]:
-    project = project_from_row(row[:6])
-    session = session_from_row(row[6:21]) if row[6] is not None else None
-    return project, session, _journal_from_row(row[21:27])
+    end_of_session = PROJECT_WIDTH + SESSION_WIDTH
+    project = project_from_row(row[:PROJECT_WIDTH])
+    session = session_from_row(row[PROJECT_WIDTH:end_of_session]) if row[PROJECT_WIDTH] is not None else None
+    return project, session, _journal_from_row(row[end_of_session:])
 
 
 def _busy(exc: sqlite3.Error) -> bool:

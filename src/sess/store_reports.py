@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from sess import rules, timestamps
 from sess.errors import StoreError
 from sess.rules import Project, Session
-from sess.store import PROJECT_COLUMNS, SESSION_COLUMNS, Store, project_from_row, session_from_row
+from sess.store import PROJECT_COLUMNS, PROJECT_WIDTH, SESSION_COLUMNS, Store, project_from_row, session_from_row
 
 # Open ends of a period, as bounds that compare like infinities with any real epoch.
 _NEVER_BEFORE = -1e18
@@ -218,11 +218,7 @@ class Reports:
                 LEFT JOIN prs q ON q.project_id = x.project_id LEFT JOIN running r ON r.project_id = x.project_id
                 {tracked}
                 ORDER BY x.secs + COALESCE(r.secs, 0) DESC, p.name, p.id"""
-        return [
-            ProjectTotal(project_from_row(row[:6]), int(row[6]), float(row[7]), int(row[8]), int(row[9]),
-                         int(row[10]), int(row[11]), row[12], row[13])
-            for row in self.conn.execute(sql, self._params())
-        ]
+        return [_project_total(row) for row in self.conn.execute(sql, self._params())]
 
     def _first_last_start(self) -> tuple[float | None, float | None]:
         if self.scope.project_id is not None:
@@ -303,10 +299,17 @@ class Reports:
         return int(self.conn.execute(sql, self._params()).fetchone()[0])
 
     def _entry(self, row: tuple[Any, ...]) -> Entry:
-        project = project_from_row(row[:6])
-        session = session_from_row(row[7:])
+        project = project_from_row(row[:PROJECT_WIDTH])
+        secs = row[PROJECT_WIDTH]  # the clipped seconds sit between the project and the session
+        session = session_from_row(row[PROJECT_WIDTH + 1:])
         full = rules.elapsed_ns(session, self.moment) / rules.NS_PER_SECOND
-        return Entry(session, project, full if row[6] is None else float(row[6]), full)
+        return Entry(session, project, full if secs is None else float(secs), full)
+
+
+def _project_total(row: tuple[Any, ...]) -> ProjectTotal:
+    n, secs, active, paused, ended, with_pr, first, last = row[PROJECT_WIDTH:]
+    return ProjectTotal(project_from_row(row[:PROJECT_WIDTH]), int(n), float(secs), int(active), int(paused),
+                        int(ended), int(with_pr), first, last)
 
 
 def _local(epoch: float | None) -> datetime | None:
