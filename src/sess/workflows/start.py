@@ -22,8 +22,8 @@ DIRTY_MODES = ("stash", "commit", "discard", "carry")
 class Facts(NamedTuple):
     where: Where
     dirty: bool
-    base: str
-    base_flag: str | None
+    base: str  # this session's base: --base, else default_base
+    default_base: str  # what the project keeps as its base
 
 
 class Plan(NamedTuple):
@@ -53,8 +53,9 @@ def inspect(store: Store, cwd: str, base_flag: str | None) -> Facts:
                 f"a session is already {existing.state} on {existing.branch}",
                 "Run 'sess end' to finish it, or 'sess status' to see it.",
             )
-    base = resolve_base(store, where, base_flag)
-    return Facts(where, git.is_dirty(where.top), base, base_flag)
+    chosen = resolve_base(store, where, base_flag) if base_flag is not None else None  # a bad --base first
+    default_base = resolve_base(store, where, None)
+    return Facts(where, git.is_dirty(where.top), chosen or default_base, default_base)
 
 
 def resolve_base(store: Store, where: Where, base_flag: str | None) -> str:
@@ -105,11 +106,10 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress) -> Started:
         raise SessError("--dirty commit needs a commit message", "Pass --message MSG.")
 
     # `--base` picks this session's base only; the project keeps its detected default.
-    default_base = facts.base if facts.base_flag is None else resolve_base(store, where, None)
-    project = store.track_project(project_name(top), top, default_base)
-    if project.base_branch != default_base:
-        store.set_base_branch(project.id, default_base)  # the stored one no longer exists
-        project = project._replace(base_branch=default_base)
+    project = store.track_project(project_name(top), top, facts.default_base)
+    if project.base_branch != facts.default_base:
+        store.set_base_branch(project.id, facts.default_base)  # the stored one no longer exists
+        project = project._replace(base_branch=facts.default_base)
 
     with project_lock(top):
         existing = store.open_session(project.id)
