@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from sess import proc
@@ -25,9 +24,9 @@ class PullRequest(NamedTuple):
     url: str
 
 
-def _gh(repo: str, *args: str, on_output: Callable[[str], None] | None = None) -> str:
+def _gh(repo: str, *args: str) -> str:
     try:
-        return proc.run(["gh", *args], cwd=repo, timeout=GH_TIMEOUT, on_output=on_output).stdout
+        return proc.run(["gh", *args], cwd=repo, timeout=GH_TIMEOUT).stdout
     except ProgramMissing as exc:
         raise GhUnavailable("gh is not installed",
                             "Install GitHub CLI (https://cli.github.com) or work without it.") from exc
@@ -47,7 +46,7 @@ def _json(text: str) -> Any:
 def list_open_issues(repo: str, limit: int = 100) -> list[Issue]:
     data = _json(_gh(repo, "issue", "list", "--state", "open", "--limit", str(limit),
                      "--json", "number,title,url"))
-    return [Issue(str(item["number"]), str(item.get("title", "")).strip(), str(item.get("url", ""))) for item in data]
+    return [_issue(item) for item in data]
 
 
 def view_issue(repo: str, issue_id: str) -> Issue:
@@ -55,6 +54,11 @@ def view_issue(repo: str, issue_id: str) -> Issue:
     if not number.isdigit():
         raise SessError(f"issue '{issue_id}' is not a GitHub issue number")
     data = _json(_gh(repo, "issue", "view", number, "--json", "number,title,url,state"))
+    return _issue(data)
+
+
+def _issue(data: dict[str, Any]) -> Issue:
+    """An issue from gh's JSON; the title trimmed, the state as gh spells it (OPEN, CLOSED)."""
     return Issue(str(data["number"]), str(data.get("title", "")).strip(), str(data.get("url", "")),
                  str(data.get("state", "OPEN")).upper())
 
