@@ -108,7 +108,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     lines = [f"On branch {render.branch_label(session.branch, session.branch_type)}"]
     detail = [f"Session {render.state_word(session.state)}", f"from {started.base}"]
     if started.pulled:
-        detail.append(f"pulled {started.pulled} commit{'s' if started.pulled != 1 else ''}")
+        detail.append(f"pulled {render.plural(started.pulled, 'commit')}")
     if session.issue_id:
         detail.append(render.issue_ref(session))
     lines.append(render.DOT.join(detail))

@@ -76,7 +76,11 @@ def relative(moment: datetime | None, now: datetime) -> str:
 
 
 def _ago(count: int, unit: str) -> str:
-    return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return f"{plural(count, unit)} ago"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def branch_label(branch: str, branch_type: str | None) -> str:

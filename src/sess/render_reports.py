@@ -6,7 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from sess.periods import Period
-from sess.render import DOT, branch_label, duration, iso, issue_ref, relative, safe, session_json, state_word
+from sess.render import (
+    DOT,
+    branch_label,
+    duration,
+    iso,
+    issue_ref,
+    plural,
+    relative,
+    safe,
+    session_json,
+    state_word,
+)
 from sess.store_reports import Entry, ProjectTotal, Totals
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -57,10 +68,6 @@ def project_total_json(row: ProjectTotal) -> dict[str, Any]:
 
 def heading(text: str, period_text: str | None) -> str:
     return text + (DOT + period_text if period_text else "")
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def entry_lines(entry: Entry, now: datetime, show_project: bool, period: Period | None) -> list[str]:
