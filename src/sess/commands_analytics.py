@@ -67,6 +67,15 @@ def _totals(context: Context) -> Totals:
     return context.reports.totals()
 
 
+def _summary_lines(kind: str, context: Context, totals: Totals, scope_all: bool, top_projects: int) -> list[str]:
+    """The heading, the totals and, across all projects, the ones that took most time."""
+    lines = [render_reports.heading(f"{kind} for {context.scope_name}", context.period_text)]
+    lines += render_reports.totals_lines(totals, context.now, scope_all)
+    if scope_all and totals.sessions:
+        lines += ["", *render_reports.by_project_lines(totals, top_projects)]
+    return lines
+
+
 # --- history --------------------------------------------------------------------------------------
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -96,11 +105,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         render.emit_json(render_reports.stats_json(totals, args.all, context.now, context.period))
         return 0
-    lines = [render_reports.heading(f"Stats for {context.scope_name}", context.period_text)]
-    lines += render_reports.totals_lines(totals, context.now, args.all)
-    if args.all and totals.sessions:
-        lines += ["", *render_reports.by_project_lines(totals, BY_PROJECT_IN_STATS)]
-    render.print_lines(lines)
+    render.print_lines(_summary_lines("Stats", context, totals, args.all, BY_PROJECT_IN_STATS))
     return 0
 
 
@@ -116,10 +121,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             "recent": [render_reports.entry_json(entry, context.now, context.period) for entry in entries],
         })
         return 0
-    lines = [render_reports.heading(f"Report for {context.scope_name}", context.period_text)]
-    lines += render_reports.totals_lines(totals, context.now, args.all)
-    if args.all and totals.sessions:
-        lines += ["", *render_reports.by_project_lines(totals, BY_PROJECT_IN_REPORT)]
+    lines = _summary_lines("Report", context, totals, args.all, BY_PROJECT_IN_REPORT)
     if entries:
         lines += ["", f"Recent sessions {render_reports.count_note(len(entries), totals.sessions)}"]
         lines += render_reports.entries_lines(entries, context.now, args.all, context.period)
