@@ -18,6 +18,26 @@ _PLAN_FLAGS = (("message", "--message"), ("title", "--title"), ("summary", "--su
                ("testing", "--testing"), ("notes", "--notes"), ("draft", "--draft"))
 
 
+def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    end = commands.add_parser(
+        "end", help="commit, rebase, push, open a PR and end the session",
+        description="Hand the work off: commit, rebase, push, pull request, back on the base branch.")
+    end.add_argument("--message", "-m", metavar="MSG", help="commit message for uncommitted work")
+    end.add_argument("--title", metavar="T", help="pull request title (default: issue or last commit)")
+    end.add_argument("--summary", metavar="S", help="pull request summary")
+    end.add_argument("--testing", metavar="T", help="how it was tested")
+    end.add_argument("--notes", metavar="N", help="notes for reviewers")
+    end.add_argument("--draft", action="store_true", help="open the pull request as a draft")
+    end.add_argument("--no-pr", action="store_true", help="push, but open no pull request")
+    keep = end.add_mutually_exclusive_group()
+    keep.add_argument("--keep-branch", action="store_true", help="keep the local branch (default)")
+    keep.add_argument("--delete-branch", action="store_true", help="delete the local branch once it is safe")
+    recover = end.add_mutually_exclusive_group()
+    recover.add_argument("--continue", dest="continue_", action="store_true",
+                         help="pick up an interrupted end at the step that did not finish")
+    recover.add_argument("--abort", action="store_true", help="undo an interrupted end and keep the session open")
+
+
 def cmd_end(args: argparse.Namespace) -> int:
     from sess.progress import for_terminal
 

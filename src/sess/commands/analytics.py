@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sess import periods, render, render_reports, timestamps
+from sess.commands import add_json, add_period
 from sess.errors import SessError, UsageError
 from sess.rules import Project
 from sess.store import Store
@@ -20,6 +21,30 @@ from sess.store_reports import Reports, Scope, Totals
 
 BY_PROJECT_IN_STATS = 10
 BY_PROJECT_IN_REPORT = 5
+
+
+def parser_history(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    history = commands.add_parser("history", help="list recent sessions", description="Recent sessions, newest first.")
+    history.add_argument("--limit", type=int, default=10, metavar="N", help="how many (default 10)")
+    history.add_argument("--all", action="store_true", help="across every tracked project")
+    add_period(history)
+    add_json(history)
+
+
+def parser_stats(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    stats = commands.add_parser("stats", help="totals and averages", description="Session statistics.")
+    stats.add_argument("--all", action="store_true", help="across every tracked project")
+    add_period(stats)
+    add_json(stats)
+
+
+def parser_report(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    report = commands.add_parser("report", help="stats plus recent sessions",
+                                 description="Statistics and the most recent sessions on one screen.")
+    report.add_argument("--limit", type=int, default=5, metavar="N", help="how many recent sessions (default 5)")
+    report.add_argument("--all", action="store_true", help="across every tracked project")
+    add_period(report)
+    add_json(report)
 
 
 class Context(NamedTuple):

@@ -1,8 +1,4 @@
-"""Command handlers: take parsed arguments, gather decisions, call a workflow, render the result.
-
-Each handler returns the exit code. Imports of workflows and heavy modules happen inside the
-handler that needs them.
-"""
+"""`sess start`: gather the decisions (flags, or prompts on a terminal), run the start workflow."""
 
 from __future__ import annotations
 
@@ -11,7 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from sess import render, timestamps
+from sess import render
 from sess.errors import SessError
 from sess.store import Store
 
@@ -19,33 +15,20 @@ if TYPE_CHECKING:
     from sess import gh
 
 
-# --- status ---------------------------------------------------------------------------------------
+def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    start = commands.add_parser("start", help="start a session on a new branch",
+                                description="Cut a new branch from the base branch and start a session on it.")
+    start.add_argument("name", nargs="?", metavar="NAME", help="branch name (default: the issue title)")
+    issue = start.add_mutually_exclusive_group()
+    issue.add_argument("--issue", metavar="ID", help="link this GitHub issue")
+    issue.add_argument("--no-issue", action="store_true", help="start without an issue")
+    start.add_argument("--type", dest="branch_type", metavar="TYPE",
+                       help="branch type: feature (default), bugfix, refactor, hotfix, chore, docs")
+    start.add_argument("--base", metavar="BRANCH", help="branch to start from (default: the project's base)")
+    start.add_argument("--dirty", choices=("stash", "commit", "discard", "carry"),
+                       help="what to do with uncommitted changes")
+    start.add_argument("--message", "-m", metavar="MSG", help="commit message for --dirty commit")
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from sess import git
-
-    now = timestamps.now()
-    where = git.locate(os.getcwd())
-    store = Store.open(create=False) if where is not None else None
-    project, session, journal = store.status(where[0]) if store and where else (None, None, None)
-    if args.json:
-        render.emit_json({
-            "project": {"name": project.name, "path": project.path, "base_branch": project.base_branch}
-            if project else None,
-            "session": render.session_json(session, project, now) if session else None,
-            "end_in_progress": render.journal_json(journal),
-        })
-        return 0
-    if project is None or where is None:
-        render.print_lines(["Not a tracked project"])
-        hint = "Run 'sess start' to begin a session here." if where else "Run sess inside a git repository."
-        sys.stderr.write(f"\n{hint}\n")
-        return 0
-    render.print_lines(render.status_text(project, session, journal, where[1], now))
-    return 0
-
-
-# --- start ----------------------------------------------------------------------------------------
 
 def cmd_start(args: argparse.Namespace) -> int:
     from sess import gh, prompts, rules
@@ -133,64 +116,3 @@ def _ask_issue(top: str) -> gh.Issue | None:
     choices: list[tuple[str, gh.Issue | None]] = [("Start without an issue", None)]
     choices += [(render.safe(f"#{issue.id}  {issue.title}"), issue) for issue in issues]
     return prompts.select("Issue", choices, search=len(issues) > 0)
-
-
-# --- pause / resume -------------------------------------------------------------------------------
-
-def cmd_pause(args: argparse.Namespace) -> int:
-    from sess.workflows import session as workflow
-
-    _, session = workflow.pause(Store.open(), os.getcwd())
-    lines = [f"Paused session on {render.branch_label(session.branch, session.branch_type)}"]
-    if session.issue_id:
-        lines.append(render.DOT.join(filter(None, [f"Issue {render.issue_ref(session)}",
-                                                   render.safe(session.issue_title or "")])))
-    lines.append(f"Total elapsed: {render.duration(session.total_elapsed_ns // 1_000_000_000)}")
-    render.print_lines(lines)
-    return 0
-
-
-def cmd_resume(args: argparse.Namespace) -> int:
-    from sess.workflows import session as workflow
-
-    resumed = workflow.resume(Store.open(), os.getcwd())
-    session = resumed.session
-    now = timestamps.now()
-    lines = []
-    if resumed.switched:
-        lines.append(f"Switched to branch '{session.branch}'")
-    lines += [f"On branch {render.branch_label(session.branch, session.branch_type)}",
-              render.session_line(session, now)]
-    lines.extend(render.title_lines(session))
-    render.print_lines(lines)
-    return 0
-
-
-# --- projects -------------------------------------------------------------------------------------
-
-def cmd_projects(args: argparse.Namespace) -> int:
-    from sess import git
-
-    now = timestamps.now()
-    where = git.locate(os.getcwd())
-    store = Store.open(create=False)
-    rows = store.projects_with_open_sessions() if store else []
-    here = where[0] if where else None
-    if args.json:
-        render.emit_json({"projects": [
-            {"name": p.name, "path": p.path, "base_branch": p.base_branch,
-             "state": s.state if s else "idle", "current": p.path == here,
-             "last_used_at": render.iso(p.last_used_at),
-             "session": render.session_json(s, p, now) if s else None}
-            for p, s, _ in rows]})
-        return 0
-    if not rows:
-        render.print_lines(["No tracked projects"])
-        sys.stderr.write("\nRun 'sess start' in a repository to track it.\n")
-        return 0
-    lines = [f"Tracked projects ({len(rows)})"]
-    for project, session, _ in rows:
-        lines.append("")
-        lines.extend(render.project_block(project, session, project.path == here, now))
-    render.print_lines(lines)
-    return 0

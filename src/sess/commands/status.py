@@ -1,0 +1,41 @@
+"""`sess status`: where you are and the state of the session, in one SQLite read."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from sess import render, timestamps
+from sess.commands import add_json
+from sess.store import Store
+
+
+def parser_status(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    status = commands.add_parser("status", help="show the session in this repository",
+                                 description="Show where you are and the session's state.")
+    add_json(status)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from sess import git
+
+    now = timestamps.now()
+    where = git.locate(os.getcwd())
+    store = Store.open(create=False) if where is not None else None
+    project, session, journal = store.status(where[0]) if store and where else (None, None, None)
+    if args.json:
+        render.emit_json({
+            "project": {"name": project.name, "path": project.path, "base_branch": project.base_branch}
+            if project else None,
+            "session": render.session_json(session, project, now) if session else None,
+            "end_in_progress": render.journal_json(journal),
+        })
+        return 0
+    if project is None or where is None:
+        render.print_lines(["Not a tracked project"])
+        hint = "Run 'sess start' to begin a session here." if where else "Run sess inside a git repository."
+        sys.stderr.write(f"\n{hint}\n")
+        return 0
+    render.print_lines(render.status_text(project, session, journal, where[1], now))
+    return 0
