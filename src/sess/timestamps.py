@@ -62,3 +62,15 @@ def epoch(text: str | None) -> float | None:
     except ValueError:
         return None
     return moment.timestamp() if moment is not None else None
+
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a compact duration (`30s`, `90m`, `1h30m`, `2h`); ValueError for anything else."""
+    match = _DURATION.match(text.strip().lower())
+    if not match or not any(match.groups()):
+        raise ValueError(f"'{text}' is not a duration such as 30s, 90m, 1h30m or 2h")
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
