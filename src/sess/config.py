@@ -43,6 +43,14 @@ class Config:
     hooks_timeout_s: int = 10 * 60  # hooks.timeout, in seconds
 
 
+# The keys a file may hold, as written in it (hooks: `hooks.<event>` for each of HOOK_EVENTS).
+KEYS = (
+    "branch.types", "branch.default_type", "branch.template", "branch.max_length", "base",
+    "pr.draft", "pr.reviewers", "pr.labels", "pr.assignees", "pr.title", "pr.template",
+    "end.delete_branch", "end.sync_base", "time.idle_after", "time.exclusive",
+    *(f"hooks.{event}" for event in HOOK_EVENTS), "hooks.timeout",
+)
+
 DEFAULTS = Config()
 
 
