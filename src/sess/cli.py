@@ -1,24 +1,23 @@
 """The command layer: parse arguments, call a handler, map errors to exit codes in one place.
 
-Only argparse is imported at start-up; handlers import what they need when they run, so
-`sess status` stays on its budget.
+Only argparse is imported at start-up (and not even that for `sess prompt`, which runs on every
+shell prompt); handlers import what they need when they run, so `sess status` stays on its budget.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Sequence
-from types import ModuleType
 
 from sess import __version__
-from sess.errors import SessError, UsageError
+from sess.errors import SessError
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message, f"Run '{self.prog} --help' for usage.")
+# Not typing.TYPE_CHECKING: importing typing would cost `sess prompt` a third of its budget.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import ModuleType
 
 
 # Every command and the module that serves it (sess.commands.*), in the order of `sess --help`.
@@ -32,6 +31,7 @@ COMMANDS = {
     "history": "analytics",
     "stats": "analytics",
     "report": "analytics",
+    "prompt": "prompt",
 }
 
 
@@ -43,9 +43,11 @@ def _module(command: str) -> ModuleType:
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The parser; when argv names a command, only that command's module and subparser are loaded (start-up budget)."""
-    parser = _Parser(prog="sess", description="Work sessions on git branches, handed off as pull requests.")
+    from sess.parsing import Parser
+
+    parser = Parser(prog="sess", description="Work sessions on git branches, handed off as pull requests.")
     parser.add_argument("--version", action="version", version=f"SESS v{__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     named = next((arg for arg in argv if not arg.startswith("-")), None)
     for name in COMMANDS:
         if named not in COMMANDS or name == named:
@@ -54,8 +56,13 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["prompt"]:  # on every shell prompt: no argparse, no error machinery
+        from sess.promptline import main as prompt_main
+
+        return prompt_main()
     try:
-        code = _run(list(sys.argv[1:] if argv is None else argv))
+        code = _run(args)
         # Flushed here, not at interpreter exit, so a reader that went away (| head) is caught below.
         sys.stdout.flush()
         return code

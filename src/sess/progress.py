@@ -5,6 +5,7 @@ Workflows never print; they call a `Progress` that the command layer chose.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -38,7 +39,11 @@ class LiveProgress(Progress):
     def __init__(self) -> None:
         from rich.console import Console
 
-        self._console = Console(stderr=True, highlight=False)
+        from sess import colour
+
+        painted = colour.enabled(sys.stderr)  # the one decision, not rich's own reading of the environment
+        self._console = Console(stderr=True, highlight=False, no_color=not painted,
+                                color_system="auto" if painted else None)
         self._status: Any = None
         self._step = ""
 
@@ -71,6 +76,7 @@ def _escape(text: str) -> str:
 
 
 def for_terminal() -> Progress:
-    if sys.stderr.isatty():
+    # A dumb terminal cannot redraw a line in place: plain lines there too.
+    if sys.stderr.isatty() and os.environ.get("TERM") != "dumb":
         return LiveProgress()
     return Progress()

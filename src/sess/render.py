@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sess import rules
+from sess import colour, rules
+from sess.durations import duration as duration  # re-exported: the name every renderer uses
 from sess.rules import Project, Session
 
 if TYPE_CHECKING:
@@ -32,28 +32,8 @@ def title_lines(session: Session) -> list[str]:
     return ["", f"  {safe(session.issue_title)}"] if session.issue_title else []
 
 
-def use_colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def paint(text: str, code: str) -> str:
-    return f"\033[{code}m{text}\033[0m" if use_colour() else text
-
-
 def state_word(state: str) -> str:
-    return paint(state, {"active": "32", "paused": "33"}.get(state, "2"))
-
-
-def duration(seconds: float) -> str:
-    """2h34m, 45m12s, 30s: the smaller unit always shown, no padding."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes}m"
-    if minutes:
-        return f"{minutes}m{secs}s"
-    return f"{secs}s"
+    return colour.paint(state, {"active": colour.GREEN, "paused": colour.YELLOW}.get(state, colour.DIM))
 
 
 def relative(moment: datetime | None, now: datetime) -> str:

@@ -18,6 +18,7 @@ from typing import Any, Literal, NamedTuple, overload
 from sess import rules, timestamps
 from sess.errors import SessError, StoreError
 from sess.rules import Project, Session
+from sess.state import state_dir as state_dir  # re-exported: the name the rest of sess uses
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -48,10 +49,6 @@ class Journal(NamedTuple):
     data: dict[str, Any]
     error: str | None
     updated_at: datetime | None
-
-
-def state_dir() -> str:
-    return os.environ.get("SESS_HOME") or os.path.join(os.path.expanduser("~"), ".sess-cli")
 
 
 # --- migrations -------------------------------------------------------------------------------

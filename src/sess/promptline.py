@@ -1,0 +1,76 @@
+"""`sess prompt`: one short line for a shell prompt, or nothing.
+
+`feature/add-oauth 1h2m #123`, with `paused` added when paused; nothing when the current
+directory is in no repository with an open session. It runs on every prompt, so: no git call
+(the repository's top is the nearest directory holding `.git`, a directory or, in a worktree or
+submodule, a file), no network, one SQLite read, and no import beyond `os`, `sys`, `time` and
+`sqlite3` (cli.py dispatches here before loading argparse).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def repository_top(start: str) -> str | None:
+    """The nearest directory from `start` up that holds `.git`, as `git rev-parse --show-toplevel`
+    names it for a work tree (the path sess records for a project)."""
+    path = start
+    while True:
+        if os.path.exists(os.path.join(path, ".git")):
+            return path
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+
+
+def line(cwd: str, now: float) -> str:
+    """The prompt text for `cwd` at `now` (epoch seconds); empty without an open session."""
+    from sess import state
+    from sess.store_prompt import open_session
+
+    top = repository_top(cwd)
+    if top is None:
+        return ""
+    session = open_session(state.db_path(), top)
+    if session is None:
+        return ""
+    elapsed = session.total_elapsed_ns / 1e9
+    if session.state == "active":
+        start = session.slice_start_epoch
+        if start is None and session.slice_start is not None:
+            from sess.timestamps import epoch  # a form SQLite cannot read: rare, and worth the import
+
+            start = epoch(session.slice_start)
+        if start is not None:
+            elapsed += max(0.0, now - start)
+    from sess.durations import duration
+
+    parts = [session.branch, duration(elapsed)]
+    if session.issue_id:
+        parts.append(f"#{session.issue_id}")
+    if session.state == "paused":
+        parts.append("paused")
+    text = " ".join(parts)
+    if not text.isprintable():  # a control character from the database must not reach the terminal
+        from sess.render import safe
+
+        text = safe(text)
+    return text
+
+
+def main() -> int:
+    """Print the line (or nothing). Never an error message: it would land in every prompt."""
+    try:
+        text = line(os.getcwd(), time.time())
+        if text:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # an unreadable database, a vanished directory, a closed pipe: no segment this time
+        return 1
+    return 0
