@@ -28,8 +28,20 @@ def create_pr(gh: FakeGh, repo: Repo, *extra: str, head: str = BRANCH) -> Result
 def test_version_and_auth_status(gh: FakeGh, repo: Repo) -> None:
     r = gh.run("--version", cwd=repo.path)
     assert r.code == 0 and r.out.startswith("gh version 2.62.0 (2024-11-14)\nhttps://")
+    r = gh.run("auth", "status", cwd=repo.path)  # gh >= 2.52: all is well -> stdout
+    assert r.code == 0 and "\u2713 Logged in to github.com account fake" in r.out and r.err == ""
+    assert gh.run("auth", "status", "--hostname", "github.com", cwd=repo.path).code == 0
+    r = gh.run("auth", "status", "--hostname", "ghe.example.com", cwd=repo.path)
+    assert r.code == 1 and "not logged into any accounts on ghe.example.com" in r.err
+
+
+def test_expired_token(gh: FakeGh, repo: Repo) -> None:
+    gh.set(token_invalid=True)
     r = gh.run("auth", "status", cwd=repo.path)
-    assert r.code == 0 and "Logged in to github.com account fake" in r.err
+    assert r.code == 1 and r.out == ""
+    assert "X Failed to log in to github.com account fake" in r.err and "token in keyring is invalid" in r.err
+    r = gh.run("issue", "list", "--json", "number", cwd=repo.path)
+    assert r.code == 1 and r.err.startswith("HTTP 401: Bad credentials")
 
 
 def test_unauthenticated(gh: FakeGh, repo: Repo) -> None:
@@ -129,6 +141,18 @@ def test_pr_create_flag_forms_and_draft(gh: FakeGh, repo: Repo) -> None:
     assert pr["title"] == "-x" and pr["body"] == "from stdin\n" and pr["isDraft"] is True
     assert pr["baseRefName"] == "main" and pr["headRefName"] == BRANCH and pr["number"] == 1
     assert gh.state()["next_pr_number"] == 2
+
+
+def test_pr_create_body_file(gh: FakeGh, repo: Repo, tmp_path: Path) -> None:
+    push_feature(repo)
+    body = tmp_path / "body.md"
+    body.write_text("from a file\n")
+    missing = tmp_path / "missing.md"
+    r = gh.run("pr", "create", "-B", "main", f"--head={BRANCH}", "-t", "T", f"--body-file={missing}", cwd=repo.path)
+    assert r.code == 1 and r.err == f"failed to read file {missing}: open {missing}: no such file or directory\n"
+    r = gh.run("pr", "create", "-B", "main", f"--head={BRANCH}", "-t", "T", "-F", str(body), cwd=repo.path)
+    assert r.code == 0, r
+    assert gh.prs()[0]["body"] == "from a file\n"
 
 
 def test_fail_injection_counts_down(gh: FakeGh, repo: Repo) -> None:
