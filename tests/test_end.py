@@ -323,7 +323,7 @@ def test_push_rejected_by_hook_then_continue(sess: SessRunner, repo: Repo, gh: F
     assert r.err.rstrip().splitlines()[-1].startswith("Run 'sess end --continue'")
     assert sessions(db_path)[0][1] == "active" and journal(db_path) == [("push", "failed")]
     assert "End stopped at step 'push'" in sess("status", check=0).out
-    assert gh.calls() == []
+    assert gh.calls() == [["auth", "status"]]  # checked before anything, then unused
 
     closed.unlink()
     r = sess("end", "--continue", check=0)
@@ -378,16 +378,16 @@ def test_pr_create_failure_then_continue(sess: SessRunner, repo: Repo, gh: FakeG
     assert sessions(db_path)[0][1:3] == ("ended", 1) and repo.current_branch() == "main"
 
 
-def test_gh_not_logged_in(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) -> None:
+def test_gh_logged_out_during_the_end(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) -> None:
+    # Logged in when end checked, but not any more when the pull request step runs.
     start(sess)
     repo.commit("feature.txt", "x\n", "Add the feature")
-    gh.logout()
+    gh.fail("pr list", "To get started with GitHub CLI, please run:  gh auth login", exit=4)
     r = sess("end", check=1)
     assert error(r).startswith("Error: end stopped at step 'pull-request': gh is not logged in"), r
     assert "gh auth login" in r.err and "--no-pr" in r.err
     assert sessions(db_path)[0][1] == "active"
 
-    gh.login()
     r = sess("end", "--continue", check=0)
     assert "PR #1" in r.out and len(gh.prs()) == 1 and sessions(db_path)[0][1] == "ended"
 
@@ -397,9 +397,9 @@ def test_gh_missing(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) -> 
     start(sess)
     repo.commit("feature.txt", "x\n", "Add the feature")
     r = sess("end", check=1)
-    assert error(r).startswith("Error: end stopped at step 'pull-request': gh is not installed"), r
-    assert "--no-pr" in r.err
-    r = sess("end", "--continue", "--no-pr", check=0)
+    assert error(r).startswith("Error: gh is not installed"), r  # found before any step
+    assert "--no-pr" in r.err and journal(db_path) == []
+    r = sess("end", "--no-pr", check=0)
     assert "No pull request · --no-pr" in r.out.splitlines()
     assert sessions(db_path) == [(BRANCH, "ended", None, None)]
 

@@ -187,7 +187,7 @@ def test_unknown_issue(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) 
 
 def test_issue_that_is_not_a_number(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
     assert_failed(sess("start", "--issue", "--upload-pack=x"), 2)  # argparse: an option, not a value
-    assert_failed(sess("start", "--issue=abc"), 1, "abc")
+    assert_failed(sess("start", "--issue=abc"), 2, "abc")  # a bad flag value
     assert gh.calls() == []
 
 

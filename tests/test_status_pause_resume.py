@@ -305,7 +305,7 @@ def test_resume_without_a_session(sess: SessRunner, repo: Repo, db_path: Path) -
     assert_failed(sess("resume"), "not a tracked project")
     sess("start", "--no-issue", "x", check=0)
     execute(db_path, "UPDATE sessions SET state = 'ended', current_slice_start = NULL")
-    assert_failed(sess("resume"), "no active session")
+    assert_failed(sess("resume"), "no paused session")
 
 
 @pytest.mark.parametrize("cycles", [3])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple
 
 from sess import proc
-from sess.errors import CommandError, GhUnavailable, ProgramMissing, SessError
+from sess.errors import CommandError, GhUnavailable, ProgramMissing, SessError, UsageError
 
 GH_TIMEOUT = 60.0
 EXIT_AUTH = 4  # gh's exit status when no account is logged in
@@ -36,6 +37,57 @@ def _gh(repo: str, *args: str) -> str:
         raise SessError(f"gh {' '.join(args[:2])} failed: {exc.detail}") from exc
 
 
+def check_ready(repo: str) -> None:
+    """Fail with GhUnavailable unless gh is installed and logged in.
+
+    `gh auth status` exits 1 when nobody is logged in, and (gh >= 2.52) when any account's token
+    is invalid; 2.40-2.51 exited 0 then, so the report itself is read too. An account in trouble
+    on another host than origin's does not count.
+    """
+    try:
+        result = proc.run(["gh", "auth", "status"], cwd=repo, timeout=GH_TIMEOUT, check=False)
+    except ProgramMissing as exc:
+        raise GhUnavailable("gh is not installed",
+                            "Install GitHub CLI (https://cli.github.com) or work without it.") from exc
+    if result.ok and "Failed to log in" not in result.stdout + result.stderr:
+        return
+    said = result.stdout + result.stderr
+    host = _origin_host(repo)
+    if host and f"Logged in to {host} account" in said and f"Failed to log in to {host}" not in said:
+        return  # only an account on another host is in trouble
+    failed = re.search(r"Failed to log in to (\S+)", said)
+    if failed:
+        raise GhUnavailable(f"gh's login to {failed.group(1)} is no longer valid", "Run 'gh auth login'.")
+    raise GhUnavailable("gh is not logged in", "Run 'gh auth login'.")
+
+
+def _origin_host(repo: str) -> str | None:
+    """The host in origin's URL (https://HOST/..., ssh://[user@]HOST/..., user@HOST:...)."""
+    result = proc.run(["git", "remote", "get-url", "origin"], cwd=repo, check=False)
+    url = result.stdout.strip()
+    match = re.match(r"^(?:[a-z+]+://)?(?:[^@/]+@)?([^:/]+)[:/]", url) if result.ok else None
+    return match.group(1) if match and not url.startswith(("/", ".", "file:")) else None
+
+
+_ISSUE_URL = re.compile(r"https?://[^/\s]+/[^/\s]+/[^/\s]+/issues/(\d+)/?(?:[?#]\S*)?")
+
+
+def issue_reference(value: str) -> tuple[str, str]:
+    """(number, what to ask gh for) from `42`, `#42` or an issue URL; a usage error otherwise.
+
+    gh is asked for the URL itself, so an issue of another repository is looked up there.
+    """
+    text = value.strip()
+    if text.lstrip("#").isdigit() and text.count("#") <= 1 and text.isascii():
+        number = str(int(text.lstrip("#")))
+        return number, number
+    match = _ISSUE_URL.fullmatch(text)
+    if match:
+        return str(int(match.group(1))), text
+    raise UsageError(f"--issue {value!r} is not an issue: pass 42, #42 or https://github.com/OWNER/REPO/issues/42",
+                     "Run 'sess start --help' for usage.")
+
+
 def _json(text: str) -> Any:
     try:
         return json.loads(text)
@@ -50,10 +102,14 @@ def list_open_issues(repo: str, limit: int = 100) -> list[Issue]:
 
 
 def view_issue(repo: str, issue_id: str) -> Issue:
-    number = issue_id.lstrip("#")
-    if not number.isdigit():
-        raise SessError(f"issue '{issue_id}' is not a GitHub issue number")
-    data = _json(_gh(repo, "issue", "view", number, "--json", "number,title,url,state"))
+    number, ref = issue_reference(issue_id)
+    try:
+        data = _json(_gh(repo, "issue", "view", ref, "--json", "number,title,url,state"))
+    except SessError as exc:
+        if "Could not resolve to an issue" in exc.message:
+            where = "in this repository" if ref == number else f"at {ref}"
+            raise SessError(f"issue #{number} does not exist {where} on GitHub") from None
+        raise
     return _issue(data)
 
 
@@ -74,10 +130,21 @@ def find_open_pr(repo: str, branch: str) -> PullRequest | None:
 
 
 def create_pr(repo: str, base: str, branch: str, title: str, body: str, draft: bool) -> PullRequest:
-    args = ["pr", "create", f"--base={base}", f"--head={branch}", f"--title={title}", f"--body={body}"]
-    if draft:
-        args.append("--draft")
-    text = _gh(repo, *args)
+    import os
+    import tempfile
+
+    # The body goes through a private file: Linux refuses one argument over 128 KiB.
+    fd, body_file = tempfile.mkstemp(prefix="sess-pr-body-", suffix=".md")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(body)
+        args = ["pr", "create", f"--base={base}", f"--head={branch}", f"--title={title}",
+                f"--body-file={body_file}"]
+        if draft:
+            args.append("--draft")
+        text = _gh(repo, *args)
+    finally:
+        os.unlink(body_file)
     url = next((line.strip() for line in text.splitlines() if "/pull/" in line), "")
     if not url:
         raise SessError(f"gh pr create printed no pull request URL: {text.strip()[:120]!r}")

@@ -16,8 +16,8 @@ Output = Callable[[str], None] | None
 
 
 def git(repo: str, *args: str, check: bool = True, on_output: Output = None,
-        timeout: float | None = proc.DEFAULT_TIMEOUT) -> proc.Result:
-    return proc.run(["git", *args], cwd=repo, check=check, on_output=on_output, timeout=timeout)
+        timeout: float | None = proc.DEFAULT_TIMEOUT, input: str | None = None) -> proc.Result:
+    return proc.run(["git", *args], cwd=repo, check=check, on_output=on_output, timeout=timeout, input=input)
 
 
 def out(repo: str, *args: str) -> str:
@@ -133,6 +133,19 @@ def status_lines(repo: str) -> list[str]:
     return [line for line in out_raw(repo, "status", "--porcelain=v1", "--untracked-files=all").splitlines() if line]
 
 
+def changed_paths(repo: str) -> list[str]:
+    """Every path with uncommitted changes (untracked ones too), as git names them."""
+    text = out_raw(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+    paths: list[str] = []
+    fields = iter(text.split("\0"))
+    for field in fields:
+        if len(field) > 3:
+            paths.append(field[3:])
+            if field[0] in "RC":
+                next(fields, None)  # a rename's source follows
+    return paths
+
+
 def out_raw(repo: str, *args: str) -> str:
     return git(repo, *args).stdout
 
@@ -167,7 +180,8 @@ def delete_branch(repo: str, branch: str, force: bool = False) -> None:
 def commit_all(repo: str, message: str) -> str:
     git(repo, "add", "--all")
     # The user's own hooks (pre-commit, commit-msg) run: their rules apply to sess's commits too.
-    git(repo, "commit", "--quiet", f"--message={message}")
+    # The message goes through stdin: Linux refuses one argument over 128 KiB.
+    git(repo, "commit", "--quiet", "--file=-", input=message)
     return head_sha(repo)
 
 

@@ -7,7 +7,7 @@ can answer, so nothing ever waits for input that cannot come.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sess.errors import SessError, UsageError
@@ -43,13 +43,24 @@ def select(message: str, choices: Sequence[tuple[str, T]], default: T | None = N
     return choices[index][1]
 
 
-def text(message: str, default: str = "", required: bool = True) -> str:
+def text(message: str, default: str = "", required: bool = True,
+         check: Callable[[str], str | None] | None = None) -> str:
+    """Ask for a line. A default is shown and taken on Enter, never pre-filled as text to edit
+    (typing would append to it). `check` returns what is wrong with an answer, and it is asked again."""
     import questionary
 
-    def check(value: str) -> bool | str:
-        return bool(value.strip()) or not required or "an answer is needed"
+    from sess.render import safe
 
-    return str(_ask(questionary.text(message, default=default, validate=check))).strip()
+    def validate(value: str) -> bool | str:
+        answer = value.strip() or default
+        if not answer:
+            return not required or "an answer is needed"
+        return (check(answer) if check else None) or True
+
+    shown = safe(default if len(default) <= 60 else default[:57] + "...")
+    answer = str(_ask(questionary.text(message, validate=validate,
+                                       instruction=f"(default: {shown})" if default else None))).strip()
+    return answer or default
 
 
 def confirm(message: str, default: bool = False) -> bool:

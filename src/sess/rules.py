@@ -82,7 +82,8 @@ def pause(session: Session, now: datetime) -> dict[str, object]:
 
 def resume(session: Session, now: datetime) -> dict[str, object]:
     if session.state == ACTIVE:
-        raise SessError(f"session on {session.branch} is already active")
+        raise SessError(f"session on {session.branch} is already active",
+                        "Its clock is running: 'sess pause' pauses it, 'sess status' shows it.")
     if session.state != PAUSED:
         raise SessError("no paused session to resume")
     return {"state": ACTIVE, "pause_time": None, "current_slice_start": now}
@@ -101,8 +102,12 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def slugify(text: str) -> str:
-    """Lowercase; every run outside a-z0-9 becomes '-'; trimmed; at most SLUG_MAX characters."""
-    slug = _NOT_SLUG.sub("-", text.lower()).strip("-")
+    """Accents folded to base letters (NFKD: `é` -> `e`, `ﬁ` -> `fi`), lowercase; every run
+    outside a-z0-9 becomes '-'; trimmed; at most SLUG_MAX characters."""
+    import unicodedata
+
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    slug = _NOT_SLUG.sub("-", folded.lower()).strip("-")
     return slug[:SLUG_MAX].rstrip("-")
 
 

@@ -63,6 +63,8 @@ def cmd_end(args: argparse.Namespace) -> int:
                             + (f": {journal.error}" if journal.error else ""),
                             "Resolve the conflicts and 'git add' them, then run 'sess end --continue'; "
                             "or 'sess end --abort'.")
+        if end.wants_pr(journal, bool(args.no_pr)):
+            end.check_gh(where.top, continuing=True)
         progress = for_terminal()
         try:
             if not args.continue_:
@@ -72,8 +74,12 @@ def cmd_end(args: argparse.Namespace) -> int:
         finally:
             progress.close()
     else:
+        from sess import config
+
         facts = end.inspect(store, cwd)
-        plan = _gather(args, facts)
+        if facts.has_origin and not args.no_pr and not facts.nothing_to_ship:
+            end.check_gh(facts.where.top, continuing=False)  # before any question or step
+        plan = _gather(args, facts)._replace(sync_base=config.load(facts.where.top).end_sync_base)
         progress = for_terminal()
         try:
             ended = end.run(store, facts, plan, progress)
@@ -189,12 +195,21 @@ def _ended_lines(ended: end.Ended) -> list[str]:
         lines.append(render.DOT.join(pr))
     else:
         lines.append(f"No pull request{render.DOT}{ended.no_pr_reason}")
-    lines.append(f"On branch {ended.base}")
+    lines.append(render.DOT.join([f"On branch {ended.base}", *_base_sync_note(ended.base_sync)]))
     if ended.branch_deleted:
         lines.append(f"Deleted branch {session.branch}")
     elif ended.branch_kept_reason:
         lines.append(f"Kept branch {session.branch}: {ended.branch_kept_reason}")
     return lines
+
+
+def _base_sync_note(sync: end.BaseSync | None) -> list[str]:
+    if sync is None or not sync.behind:
+        return []
+    if sync.forwarded:
+        return [f"fast-forwarded to {sync.remote} ({render.plural(sync.behind, 'commit')})"]
+    return [f"{render.plural(sync.behind, 'commit')} behind {sync.remote}, not fast-forwarded: "
+            f"it has {render.plural(sync.ahead, 'commit')} of its own"]
 
 
 def _aborted_lines(aborted: end.Aborted) -> list[str]:

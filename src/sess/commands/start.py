@@ -36,6 +36,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     from sess.progress import for_terminal
     from sess.workflows import start
 
+    if args.issue is not None:
+        gh.issue_reference(args.issue)  # a malformed --issue is a usage error before anything else
     store = Store.open()
     facts = start.inspect(store, os.getcwd(), args.base)
     top = facts.where.top
@@ -61,7 +63,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     name = args.name
     if name is None and ask:
         suggestion = rules.slugify(issue.title) if issue else ""
-        name = prompts.text("Branch name", default=suggestion)
+        name = prompts.text("Branch name", default=suggestion,
+                            check=lambda answer: start.branch_problem(top, branch_type, answer))
     elif name is None and issue is None:
         raise UsageError("a branch name is needed: pass NAME")
 

@@ -31,10 +31,10 @@ def require_project(store: Store, cwd: str) -> tuple[Where, Project]:
     return where, where.project
 
 
-def require_session(store: Store, project: Project, *states: str) -> Session:
+def require_session(store: Store, project: Project, *states: str, missing: str = "no active session") -> Session:
     session = store.open_session(project.id)
     if session is None:
-        raise SessError("no active session in this project", "Run 'sess start' to begin one.")
+        raise SessError(f"{missing} in this project", "Run 'sess start' to begin one.")
     if states and session.state not in states:
         wanted = " or ".join(states)
         raise SessError(f"the session on {session.branch} is {session.state}, not {wanted}",

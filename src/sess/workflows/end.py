@@ -50,6 +50,7 @@ class Plan(NamedTuple):
     no_pr: bool  # rebase and push, but open no pull request
     delete_branch: bool
     nothing_to_ship: bool = False
+    sync_base: bool = True  # end.sync_base: fast-forward the base to origin's once back on it
 
     def to_data(self) -> dict[str, Any]:
         return dict(self._asdict())
@@ -63,7 +64,7 @@ class Plan(NamedTuple):
         return cls(message=text("message"), title=text("title"), summary=text("summary"),
                    testing=text("testing"), notes=text("notes"), draft=bool(data.get("draft")),
                    no_pr=bool(data.get("no_pr")), delete_branch=bool(data.get("delete_branch")),
-                   nothing_to_ship=bool(data.get("nothing_to_ship")))
+                   nothing_to_ship=bool(data.get("nothing_to_ship")), sync_base=bool(data.get("sync_base", True)))
 
 
 class Facts(NamedTuple):
@@ -97,6 +98,14 @@ class Ended(NamedTuple):
     no_pr_reason: str | None  # why there is no pull request, when there is none
     branch_deleted: bool
     branch_kept_reason: str | None  # why --delete-branch kept the branch
+    base_sync: BaseSync | None = None  # how the base compared with origin's once back on it
+
+
+class BaseSync(NamedTuple):
+    remote: str  # origin/<base>
+    behind: int  # commits origin's base had that the local one did not
+    ahead: int  # commits of the local base's own (then it is left alone)
+    forwarded: bool
 
 
 class Aborted(NamedTuple):
@@ -129,7 +138,7 @@ class _Stop(Exception):
 def inspect(store: Store, cwd: str) -> Facts:
     """What the command layer needs to gather its decisions; changes nothing."""
     where, project = require_project(store, cwd)
-    session = require_session(store, project)
+    session = require_session(store, project, missing="no active or paused session")
     top = where.top
     if not git.branch_exists(top, session.branch):
         raise SessError(f"the session branch {session.branch} no longer exists",
@@ -141,8 +150,39 @@ def inspect(store: Store, cwd: str) -> Facts:
     base = rules.session_base(session, project)
     base_ref = _base_ref(top, base, has_origin)
     ahead = git.commits_ahead(top, base_ref, f"refs/heads/{session.branch}") if base_ref else 1
-    dirty = git.is_dirty(top)
+    changed = git.changed_paths(top)
+    if changed and where.branch != session.branch:
+        raise SessError(*_elsewhere(where.branch, session.branch, changed, "sess end"))
+    dirty = bool(changed)
     return Facts(where, project, session, dirty, ahead, has_origin, base, base_ref or base)
+
+
+def _elsewhere(branch: str, session_branch: str, changed: list[str], again: str) -> tuple[str, str]:
+    """Uncommitted changes on another branch belong to it: never carried onto the session's."""
+    where = "a detached HEAD" if branch == "HEAD" else branch
+    return (f"you are on {where}, not {session_branch}, with uncommitted changes in {_listing(changed)}",
+            f"They belong to {where}: commit or stash them there, then run '{again}' again.")
+
+
+def wants_pr(journal: Journal, no_pr: bool) -> bool:
+    """Whether an unfinished end still has a pull request to open."""
+    data = journal.data
+    plan = Plan.from_data(data.get("plan") or {})
+    step = STEPS.index(journal.step) if journal.step in STEPS else 0
+    return (not no_pr and not plan.no_pr and not plan.nothing_to_ship and bool(data.get("origin"))
+            and not data.get("pr") and not data.get("empty_after_rebase")
+            and step <= STEPS.index(PULL_REQUEST))
+
+
+def check_gh(top: str, continuing: bool) -> None:
+    """Before the first step: gh installed and logged in, else stop with the ways on."""
+    try:
+        gh.check_ready(top)
+    except GhUnavailable as exc:
+        again = "sess end --continue" if continuing else "sess end"
+        first = "Install gh (https://cli.github.com)" if "installed" in exc.message else "Run 'gh auth login'"
+        raise SessError(exc.message, f"{first}, then '{again}' again; or '{again} --no-pr' to end without a "
+                                     "pull request. Nothing was changed.") from None
 
 
 def _base_ref(top: str, base: str, has_origin: bool) -> str | None:
@@ -281,6 +321,7 @@ def _run_steps(store: Store, top: str, project: Project, session: Session, data:
         if pr else None,
         None if pr else _no_pr_reason(data),
         deleted, kept_reason,
+        BaseSync(**data["base_sync"]) if data.get("base_sync") else None,
     )
 
 
@@ -353,8 +394,12 @@ def _checkout_branch(ctx: _Context) -> None:
     if not git.branch_exists(ctx.top, ctx.branch):
         raise _Stop(f"the session branch {ctx.branch} no longer exists",
                     "Recreate it, then run 'sess end --continue'; or 'sess end --abort'.")
-    if git.current_branch(ctx.top) == ctx.branch:
+    current = git.current_branch(ctx.top)
+    if current == ctx.branch:
         return
+    changed = git.changed_paths(ctx.top)
+    if changed:
+        raise _Stop(*_elsewhere(current, ctx.branch, changed, "sess end --continue"))
     ctx.progress.step(f"Checking out {ctx.branch}")
     try:
         git.checkout(ctx.top, ctx.branch)
@@ -429,6 +474,17 @@ def _rebase(ctx: _Context) -> None:
                 _rebase_stopped(ctx, target, result)
             ctx.data["rebased_head"] = ctx.tip()
     ctx.data["empty_after_rebase"] = git.commits_ahead(top, target, f"refs/heads/{ctx.branch}") == 0
+    _follow_commit(ctx)
+
+
+def _follow_commit(ctx: _Context) -> None:
+    """The commit of the user's changes, as the rebase rewrote it: the one that gets pushed."""
+    committed, before, after = ctx.data.get("committed"), ctx.data.get("pre_rebase_head"), ctx.data.get("rebased_head")
+    if not committed or not after or before != committed.get("sha") or after == before:
+        return
+    if git.out(ctx.top, "log", "-1", "--format=%B", str(after)).strip() == str(committed["message"]).strip():
+        committed["before_rebase"] = committed["sha"]
+        committed["sha"] = after
 
 
 def _finish_rebase(ctx: _Context, target: str) -> None:
@@ -516,18 +572,41 @@ def _pull_request(ctx: _Context) -> None:
 
 
 def _checkout_base(ctx: _Context) -> None:
-    top = ctx.top
-    if git.current_branch(top) == ctx.base:
-        return
-    if git.is_dirty(top):
-        raise _Stop(f"the working tree has uncommitted changes, so {ctx.base} cannot be checked out",
+    top, base = ctx.top, ctx.base
+    on_base = git.current_branch(top) == base
+    dirty = git.is_dirty(top)
+    if not on_base and dirty:
+        raise _Stop(f"the working tree has uncommitted changes, so {base} cannot be checked out",
                     "Commit or stash them, then run 'sess end --continue'.")
-    ctx.progress.step(f"Checking out {ctx.base}")
+    sync = _base_sync(ctx) if ctx.plan.sync_base and ctx.origin and not dirty else None
     try:
-        git.checkout(top, ctx.base)
+        if sync is not None and sync.forwarded:
+            # Checked out at origin's commit in one go: the base only moves forward (checked above).
+            ctx.progress.step(f"Checking out {base} at {sync.remote}")
+            if on_base:
+                git.git(top, "merge", "--quiet", "--ff-only", f"refs/remotes/{sync.remote}")
+            else:
+                git.git(top, "checkout", "--quiet", "--no-track", "-B", base, f"refs/remotes/{sync.remote}", "--")
+        elif not on_base:
+            ctx.progress.step(f"Checking out {base}")
+            git.checkout(top, base)
     except CommandError as exc:
-        raise _Stop(f"cannot check out {ctx.base}: {exc.detail}",
+        raise _Stop(f"cannot check out {base}: {exc.detail}",
                     "Fix what is in the way, then run 'sess end --continue'.") from exc
+    if sync is not None:
+        ctx.data["base_sync"] = sync._asdict()
+
+
+def _base_sync(ctx: _Context) -> BaseSync | None:
+    """How the local base stands against origin's; `forwarded` when it can move without a merge."""
+    remote = f"origin/{ctx.base}"
+    result = git.git(ctx.top, "rev-list", "--left-right", "--count",
+                     f"refs/heads/{ctx.base}...refs/remotes/{remote}", "--", check=False)
+    counts = result.stdout.split()
+    if not result.ok or len(counts) != 2:
+        return None  # no local base yet (checkout creates it from origin's), or no origin/<base>
+    ahead, behind = int(counts[0]), int(counts[1])
+    return BaseSync(remote, behind, ahead, forwarded=behind > 0 and ahead == 0)
 
 
 def _delete_branch(ctx: _Context) -> tuple[bool, str | None]:
@@ -606,7 +685,10 @@ def abort(store: Store, cwd: str, progress: Progress) -> Aborted:
                             "Fix what is in the way, then run 'sess end --abort' again.") from None
         committed = data.get("committed")
         if committed:
-            notes.append(f"Your changes stay committed as {str(committed['sha'])[:7]} · {committed['message']}")
+            sha = str(committed["sha"])
+            if committed.get("before_rebase") and git.rev(top, f"refs/heads/{branch}") != sha:
+                sha = str(committed["before_rebase"])  # the rebase was undone
+            notes.append(f"Your changes stay committed as {sha[:7]} · {committed['message']}")
         pr = data.get("pr")
         if pr:
             notes.append(f"PR #{pr['number']} stays open · {pr['url']}")

@@ -28,7 +28,7 @@ def pause(store: Store, cwd: str) -> tuple[Project, Session]:
 def resume(store: Store, cwd: str) -> Resumed:
     where, project = require_project(store, cwd)
     with project_lock(where.top):
-        session = require_session(store, project)
+        session = require_session(store, project, missing="no paused session")
         if store.journal(session.id) is not None:
             raise SessError("an end of this session is unfinished",
                             "Run 'sess end --continue' to finish it, or 'sess end --abort' to undo it.")

@@ -96,6 +96,16 @@ def plan_branch(facts: Facts, plan: Plan) -> str:
     return branch
 
 
+def branch_problem(top: str, branch_type: str, name: str) -> str | None:
+    """What is wrong with NAME as a new branch's name, for a prompt to ask again; None if nothing."""
+    if not rules.slugify(name):
+        return "the branch name needs letters or digits"
+    branch = rules.branch_name(branch_type, name)
+    if git.branch_exists(top, branch) or git.remote_branch_exists(top, branch):
+        return f"branch '{branch}' already exists"
+    return None
+
+
 def run(store: Store, facts: Facts, plan: Plan, progress: Progress) -> Started:
     where = facts.where
     top = where.top
