@@ -32,6 +32,7 @@ COMMANDS = {
     "stats": "analytics",
     "report": "analytics",
     "prompt": "prompt",
+    "completion": "completion",
 }
 
 
