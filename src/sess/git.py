@@ -237,6 +237,11 @@ def reset_mixed(repo: str, ref: str) -> None:
     git(repo, "reset", "--quiet", "--mixed", ref)
 
 
+def user_name(repo: str) -> str:
+    """git's `user.name`, or "" when it is not set."""
+    return git(repo, "config", "--get", "user.name", check=False).stdout.strip()
+
+
 def last_commit_subject(repo: str, ref: str = "HEAD") -> str:
     return out(repo, "log", "-1", "--format=%s", ref, "--")
 

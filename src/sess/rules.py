@@ -101,14 +101,14 @@ def end(session: Session, now: datetime, pr_number: int | None, pr_url: str | No
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-def slugify(text: str) -> str:
+def slugify(text: str, max_length: int = SLUG_MAX) -> str:
     """Accents folded to base letters (NFKD: `é` -> `e`, `ﬁ` -> `fi`), lowercase; every run
-    outside a-z0-9 becomes '-'; trimmed; at most SLUG_MAX characters."""
+    outside a-z0-9 becomes '-'; trimmed; at most max_length characters."""
     import unicodedata
 
     folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
     slug = _NOT_SLUG.sub("-", folded.lower()).strip("-")
-    return slug[:SLUG_MAX].rstrip("-")
+    return slug[:max_length].rstrip("-")
 
 
 def branch_name(branch_type: str, name: str) -> str:
@@ -118,6 +118,37 @@ def branch_name(branch_type: str, name: str) -> str:
     if not slug:
         raise SessError(f"'{name}' gives an empty branch name", "Pass a NAME with letters or digits.")
     return f"{branch_type}/{slug}"
+
+
+def fill_template(template: str, fields: dict[str, str], joiners: str = "-_.") -> str:
+    """`template` with its `{field}`s filled in; a field that comes out empty takes one adjacent
+    joiner with it, the one after it if there is one, else the one before it
+    (`{type}/{issue}-{slug}` without an issue gives `feature/add-login`)."""
+    import string
+
+    pieces: list[str] = []
+    empty: list[int] = []  # indexes in pieces of fields that came out empty
+    for literal, name, _, _ in string.Formatter().parse(template):
+        pieces.append(literal)
+        if name is not None:
+            value = fields.get(name, "")
+            if not value:
+                empty.append(len(pieces))
+            pieces.append(value)
+    for index in empty:
+        after = next((i for i in range(index + 1, len(pieces)) if pieces[i]), None)
+        before = next((i for i in range(index - 1, -1, -1) if pieces[i]), None)
+        if after is not None and pieces[after][0] in joiners and (after - index) % 2 == 1:
+            pieces[after] = pieces[after][1:]
+        elif before is not None and pieces[before][-1] in joiners and (index - before) % 2 == 1:
+            pieces[before] = pieces[before][:-1]
+    return "".join(pieces)
+
+
+def branch_from_template(template: str, fields: dict[str, str]) -> str:
+    """The branch name `template` gives; empty path components (an empty `{user}/`) drop out."""
+    name = fill_template(template, fields)
+    return "/".join(part for part in name.split("/") if part)
 
 
 def normalise_issue_id(value: str | None) -> str | None:
