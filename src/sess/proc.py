@@ -121,3 +121,67 @@ def _run_streaming(
             raise
     output = "".join(lines)
     return Result(args, proc.returncode, output, output)
+
+
+def run_user_command(
+    argv: Sequence[str],
+    cwd: str,
+    env: dict[str, str],
+    timeout: float,
+    on_output: Callable[[str], None],
+) -> Result:
+    """Run a command the user configured (a hook): the user's own environment plus `env`, its
+    combined output streamed line by line, in its own process group so that on a timeout or
+    Ctrl-C the whole group (children too) is stopped. Timeout when it runs longer than `timeout`."""
+    import collections
+    import signal
+    import threading
+
+    args = list(argv)
+    environment = {k: v for k, v in os.environ.items() if k not in _DROPPED}
+    environment.update(env)
+    try:
+        proc = subprocess.Popen(args, cwd=cwd, env=environment, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, process_group=0)
+    except FileNotFoundError as exc:
+        raise ProgramMissing(f"{args[0]} is not installed (not found on PATH)") from exc
+    except PermissionError as exc:
+        raise ProgramMissing(f"{args[0]} cannot be run: permission denied") from exc
+    assert proc.stdout is not None
+    stream = proc.stdout
+    tail: collections.deque[str] = collections.deque(maxlen=200)
+
+    def pump() -> None:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            tail.append(line)
+            on_output(line)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+
+    def stop_group() -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                proc.wait(timeout=2)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_group()
+        reader.join(timeout=1)
+        raise Timeout(f"did not finish within {timeout:.0f}s and was stopped") from None
+    except BaseException:
+        stop_group()
+        raise
+    # Children it left running in the background may hold the pipe open: don't wait for them.
+    reader.join(timeout=0.5)
+    output = "\n".join(tail)
+    return Result(args, proc.returncode, output, output)
