@@ -95,7 +95,7 @@ def test_end_with_issue_titles_pr_after_it_and_closes_it(sess: SessRunner, repo:
     gh.add_issue(12, "Fix the widget")
     start(sess, "--issue", "12")
     repo.commit("widget.txt", "fixed\n", "Fix it")
-    r = sess("end", "--title", "ignored when an issue is linked", "--testing", "ran it", check=0)
+    r = sess("end", "--testing", "ran it", check=0)
 
     assert re.fullmatch(r"Ended session on feature/fix-the-widget \(feature\) · \d+s · #12", ended_line(r.out)), r
     (pr,) = gh.prs()

@@ -33,6 +33,7 @@ COMMANDS = {
     "report": "analytics",
     "prompt": "prompt",
     "completion": "completion",
+    "config": "config",
 }
 
 
@@ -53,7 +54,15 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     for name in COMMANDS:
         if named not in COMMANDS or name == named:
             getattr(_module(name), "parser_" + name)(commands)
+    for sub in commands.choices.values():
+        add_no_hooks(sub)
     return parser
+
+
+def add_no_hooks(parser: argparse.ArgumentParser) -> None:
+    """Every command takes --no-hooks (SPEC Part 2), also those that run none."""
+    if "--no-hooks" not in parser._option_string_actions:
+        parser.add_argument("--no-hooks", action="store_true", help="run no configured hooks")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

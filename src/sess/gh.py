@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sess import proc
@@ -129,7 +130,8 @@ def find_open_pr(repo: str, branch: str) -> PullRequest | None:
     return None
 
 
-def create_pr(repo: str, base: str, branch: str, title: str, body: str, draft: bool) -> PullRequest:
+def create_pr(repo: str, base: str, branch: str, title: str, body: str, draft: bool, *,
+              reviewers: Sequence[str] = (), labels: Sequence[str] = (), assignees: Sequence[str] = ()) -> PullRequest:
     import os
     import tempfile
 
@@ -142,6 +144,10 @@ def create_pr(repo: str, base: str, branch: str, title: str, body: str, draft: b
                 f"--body-file={body_file}"]
         if draft:
             args.append("--draft")
+        # gh takes each of these as a repeatable flag (a comma also separates names).
+        args += [f"--reviewer={name}" for name in reviewers]
+        args += [f"--label={name}" for name in labels]
+        args += [f"--assignee={name}" for name in assignees]
         text = _gh(repo, *args)
     finally:
         os.unlink(body_file)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from sess import render, rules, timestamps
 from sess.errors import SessError, UsageError
@@ -13,9 +14,12 @@ from sess.rules import Session
 from sess.store import Store
 from sess.workflows import end
 
+if TYPE_CHECKING:
+    from sess.config import Config
+
 # Flags that shape the plan of an end; an unfinished end keeps the plan it started with.
 _PLAN_FLAGS = (("message", "--message"), ("title", "--title"), ("summary", "--summary"),
-               ("testing", "--testing"), ("notes", "--notes"), ("draft", "--draft"))
+               ("testing", "--testing"), ("notes", "--notes"), ("draft", "--draft"), ("ready", "--ready"))
 
 
 def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,7 +31,9 @@ def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     end.add_argument("--summary", metavar="S", help="pull request summary")
     end.add_argument("--testing", metavar="T", help="how it was tested")
     end.add_argument("--notes", metavar="N", help="notes for reviewers")
-    end.add_argument("--draft", action="store_true", help="open the pull request as a draft")
+    draft = end.add_mutually_exclusive_group()
+    draft.add_argument("--draft", action="store_true", help="open the pull request as a draft")
+    draft.add_argument("--ready", action="store_true", help="open it ready for review (overrides pr.draft)")
     end.add_argument("--no-pr", action="store_true", help="push, but open no pull request")
     keep = end.add_mutually_exclusive_group()
     keep.add_argument("--keep-branch", action="store_true", help="keep the local branch (default)")
@@ -39,6 +45,8 @@ def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_end(args: argparse.Namespace) -> int:
+    from sess import config
+    from sess.hooks import Hooks, session_info
     from sess.progress import for_terminal
 
     store = Store.open()
@@ -54,6 +62,8 @@ def cmd_end(args: argparse.Namespace) -> int:
         return 0
 
     where, project, session, journal = end.unfinished(store, cwd)
+    cfg = config.load(where.top)
+    hooks = Hooks(cfg, where.top, enabled=not args.no_hooks)
     if journal is not None or args.continue_:
         if journal is None:
             raise SessError("there is no unfinished end to continue", "Run 'sess end' to end the session.")
@@ -70,22 +80,22 @@ def cmd_end(args: argparse.Namespace) -> int:
             if not args.continue_:
                 progress.note(f"Continuing the end that stopped at step '{journal.step}'")
             ended = end.resume(store, cwd, progress, no_pr=True if args.no_pr else None,
-                               delete_branch=_delete_flag(args))
+                               delete_branch=_delete_flag(args), hooks=hooks)
         finally:
             progress.close()
     else:
-        from sess import config
-
         facts = end.inspect(store, cwd)
         if facts.has_origin and not args.no_pr and not facts.nothing_to_ship:
             end.check_gh(facts.where.top, continuing=False)  # before any question or step
-        plan = _gather(args, facts)._replace(sync_base=config.load(facts.where.top).end_sync_base)
+        plan = _gather(args, facts, cfg)._replace(sync_base=cfg.end_sync_base)
         progress = for_terminal()
         try:
-            ended = end.run(store, facts, plan, progress)
+            ended = end.run(store, facts, plan, progress, hooks)
         finally:
             progress.close()
     render.print_lines(_ended_lines(ended))
+    sys.stdout.flush()
+    hooks.run("post-end", session_info(ended.project, ended.session, ended.base))
     return 0
 
 
@@ -111,9 +121,10 @@ def _delete_flag(args: argparse.Namespace) -> bool | None:
     return None
 
 
-def _gather(args: argparse.Namespace, facts: end.Facts) -> end.Plan:
-    """Every decision up front: flags, else a prompt on a terminal, else a usage error naming the flag."""
-    from sess import prompts
+def _gather(args: argparse.Namespace, facts: end.Facts, cfg: Config) -> end.Plan:
+    """Every decision up front: flags, else the configuration, else a prompt on a terminal, else a
+    usage error naming the flag."""
+    from sess import config, pr_template, prompts
 
     ask = prompts.interactive()
     base = facts.base
@@ -141,7 +152,12 @@ def _gather(args: argparse.Namespace, facts: end.Facts) -> end.Plan:
         if notes is None:
             notes = prompts.text("PR notes for reviewers", required=False)
 
+    # Read now, before any step: a template that leads outside the repository stops the end here.
+    template = pr_template.find(facts.where.top, cfg) if opens_pr else None
+
     delete_branch = _delete_flag(args)
+    if delete_branch is None and cfg.source("end.delete_branch") != config.DEFAULT:
+        delete_branch = cfg.end_delete_branch  # a configured choice is not asked again
     if delete_branch is None:
         delete_branch = False
         if ask and facts.has_origin:  # the branch reaches origin (with --no-pr too), so deleting can be safe
@@ -149,8 +165,10 @@ def _gather(args: argparse.Namespace, facts: end.Facts) -> end.Plan:
                 f"Delete the local branch {facts.session.branch} once it is on origin?", default=False)
 
     return end.Plan(message=message, title=args.title, summary=summary or None, testing=testing or None,
-                    notes=notes or None, draft=bool(args.draft), no_pr=no_pr, delete_branch=delete_branch,
-                    nothing_to_ship=facts.nothing_to_ship)
+                    notes=notes or None, draft=bool(args.draft) or (cfg.pr_draft and not args.ready), no_pr=no_pr,
+                    delete_branch=delete_branch, nothing_to_ship=facts.nothing_to_ship,
+                    reviewers=cfg.pr_reviewers, labels=cfg.pr_labels, assignees=cfg.pr_assignees,
+                    title_template=cfg.pr_title, template=template)
 
 
 def _pr_already_open(facts: end.Facts) -> bool:

@@ -12,7 +12,7 @@ from sess.errors import SessError
 from sess.store import Store
 
 if TYPE_CHECKING:
-    from sess import gh
+    from sess import config, gh
 
 
 def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,7 +23,8 @@ def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     issue.add_argument("--issue", metavar="ID", help="link this GitHub issue")
     issue.add_argument("--no-issue", action="store_true", help="start without an issue")
     start.add_argument("--type", dest="branch_type", metavar="TYPE",
-                       help="branch type: feature (default), bugfix, refactor, hotfix, chore, docs")
+                       help="branch type, one of 'branch.types' (default: feature, bugfix, refactor, hotfix, "
+                            "chore, docs)")
     start.add_argument("--base", metavar="BRANCH", help="branch to start from (default: the project's base)")
     start.add_argument("--dirty", choices=("stash", "commit", "discard", "carry"),
                        help="what to do with uncommitted changes")
@@ -31,16 +32,28 @@ def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    from sess import gh, prompts, rules
+    from sess import config, gh, git, prompts, rules
     from sess.errors import UsageError
+    from sess.hooks import Hooks, session_info
     from sess.progress import for_terminal
     from sess.workflows import start
+    from sess.workflows.common import Where
 
     if args.issue is not None:
         gh.issue_reference(args.issue)  # a malformed --issue is a usage error before anything else
+    cwd = os.getcwd()
+    top, current = git.require_repo(cwd)
+    cfg = config.load(top)  # a broken configuration stops us before anything is touched
+    types = cfg.branch_types
+    if args.branch_type is not None and args.branch_type not in types:
+        raise UsageError(f"unknown branch type '{args.branch_type}'", f"Choose one of: {', '.join(types)}.")
+    base_flag, base_hint = args.base, None
+    if base_flag is None and cfg.base is not None:
+        base_flag = cfg.base
+        base_hint = f"It is set as 'base' in {config.shown(_file_of(cfg, 'base'))}."
     store = Store.open()
-    facts = start.inspect(store, os.getcwd(), args.base)
-    top = facts.where.top
+    facts = start.inspect(store, cwd, base_flag, where=Where(top, current, store.project_by_path(top)),
+                          base_hint=base_hint)
     ask = prompts.interactive()
 
     issue: gh.Issue | None = None
@@ -55,16 +68,15 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     branch_type = args.branch_type
     if branch_type is None:
-        branch_type = (prompts.select("Branch type", [(t, t) for t in rules.BRANCH_TYPES],
-                                      default=rules.DEFAULT_BRANCH_TYPE) if ask else rules.DEFAULT_BRANCH_TYPE)
-    if branch_type not in rules.BRANCH_TYPES:
-        raise UsageError(f"unknown branch type '{branch_type}'", f"Choose one of: {', '.join(rules.BRANCH_TYPES)}.")
+        branch_type = (prompts.select("Branch type", [(t, t) for t in types], default=cfg.branch_default_type)
+                       if ask else cfg.branch_default_type)
 
     name = args.name
     if name is None and ask:
-        suggestion = rules.slugify(issue.title) if issue else ""
-        name = prompts.text("Branch name", default=suggestion,
-                            check=lambda answer: start.branch_problem(top, branch_type, answer))
+        suggestion = rules.slugify(issue.title, cfg.branch_max_length) if issue else ""
+        name = prompts.text("Branch name", default=suggestion, check=lambda answer: start.branch_problem(
+            top, start.Plan(branch_type, answer, issue, None, None, template=cfg.branch_template,
+                            max_length=cfg.branch_max_length)))
     elif name is None and issue is None:
         raise UsageError("a branch name is needed: pass NAME")
 
@@ -84,10 +96,12 @@ def cmd_start(args: argparse.Namespace) -> int:
         prompts.require("--message MSG", "--dirty commit needs a commit message")
         message = prompts.text("Commit message")
 
-    plan = start.Plan(branch_type, name, issue, dirty if facts.dirty else None, message)
+    plan = start.Plan(branch_type, name, issue, dirty if facts.dirty else None, message,
+                      template=cfg.branch_template, max_length=cfg.branch_max_length)
+    hooks = Hooks(cfg, top, enabled=not args.no_hooks)
     progress = for_terminal()
     try:
-        started = start.run(store, facts, plan, progress)
+        started = start.run(store, facts, plan, progress, hooks)
     finally:
         progress.close()
     session = started.session
@@ -102,7 +116,15 @@ def cmd_start(args: argparse.Namespace) -> int:
         lines.append(started.stash_note)
     lines.extend(render.title_lines(session))
     render.print_lines(lines)
+    sys.stdout.flush()  # the summary before what the post-start hook prints
+    hooks.run("post-start", session_info(started.project, session, started.base))
     return 0
+
+
+def _file_of(cfg: config.Config, key: str) -> str:
+    from sess import config
+
+    return (cfg.repo_file or "") if cfg.source(key) == config.REPO else config.user_path()
 
 
 def _ask_issue(top: str) -> gh.Issue | None:

@@ -19,13 +19,19 @@ class Where(NamedTuple):
     project: Project | None
 
 
+def locate_in(store: Store, top: str, branch: str) -> Where:
+    """`locate` for a repository already found (`git.require_repo`)."""
+    return Where(top, branch, store.project_by_path(top))
+
+
 def locate(store: Store, cwd: str) -> Where:
     top, branch = git.require_repo(cwd)
     return Where(top, branch, store.project_by_path(top))
 
 
-def require_project(store: Store, cwd: str) -> tuple[Where, Project]:
-    where = locate(store, cwd)
+def require_project(store: Store, cwd: str, where: Where | None = None) -> tuple[Where, Project]:
+    """`where`: already located by the caller (who needed the repository's top first)."""
+    where = where or locate(store, cwd)
     if where.project is None:
         raise SessError("not a tracked project", "Run 'sess start' to begin a session here.")
     return where, where.project

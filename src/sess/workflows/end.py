@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from sess import gh, git, proc, rules, timestamps
 from sess.errors import CommandError, GhUnavailable, Interrupted, SessError
+from sess.hooks import HookFailed, Hooks, session_info
 from sess.progress import Progress
 from sess.rules import Project, Session
 from sess.store import Journal, Store, project_lock
@@ -23,6 +24,7 @@ from sess.workflows.common import Where, require_project, require_session
 
 NOT_PROVIDED = "Not provided"
 
+PRE_END = "pre-end"  # the pre-end hook: journaled so that a kill during it is picked up by --continue
 CHECKOUT_BRANCH = "checkout-branch"
 COMMIT = "commit"
 FETCH = "fetch"
@@ -33,7 +35,7 @@ CHECKOUT_BASE = "checkout-base"
 MARK_ENDED = "mark-ended"
 DELETE_BRANCH = "delete-branch"
 
-STEPS = (CHECKOUT_BRANCH, COMMIT, FETCH, REBASE, PUSH, PULL_REQUEST, CHECKOUT_BASE, MARK_ENDED, DELETE_BRANCH)
+STEPS = (PRE_END, CHECKOUT_BRANCH, COMMIT, FETCH, REBASE, PUSH, PULL_REQUEST, CHECKOUT_BASE, MARK_ENDED, DELETE_BRANCH)
 
 CONTINUE_HINT = "Run 'sess end --continue' once the cause is fixed, or 'sess end --abort' to undo it."
 
@@ -51,9 +53,18 @@ class Plan(NamedTuple):
     delete_branch: bool
     nothing_to_ship: bool = False
     sync_base: bool = True  # end.sync_base: fast-forward the base to origin's once back on it
+    # From the configuration (pr.*), fixed when the end starts like every other decision.
+    reviewers: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    title_template: str | None = None  # pr.title
+    template: str | None = None  # the text of the repository's pull request template
 
     def to_data(self) -> dict[str, Any]:
-        return dict(self._asdict())
+        data = dict(self._asdict())
+        for name in ("reviewers", "labels", "assignees"):
+            data[name] = list(data[name])
+        return data
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Plan:
@@ -61,10 +72,16 @@ class Plan(NamedTuple):
             value = data.get(name)
             return str(value) if value is not None else None
 
+        def names(name: str) -> tuple[str, ...]:
+            value = data.get(name)
+            return tuple(str(item) for item in value) if isinstance(value, list) else ()
+
         return cls(message=text("message"), title=text("title"), summary=text("summary"),
                    testing=text("testing"), notes=text("notes"), draft=bool(data.get("draft")),
                    no_pr=bool(data.get("no_pr")), delete_branch=bool(data.get("delete_branch")),
-                   nothing_to_ship=bool(data.get("nothing_to_ship")), sync_base=bool(data.get("sync_base", True)))
+                   nothing_to_ship=bool(data.get("nothing_to_ship")), sync_base=bool(data.get("sync_base", True)),
+                   reviewers=names("reviewers"), labels=names("labels"), assignees=names("assignees"),
+                   title_template=text("title_template"), template=text("template"))
 
 
 class Facts(NamedTuple):
@@ -194,14 +211,30 @@ def _base_ref(top: str, base: str, has_origin: bool) -> str | None:
 
 
 def pr_title(plan: Plan, session: Session, latest_subject: str) -> str:
-    """`#ID <issue title>` with an issue, else --title, else the latest commit subject."""
+    """--title, else `pr.title` filled in, else `#ID <issue title>` with an issue, else the latest
+    commit subject."""
+    if plan.title:
+        return plan.title
+    if plan.title_template:
+        fields = {"issue": session.issue_id or "", "issue_title": session.issue_title or "",
+                  "subject": latest_subject, "type": session.branch_type, "branch": session.branch}
+        # An empty field takes a joiner with it ("#" before {issue}, too); spaces are tidied.
+        title = " ".join(rules.fill_template(plan.title_template, fields, joiners="-_.#").split())
+        return title or latest_subject
     if session.issue_id:
         return f"#{session.issue_id} {session.issue_title or ''}".rstrip()
-    return plan.title or latest_subject
+    return latest_subject
 
 
 def pr_body(plan: Plan, session: Session) -> str:
-    parts = [f"Closes #{session.issue_id}", ""] if session.issue_id else []
+    closes = [f"Closes #{session.issue_id}", ""] if session.issue_id else []
+    if plan.template is not None:
+        from sess import pr_template
+
+        merged = pr_template.merge(plan.template, [("Summary", plan.summary), ("Testing", plan.testing),
+                                                   ("Notes", plan.notes)])
+        return (f"Closes #{session.issue_id}\n\n" if session.issue_id else "") + merged
+    parts = closes
     for heading, text in (("Summary", plan.summary), ("Testing", plan.testing), ("Notes", plan.notes)):
         parts += [f"## {heading}", "", (text or "").strip() or NOT_PROVIDED, ""]
     return "\n".join(parts).rstrip("\n") + "\n"
@@ -209,7 +242,7 @@ def pr_body(plan: Plan, session: Session) -> str:
 
 # --- running ------------------------------------------------------------------------------------
 
-def run(store: Store, facts: Facts, plan: Plan, progress: Progress) -> Ended:
+def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks | None = None) -> Ended:
     """Start a new end with every decision made."""
     top = facts.where.top
     with project_lock(top):
@@ -226,7 +259,7 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress) -> Ended:
             "origin": facts.has_origin,
             "start_head": git.rev(top, f"refs/heads/{session.branch}"),
         }
-        return _run_steps(store, top, facts.project, session, data, 0, progress)
+        return _run_steps(store, top, facts.project, session, data, 0, progress, hooks)
 
 
 def unfinished(store: Store, cwd: str) -> tuple[Where, Project, Session, Journal | None]:
@@ -249,7 +282,7 @@ def _unfinished_end(store: Store, project: Project, verb: str, hint: str) -> tup
 
 
 def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None,
-           delete_branch: bool | None = None) -> Ended:
+           delete_branch: bool | None = None, hooks: Hooks | None = None) -> Ended:
     """Pick up an unfinished end at the step that did not finish.
 
     `no_pr` and `delete_branch` may be changed on the way (say, `--no-pr` when gh cannot log in).
@@ -271,22 +304,31 @@ def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None
         index = STEPS.index(journal.step) if journal.step in STEPS else 0
         if journal.status == "done":
             index += 1
-        if index <= STEPS.index(REBASE) and not git.rebase_in_progress(top):
-            index = 0  # the branch must be checked out again before commit or rebase
-        return _run_steps(store, top, project, session, data, index, progress)
+        if STEPS.index(CHECKOUT_BRANCH) < index <= STEPS.index(REBASE) and not git.rebase_in_progress(top):
+            index = STEPS.index(CHECKOUT_BRANCH)  # the branch must be checked out again before commit or rebase
+        return _run_steps(store, top, project, session, data, index, progress, hooks)
 
 
 def _run_steps(store: Store, top: str, project: Project, session: Session, data: dict[str, Any],
-               first: int, progress: Progress) -> Ended:
+               first: int, progress: Progress, hooks: Hooks | None = None) -> Ended:
     steps: dict[str, Callable[[_Context], None]] = {
-        CHECKOUT_BRANCH: _checkout_branch, COMMIT: _commit, FETCH: _fetch, REBASE: _rebase, PUSH: _push,
-        PULL_REQUEST: _pull_request, CHECKOUT_BASE: _checkout_base,
+        PRE_END: _pre_end, CHECKOUT_BRANCH: _checkout_branch, COMMIT: _commit, FETCH: _fetch, REBASE: _rebase,
+        PUSH: _push, PULL_REQUEST: _pull_request, CHECKOUT_BASE: _checkout_base,
     }
-    ctx = _Context(store, top, project, session, data, progress)
+    ctx = _Context(store, top, project, session, data, progress, hooks)
     for name in STEPS[first:STEPS.index(MARK_ENDED)]:
         store.save_journal(session.id, name, "running", data)
         try:
             steps[name](ctx)
+        except HookFailed:
+            store.clear_journal(session.id)  # nothing was done: no end to pick up
+            raise
+        except KeyboardInterrupt:
+            if name == PRE_END:
+                store.clear_journal(session.id)
+                raise Interrupted("interrupted during the pre-end hook; nothing was changed") from None
+            store.save_journal(session.id, name, "failed", data, "interrupted")
+            raise Interrupted(f"interrupted at step '{name}'; the end is unfinished", CONTINUE_HINT) from None
         except _Stop as stop:
             store.save_journal(session.id, name, "failed", data, stop.what)
             raise EndStopped(name, stop.what, stop.hint) from None
@@ -300,9 +342,6 @@ def _run_steps(store: Store, top: str, project: Project, session: Session, data:
         except SessError as exc:
             store.save_journal(session.id, name, "failed", data, exc.message)
             raise EndStopped(name, exc.message, exc.hint or CONTINUE_HINT) from None
-        except KeyboardInterrupt:
-            store.save_journal(session.id, name, "failed", data, "interrupted")
-            raise Interrupted(f"interrupted at step '{name}'; the end is unfinished", CONTINUE_HINT) from None
         store.save_journal(session.id, name, "done", data)
 
     # The session is ended and the journal dropped in one transaction: from here on there is
@@ -356,7 +395,8 @@ def _clean(text: str) -> str:
 
 class _Context:
     def __init__(self, store: Store, top: str, project: Project, session: Session, data: dict[str, Any],
-                 progress: Progress) -> None:
+                 progress: Progress, hooks: Hooks | None = None) -> None:
+        self.hooks = hooks
         self.store = store
         self.top = top
         self.project = project
@@ -389,6 +429,11 @@ class _Context:
 
 
 # --- the steps ------------------------------------------------------------------------------------
+
+def _pre_end(ctx: _Context) -> None:
+    if ctx.hooks is not None:
+        ctx.hooks.run(PRE_END, session_info(ctx.project, ctx.session, ctx.base), before=ctx.progress.close)
+
 
 def _checkout_branch(ctx: _Context) -> None:
     if not git.branch_exists(ctx.top, ctx.branch):
@@ -558,7 +603,8 @@ def _pull_request(ctx: _Context) -> None:
     title = pr_title(plan, ctx.session, git.last_commit_subject(top, f"refs/heads/{branch}"))
     ctx.progress.step("Opening a draft pull request" if plan.draft else "Opening a pull request")
     try:
-        created = gh.create_pr(top, ctx.base, branch, title, pr_body(plan, ctx.session), plan.draft)
+        created = gh.create_pr(top, ctx.base, branch, title, pr_body(plan, ctx.session), plan.draft,
+                               reviewers=plan.reviewers, labels=plan.labels, assignees=plan.assignees)
     except GhUnavailable:
         raise
     except SessError:

@@ -8,7 +8,7 @@ from sess import git, rules, timestamps
 from sess.errors import CommandError, SessError
 from sess.rules import Project, Session
 from sess.store import Store, project_lock
-from sess.workflows.common import require_project, require_session
+from sess.workflows.common import Where, require_project, require_session
 
 
 class Resumed(NamedTuple):
@@ -17,16 +17,16 @@ class Resumed(NamedTuple):
     switched: bool
 
 
-def pause(store: Store, cwd: str) -> tuple[Project, Session]:
-    where, project = require_project(store, cwd)
+def pause(store: Store, cwd: str, where: Where | None = None) -> tuple[Project, Session]:
+    where, project = require_project(store, cwd, where)
     with project_lock(where.top):
         session = require_session(store, project)
         now = timestamps.now()
         return project, store.apply(session, rules.pause(session, now), now)
 
 
-def resume(store: Store, cwd: str) -> Resumed:
-    where, project = require_project(store, cwd)
+def resume(store: Store, cwd: str, where: Where | None = None) -> Resumed:
+    where, project = require_project(store, cwd, where)
     with project_lock(where.top):
         session = require_session(store, project, missing="no paused session")
         if store.journal(session.id) is not None:

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sess import git, rules, timestamps
 from sess.errors import CommandError, Interrupted, SessError
 from sess.gh import Issue
+from sess.hooks import Hooks, SessionInfo
 from sess.progress import Progress
 from sess.rules import Project, Session
 from sess.store import SessionConflict, Store, project_lock
@@ -32,6 +33,8 @@ class Plan(NamedTuple):
     issue: Issue | None
     dirty: str | None
     message: str | None
+    template: str = "{type}/{slug}"  # branch.template
+    max_length: int = rules.SLUG_MAX  # branch.max_length: the longest slug
 
 
 class Started(NamedTuple):
@@ -42,8 +45,10 @@ class Started(NamedTuple):
     stash_note: str | None
 
 
-def inspect(store: Store, cwd: str, base_flag: str | None) -> Facts:
-    where = locate(store, cwd)
+def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None = None,
+            base_hint: str | None = None) -> Facts:
+    """`base_flag`: --base, or the configured base (then `base_hint` says where it is set)."""
+    where = where or locate(store, cwd)
     if not git.has_commits(where.top):
         raise SessError("the repository has no commits yet", "Make a first commit, then run 'sess start'.")
     if where.project is not None:
@@ -53,17 +58,17 @@ def inspect(store: Store, cwd: str, base_flag: str | None) -> Facts:
                 f"a session is already {existing.state} on {existing.branch}",
                 "Run 'sess end' to finish it, or 'sess status' to see it.",
             )
-    chosen = resolve_base(store, where, base_flag) if base_flag is not None else None  # a bad --base first
+    chosen = resolve_base(store, where, base_flag, base_hint) if base_flag is not None else None  # bad --base first
     default_base = resolve_base(store, where, None)
     return Facts(where, git.is_dirty(where.top), chosen or default_base, default_base)
 
 
-def resolve_base(store: Store, where: Where, base_flag: str | None) -> str:
+def resolve_base(store: Store, where: Where, base_flag: str | None, hint: str | None = None) -> str:
     """--base, else the stored base if it still exists, else origin/HEAD, else the current branch."""
     top = where.top
     if base_flag is not None:
         if not _branch_known(top, base_flag):
-            raise SessError(f"base branch '{base_flag}' does not exist here or on origin")
+            raise SessError(f"base branch '{base_flag}' does not exist here or on origin", hint)
         return base_flag
     stored = where.project.base_branch if where.project else ""
     if stored and _branch_known(top, stored):
@@ -83,30 +88,44 @@ def _branch_known(top: str, branch: str) -> bool:
 
 
 def plan_branch(facts: Facts, plan: Plan) -> str:
+    return branch_for(facts.where.top, plan)
+
+
+def branch_for(top: str, plan: Plan) -> str:
+    """The new branch's name from `branch.template`; SessError when it is not usable."""
     name = plan.name or (plan.issue.title if plan.issue else "")
     if not name:
         raise SessError("a branch name is needed", "Pass NAME, or --issue ID to name it after the issue.")
-    branch = rules.branch_name(plan.branch_type, name)
-    top = facts.where.top
-    # The slug can only hold a-z, 0-9 and '-', but git is the judge of what a branch name is.
+    slug = rules.slugify(name, plan.max_length)
+    if not slug:
+        raise SessError(f"'{name}' gives an empty branch name", "Pass a NAME with letters or digits.")
+    fields = {"type": plan.branch_type, "slug": slug, "issue": plan.issue.id if plan.issue else "",
+              "date": timestamps.now().strftime("%Y-%m-%d"),
+              "user": rules.slugify(git.user_name(top)) if "{user}" in plan.template else ""}
+    branch = rules.branch_from_template(plan.template, fields)
+    # The slug can only hold a-z, 0-9 and '-', but the template and the type are free text, and
+    # git is the judge of what a branch name is.
     if not git.valid_branch_name(top, branch):
-        raise SessError(f"'{branch}' is not a valid branch name")
+        hint = None if plan.template == "{type}/{slug}" else f"Check 'branch.template' ({plan.template})."
+        raise SessError(f"'{branch}' is not a valid branch name", hint)
     if git.branch_exists(top, branch) or git.remote_branch_exists(top, branch):
         raise SessError(f"branch '{branch}' already exists", "Pass another NAME.")
     return branch
 
 
-def branch_problem(top: str, branch_type: str, name: str) -> str | None:
-    """What is wrong with NAME as a new branch's name, for a prompt to ask again; None if nothing."""
-    if not rules.slugify(name):
+def branch_problem(top: str, plan: Plan) -> str | None:
+    """What is wrong with the plan's NAME as a new branch's name, for a prompt to ask again; None
+    if nothing."""
+    if not rules.slugify(plan.name or "", plan.max_length):
         return "the branch name needs letters or digits"
-    branch = rules.branch_name(branch_type, name)
-    if git.branch_exists(top, branch) or git.remote_branch_exists(top, branch):
-        return f"branch '{branch}' already exists"
+    try:
+        branch_for(top, plan)
+    except SessError as exc:
+        return exc.message
     return None
 
 
-def run(store: Store, facts: Facts, plan: Plan, progress: Progress) -> Started:
+def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks | None = None) -> Started:
     where = facts.where
     top = where.top
     branch = plan_branch(facts, plan)
@@ -114,6 +133,11 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress) -> Started:
         raise SessError("the working tree has uncommitted changes", "Pass --dirty stash|commit|discard|carry.")
     if facts.dirty and plan.dirty == "commit" and not plan.message:
         raise SessError("--dirty commit needs a commit message", "Pass --message MSG.")
+    if hooks is not None:  # the last word before anything changes
+        hooks.run("pre-start", SessionInfo(project_name(top), top, branch, plan.branch_type, facts.base,
+                                           issue_id=plan.issue.id if plan.issue else None,
+                                           issue_title=plan.issue.title if plan.issue else None),
+                  before=progress.close)
 
     # `--base` picks this session's base only; the project keeps its detected default.
     project = store.track_project(project_name(top), top, facts.default_base)
