@@ -20,6 +20,10 @@ import pytest
 TESTS_DIR = Path(__file__).resolve().parent
 FAKEGH_DIR = TESTS_DIR / "fakegh"
 SRC_DIR = TESTS_DIR.parent / "src"
+# In-process tests import this checkout's sess too, as the subprocess runs do (PYTHONPATH below),
+# not whichever sess happens to be installed.
+if str(SRC_DIR) not in sys.path:
+    sys.path.insert(0, str(SRC_DIR))
 
 GITCONFIG = """\
 [user]

@@ -292,3 +292,22 @@ def test_end_keeps_the_time_and_the_pr() -> None:
     assert (changes["pr_number"], changes["pr_url"]) == (7, "https://x/pull/7")
     with pytest.raises(SessError):
         rules.end(make_session(rules.ENDED), later, None, None)
+
+
+# --- templates (branch.template, pr.title) ---------------------------------------------------------
+
+@pytest.mark.parametrize(("template", "fields", "expected"), [
+    ("{type}/{issue}-{slug}", {"type": "feature", "slug": "add-login", "issue": ""}, "feature/add-login"),
+    ("{type}/{issue}-{slug}", {"type": "feature", "slug": "add-login", "issue": "12"}, "feature/12-add-login"),
+    ("{type}/{slug}-{issue}", {"type": "bugfix", "slug": "x", "issue": ""}, "bugfix/x"),
+    ("{user}/{type}/{slug}", {"type": "feature", "slug": "x", "user": ""}, "feature/x"),
+    ("{slug}_{issue}.{date}", {"slug": "x", "issue": "", "date": "2026-11-30"}, "x_2026-11-30"),  # the one after
+    ("{issue}-{user}-{slug}", {"slug": "x", "issue": "", "user": ""}, "x"),
+    ("{type}/{slug}", {"type": "docs", "slug": "readme"}, "docs/readme"),
+])
+def test_branch_from_template(template: str, fields: dict[str, str], expected: str) -> None:
+    assert rules.branch_from_template(template, fields) == expected
+
+
+def test_fill_template_keeps_literal_braces() -> None:
+    assert rules.fill_template("{{x}} {slug}", {"slug": "a"}) == "{x} a"

@@ -260,8 +260,11 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise wrong("a list of strings")
         items = tuple(item.strip() for item in value)
-        if any(not item or any(c.isspace() or ord(c) < 32 for c in item) for item in items):
-            raise bad("holds an empty name or one with spaces")
+        if any(not item or any(ord(c) < 32 for c in item) for item in items):
+            raise bad("holds an empty name or one with control characters")
+        # Labels may hold spaces ("good first issue"); logins and branch types cannot.
+        if key != "pr.labels" and any(c.isspace() for item in items for c in item):
+            raise bad("holds a name with spaces")
         if key == "branch.types":
             if not items:
                 raise bad("must name at least one type")
