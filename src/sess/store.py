@@ -294,25 +294,45 @@ class Store:
         return store
 
     def _migrate(self) -> None:
-        conn = self.conn
-        conn.create_function("sess_epoch", 1, timestamps.epoch, deterministic=True)
-        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            # Another process may hold the file; then a later open sets WAL.
-            with suppress(sqlite3.OperationalError):
-                conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
-                     "(name TEXT PRIMARY KEY, applied_at DATETIME NOT NULL)")
-        for index, (name, step) in enumerate(MIGRATIONS, start=1):
-            with self.transaction():
-                # Re-checked inside the lock: a concurrent process may have applied it.
-                done = conn.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)).fetchone()
-                if not done:
-                    step(conn)
-                    conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                                 (name, timestamps.format_db(timestamps.now())))
-                conn.execute(f"PRAGMA user_version = {index}")
+        conn, path = self.conn, self.path
+        with _migration_lock():
+            # Re-read under the lock: a concurrent process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= len(MIGRATIONS):
+                return
+            backup = None
+            if conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():  # not a brand-new file
+                _check_integrity(conn, path)
+                backup = _backup(conn, path, version)
+            conn.create_function("sess_epoch", 1, timestamps.epoch, deterministic=True)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                # Another process may hold the file; then a later open sets WAL.
+                with suppress(sqlite3.OperationalError):
+                    conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                         "(name TEXT PRIMARY KEY, applied_at DATETIME NOT NULL)")
+            for index, (name, step) in enumerate(MIGRATIONS, start=1):
+                try:
+                    with self.transaction():
+                        # Re-checked inside the lock: a concurrent process may have applied it.
+                        done = conn.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)).fetchone()
+                        if not done:
+                            step(conn)
+                            conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                                         (name, timestamps.format_db(timestamps.now())))
+                        conn.execute(f"PRAGMA user_version = {index}")
+                except StoreError:
+                    raise
+                except Exception as exc:
+                    if isinstance(exc, sqlite3.Error) and _busy(exc):
+                        raise
+                    kept = (f"The database as it was before is kept at {backup}." if backup else
+                            "It was empty before.")
+                    raise StoreError(f"could not migrate {path}: step {name} failed ({exc}); "
+                                     f"it stays at step {index - 1}, which this sess cannot use",
+                                     f"{kept} Report this, with the file if you can; sess never replaces it.") from exc
         with suppress(OSError):  # tighten a file the Go tool created 0644
-            os.chmod(self.path, 0o600)
+            os.chmod(path, 0o600)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -516,6 +536,81 @@ def _split_status_row(row: tuple[Any, ...]) -> tuple[Project, Session | None, Jo
     project = project_from_row(row[:PROJECT_WIDTH])
     session = session_from_row(row[PROJECT_WIDTH:end_of_session]) if row[PROJECT_WIDTH] is not None else None
     return project, session, _journal_from_row(row[end_of_session:])
+
+
+# How many copies of the database from before a migration are kept (sess.db.bak-<version>).
+BACKUPS_KEPT = 3
+
+
+@contextmanager
+def _migration_lock() -> Iterator[None]:
+    """One migrating process at a time, so a copy is taken once, of the file as it was."""
+    import fcntl
+
+    locks = os.path.join(state_dir(), "locks")
+    try:
+        os.makedirs(locks, mode=0o700, exist_ok=True)
+        handle = open(os.path.join(locks, "migrate.lock"), "w")  # noqa: SIM115 (held for the block)
+    except OSError as exc:
+        raise StoreError(f"cannot lock the database for its migration: {exc.strerror or exc}") from exc
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _check_integrity(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse to migrate a damaged file: report what SQLite found, never "repair" it."""
+    try:
+        found = [str(row[0]) for row in conn.execute("PRAGMA integrity_check(20)")]
+    except sqlite3.DatabaseError as exc:
+        if _busy(exc):
+            raise
+        found = [str(exc)]
+    if found != ["ok"]:
+        shown = "; ".join(found[:3]) + (f" (and {len(found) - 3} more)" if len(found) > 3 else "")
+        raise StoreError(f"{path} is damaged: the integrity check found: {shown}",
+                         "sess changed nothing and never replaces the file. SQLite's '.recover' "
+                         "(sqlite3 sess.db .recover) can save what is readable into a new file.")
+
+
+def _backup(conn: sqlite3.Connection, path: str, version: int) -> str:
+    """A copy of the database as it is, through SQLite's backup API, before a migration changes it."""
+    target = f"{path}.bak-{version}"
+    partial = f"{target}.partial"
+    try:
+        with suppress(FileNotFoundError):
+            os.unlink(partial)
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        copy = sqlite3.connect(partial)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error) as exc:
+        if isinstance(exc, sqlite3.Error) and _busy(exc):
+            raise
+        with suppress(OSError):
+            os.unlink(partial)
+        raise StoreError(f"could not keep a copy of {path} before migrating it ({exc}), so it was not migrated",
+                         f"Make room in {os.path.dirname(path)}, then try again.") from exc
+    _prune_backups(path)
+    return target
+
+
+def _prune_backups(path: str) -> None:
+    import re
+
+    directory, name = os.path.split(path)
+    pattern = re.compile(re.escape(name) + r"\.bak-\d+")
+    copies = [os.path.join(directory, entry) for entry in os.listdir(directory) if pattern.fullmatch(entry)]
+    copies.sort(key=lambda copy: (os.stat(copy).st_mtime_ns, copy), reverse=True)
+    for old in copies[BACKUPS_KEPT:]:
+        with suppress(OSError):
+            os.unlink(old)
 
 
 def _busy(exc: sqlite3.Error) -> bool:
