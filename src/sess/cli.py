@@ -89,6 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: list[str]) -> int:
+    if argv[:1] == ["status"] and all(arg == "--json" for arg in argv[1:]):
+        # On the budget of a bare interpreter (issue 10): no argparse for its only flag.
+        from types import SimpleNamespace
+
+        from sess.commands.status import cmd_status
+
+        return cmd_status(SimpleNamespace(command="status", json=len(argv) > 1))  # type: ignore[arg-type]
     try:
         args = build_parser(argv).parse_args(argv)
     except SystemExit as exc:  # --help and --version print, then exit

@@ -7,7 +7,9 @@ so they can never be read as options.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from sess import proc
 from sess.errors import SessError
@@ -50,6 +52,35 @@ def locate(cwd: str) -> tuple[str, str] | None:
     return lines[0], unborn.stdout.strip() or "HEAD"
 
 
+def locate_quick(cwd: str) -> tuple[str, str] | None:
+    """What `locate` answers, read from the repository's own files: no git process, for `sess
+    status` on its budget. git is asked after all when the layout is not the usual one."""
+    from sess.promptline import repository_top
+
+    top = repository_top(cwd)
+    if top is None:
+        return locate(cwd)
+    dotgit = os.path.join(top, ".git")
+    try:
+        if os.path.isdir(dotgit):
+            gitdir = dotgit
+        else:  # a worktree or submodule: `gitdir: <path>`, relative to the file's directory
+            with open(dotgit, encoding="utf-8") as handle:
+                pointer = handle.read().strip()
+            if not pointer.startswith("gitdir: "):
+                return locate(cwd)
+            gitdir = os.path.join(top, pointer[len("gitdir: "):])
+        with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as handle:
+            head = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return locate(cwd)
+    if head.startswith("ref: refs/heads/"):
+        return top, head[len("ref: refs/heads/"):]
+    if len(head) in (40, 64) and all(c in "0123456789abcdef" for c in head):
+        return top, "HEAD"  # detached
+    return locate(cwd)
+
+
 def require_repo(cwd: str) -> tuple[str, str]:
     where = locate(cwd)
     if where is None:
@@ -77,10 +108,64 @@ def git_dir(repo: str) -> str:
 
 # --- refs --------------------------------------------------------------------------------------
 
+# Names that no rule of git-check-ref-format(1) can refuse: no '.', '@', '~', '^', ':', '?', '*',
+# '[', '\\', spaces or control characters, no empty or '-'-led component. Others are asked of git.
+_PLAIN_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_][A-Za-z0-9_-]*)*")
+
+
 def valid_branch_name(repo: str, name: str) -> bool:
     if not name or name.startswith("-"):
         return False
+    if _PLAIN_BRANCH.fullmatch(name) and name != "HEAD":
+        return True
     return ok(repo, "check-ref-format", "--branch", name)
+
+
+class Refs(NamedTuple):
+    """Every local branch and remote-tracking ref, read in one `git for-each-ref`."""
+
+    heads: dict[str, str]  # branch -> sha
+    remotes: dict[str, str]  # "origin/main" -> sha
+    symrefs: dict[str, str]  # "origin/HEAD" -> "origin/main"
+
+    def branch(self, name: str) -> str | None:
+        return self.heads.get(name)
+
+    def remote_branch(self, name: str, remote: str = "origin") -> str | None:
+        return self.remotes.get(f"{remote}/{name}")
+
+    def known(self, name: str, remote: str = "origin") -> bool:
+        """A branch here or on the remote (as last fetched)."""
+        return name in self.heads or f"{remote}/{name}" in self.remotes
+
+    def remote_head(self, remote: str = "origin") -> str | None:
+        """The branch `origin/HEAD` points at, e.g. "main"."""
+        target = self.symrefs.get(f"{remote}/HEAD", "")
+        return target[len(remote) + 1:] if target.startswith(f"{remote}/") else None
+
+    def has_remote(self, remote: str = "origin") -> bool:
+        """Whether any ref of the remote was ever fetched (`git remote remove` deletes them)."""
+        prefix = f"{remote}/"
+        return any(name.startswith(prefix) for name in self.remotes)
+
+
+def refs(repo: str) -> Refs:
+    text = out_raw(repo, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)",
+                   "refs/heads/", "refs/remotes/")
+    heads: dict[str, str] = {}
+    remotes: dict[str, str] = {}
+    symrefs: dict[str, str] = {}
+    for line in text.splitlines():
+        name, sha, symref = (line.split("\0") + ["", ""])[:3]
+        if name.startswith("refs/heads/"):
+            heads[name[len("refs/heads/"):]] = sha
+        elif name.startswith("refs/remotes/"):
+            short = name[len("refs/remotes/"):]
+            if symref.startswith("refs/remotes/"):
+                symrefs[short] = symref[len("refs/remotes/"):]
+            else:
+                remotes[short] = sha
+    return Refs(heads, remotes, symrefs)
 
 
 def branch_exists(repo: str, branch: str) -> bool:
@@ -131,6 +216,39 @@ def ls_remote_branch(repo: str, branch: str, remote: str = "origin") -> str | No
 
 def status_lines(repo: str) -> list[str]:
     return [line for line in out_raw(repo, "status", "--porcelain=v1", "--untracked-files=all").splitlines() if line]
+
+
+class WorkTree(NamedTuple):
+    """The checked-out branch and the uncommitted changes, from one `git status`."""
+
+    branch: str  # "HEAD" when detached
+    head: str | None  # None before the first commit
+    changed: tuple[str, ...]  # every path with uncommitted changes, untracked ones too
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.changed)
+
+
+def work_tree(repo: str) -> WorkTree:
+    text = out_raw(repo, "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all")
+    branch, head, changed = "HEAD", None, []
+    fields = iter(text.split("\0"))
+    for field in fields:
+        if field.startswith("# branch.head "):
+            name = field[len("# branch.head "):]
+            branch = "HEAD" if name == "(detached)" else name
+        elif field.startswith("# branch.oid "):
+            oid = field[len("# branch.oid "):]
+            head = None if oid == "(initial)" else oid
+        elif field[:2] in ("1 ", "u "):
+            changed.append(field.split(" ", 8 if field[0] == "1" else 10)[-1])
+        elif field.startswith("2 "):
+            changed.append(field.split(" ", 9)[-1])
+            next(fields, None)  # the path it was renamed or copied from
+        elif field.startswith("? "):
+            changed.append(field[2:])
+    return WorkTree(branch, head, tuple(changed))
 
 
 def changed_paths(repo: str) -> list[str]:

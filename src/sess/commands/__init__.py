@@ -8,7 +8,9 @@ serves which command; only the invoked command's module is imported.
 
 from __future__ import annotations
 
-import argparse
+TYPE_CHECKING = False  # not typing's: `sess status` imports this package without argparse or typing
+if TYPE_CHECKING:
+    import argparse
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from sess import render, timestamps
 from sess.commands import add_json
 from sess.store import Store
+
+TYPE_CHECKING = False  # not typing's, nor argparse at run time: status is on the prompt's budget
+if TYPE_CHECKING:
+    import argparse
 
 
 def parser_status(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,7 +24,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from sess import git
 
     now = timestamps.now()
-    where = git.locate(os.getcwd())
+    where = git.locate_quick(os.getcwd())
     store = Store.open(create=False) if where is not None else None
     project, session, journal = store.status(where[0]) if store and where else (None, None, None)
     if args.json:
