@@ -41,3 +41,15 @@ def enabled(stream: TextIO | None = None) -> bool:
 def paint(text: str, code: str, stream: TextIO | None = None) -> str:
     """`text` in SGR colour `code` when colour is on for `stream`, else unchanged."""
     return f"\033[{code}m{text}\033[0m" if enabled(stream) else text
+
+
+def terminal(stream: TextIO | None = None) -> bool:
+    """A terminal that draws more than plain characters (block bars, live lines): a terminal,
+    not TERM=dumb. Piped output is plain whatever FORCE_COLOR says about colour."""
+    target = sys.stdout if stream is None else stream
+    if os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return target.isatty()
+    except (AttributeError, ValueError):
+        return False

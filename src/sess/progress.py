@@ -5,7 +5,6 @@ Workflows never print; they call a `Progress` that the command layer chose.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -76,7 +75,9 @@ def _escape(text: str) -> str:
 
 
 def for_terminal() -> Progress:
+    from sess import colour
+
     # A dumb terminal cannot redraw a line in place: plain lines there too.
-    if sys.stderr.isatty() and os.environ.get("TERM") != "dumb":
+    if colour.terminal(sys.stderr):
         return LiveProgress()
     return Progress()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from sess import colour
 from sess.periods import Period
 from sess.render import (
     DOT,
@@ -136,4 +137,41 @@ def by_project_lines(totals: Totals, top: int) -> list[str]:
     rest = len(totals.by_project) - len(rows)
     if rest > 0:
         lines.append(f"  and {plural(rest, 'more project')}")
+    return lines
+
+
+# --- report --chart -------------------------------------------------------------------------------
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def bar(seconds: float, most: float, width: int, blocks: bool) -> str:
+    """A bar `width` characters long at `most`: block characters in eighths, or `#` when plain.
+    Any time at all shows at least the thinnest bar."""
+    if seconds <= 0 or most <= 0:
+        return ""
+    if not blocks:
+        return "#" * max(1, round(width * seconds / most))
+    eighths = max(1, round(8 * width * seconds / most))
+    full, part = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[part] if part else "")
+
+
+def day_chart_lines(days: list[tuple[date, float]], columns: int, blocks: bool, today: date) -> list[str]:
+    """One line a day: `Mon 2026-11-17  ██████▌  2h34m`, bars scaled to the busiest day."""
+    most = max((seconds for _, seconds in days), default=0.0)
+    values = [duration(seconds) if seconds > 0 else "-" for _, seconds in days]
+    value_width = max((len(value) for value in values), default=1)
+    width = max(10, min(60, columns - len("Mon 2026-11-17") - value_width - 6))
+    lines = []
+    for (day, seconds), value in zip(days, values, strict=True):
+        label = f"{_WEEKDAYS[day.weekday()]} {day.isoformat()}"
+        if day == today:
+            label = colour.paint(label, colour.BOLD)
+        elif day.weekday() >= 5:
+            label = colour.paint(label, colour.DIM)
+        drawn = bar(seconds, most, width, blocks)
+        shown = colour.paint(drawn, colour.CYAN) if drawn else ""
+        lines.append(f"{label}  {shown}{' ' * (width - len(drawn))}  {value.rjust(value_width)}")
     return lines

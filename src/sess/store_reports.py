@@ -109,19 +109,14 @@ class Reports:
         """Condition on `s` (sessions) and `p` (its project) for the scope's projects."""
         return "s.project_id = :project" if self.scope.project_id is not None else "p.is_active = 1"
 
-    def _clip(self) -> None:
-        """Fill temp.clipped(session_id, secs) with each session's time inside the period (> 0)."""
-        if self._clipped:
-            return
+    def _pieces(self) -> str:
+        """`WITH pieces(sid, a, b)`: every stretch of time (epoch seconds) that reaches into the period."""
         since, until = self.scope.since is not None, self.scope.until is not None
         before_until = " AND sl.start_epoch < :until" if until else ""
         closed = ("sl.end_epoch > :since" if since else "sl.end_epoch IS NOT NULL") + before_until
         remainder_where = (("s.start_epoch + s.total_elapsed / 1e9 > :since" if since else "1")
                            + (" AND s.start_epoch < :until" if until else ""))
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS clipped (session_id INTEGER PRIMARY KEY, secs REAL)")
-        self.conn.execute("DELETE FROM temp.clipped")
-        self.conn.execute(
-            f"""
+        return f"""
             WITH pieces(sid, a, b) AS (
                 -- recorded slices that ended inside or after the period's start
                 SELECT sl.session_id, sl.start_epoch, sl.end_epoch FROM session_slices sl WHERE {closed}
@@ -146,7 +141,16 @@ class Reports:
                         WHERE c.session_id = s.id AND c.end_epoch IS NOT NULL), 0) AS rest
                     FROM sessions s WHERE {remainder_where}
                 ) WHERE rest > {_UNACCOUNTED_MIN_S}
-            )
+            )"""
+
+    def _clip(self) -> None:
+        """Fill temp.clipped(session_id, secs) with each session's time inside the period (> 0)."""
+        if self._clipped:
+            return
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS clipped (session_id INTEGER PRIMARY KEY, secs REAL)")
+        self.conn.execute("DELETE FROM temp.clipped")
+        self.conn.execute(
+            f"""{self._pieces()}
             INSERT INTO temp.clipped (session_id, secs)
             SELECT sid, secs FROM (
                 SELECT sid, TOTAL(MAX(0, MIN(b, :until) - MAX(a, :since))) AS secs FROM pieces
@@ -156,6 +160,16 @@ class Reports:
             self._params(),
         )
         self._clipped = True
+
+    def stretches(self) -> list[tuple[float, float]]:
+        """Every stretch of time in the scope, clipped to the period: (start, end) epochs, oldest first."""
+        return [(float(a), float(b)) for a, b in self.conn.execute(
+            f"""{self._pieces()}
+            SELECT MAX(x.a, :since) AS a2, MIN(x.b, :until) AS b2
+            FROM pieces x CROSS JOIN sessions s ON s.id = x.sid CROSS JOIN projects p ON p.id = s.project_id
+            WHERE {self._in_scope()} AND x.a IS NOT NULL AND x.b IS NOT NULL AND MIN(x.b, :until) > MAX(x.a, :since)
+            ORDER BY a2""",
+            self._params())]
 
     # -- stats --
 

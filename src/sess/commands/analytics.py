@@ -8,19 +8,27 @@ is clipped). History in a period lists the sessions with time inside it, newest 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-from datetime import datetime
-from typing import NamedTuple
+import sys
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sess import periods, render, render_reports, timestamps
+from sess import periods, render, render_reports, timeline, timestamps
 from sess.commands import add_json, add_period
 from sess.errors import SessError, UsageError
 from sess.rules import Project
 from sess.store import Store
-from sess.store_reports import Reports, Scope, Totals
+from sess.store_reports import Entry, Reports, Scope, Totals
+
+if TYPE_CHECKING:
+    from sess import render_html
 
 BY_PROJECT_IN_STATS = 10
 BY_PROJECT_IN_REPORT = 5
+RECENT_IN_REPORT = 5
+VIEW_DAYS = 14  # the period of --chart and --html when no --since/--until is given
+HTML_SESSIONS_MOST = 1000
 
 
 def parser_history(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,11 +48,17 @@ def parser_stats(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def parser_report(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     report = commands.add_parser("report", help="stats plus recent sessions",
-                                 description="Statistics and the most recent sessions on one screen.")
-    report.add_argument("--limit", type=int, default=5, metavar="N", help="how many recent sessions (default 5)")
+                                 description="Statistics and the most recent sessions on one screen; "
+                                             "--chart draws time per day, --html FILE writes a page with charts "
+                                             f"(both cover the last {VIEW_DAYS} days unless --since/--until say).")
+    report.add_argument("--limit", type=int, metavar="N",
+                        help="how many recent sessions (default 5; with --html, every session)")
     report.add_argument("--all", action="store_true", help="across every tracked project")
     add_period(report)
     add_json(report)
+    report.add_argument("--chart", action="store_true", help="time per day as a bar chart in the terminal")
+    report.add_argument("--html", metavar="FILE",
+                        help="write one self-contained HTML page with charts and the sessions (- for stdout)")
 
 
 class Context(NamedTuple):
@@ -137,9 +151,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 # --- report ---------------------------------------------------------------------------------------
 
 def cmd_report(args: argparse.Namespace) -> int:
+    views = [flag for flag, given in (("--json", args.json), ("--chart", args.chart), ("--html", args.html))
+             if given]
+    if len(views) > 1:
+        raise UsageError(f"{views[0]} and {views[1]} cannot be combined", "Choose one way to show the report.")
+    if args.chart or args.html is not None:
+        return _report_view(args)
     context = _context(args)
     totals = _totals(context)
-    entries = context.reports.recent(args.limit) if context.reports and args.limit and totals.sessions else []
+    limit = RECENT_IN_REPORT if args.limit is None else args.limit
+    entries = context.reports.recent(limit) if context.reports and limit and totals.sessions else []
     if args.json:
         render.emit_json({
             "stats": render_reports.stats_json(totals, args.all, context.now, context.period),
@@ -152,3 +173,115 @@ def cmd_report(args: argparse.Namespace) -> int:
         lines += render_reports.entries_lines(entries, context.now, args.all, context.period)
     render.print_lines(lines)
     return 0
+
+
+# --- report --chart / --html ----------------------------------------------------------------------
+
+def _view_period(args: argparse.Namespace, now: datetime) -> None:
+    """Without --since, the last VIEW_DAYS days (up to --until, when given)."""
+    if args.since is not None:
+        return
+    if args.until is None:
+        args.since = f"{VIEW_DAYS}d"
+        return
+    until = periods.parse_period(None, args.until, now)
+    assert until is not None and until.until is not None
+    last = (until.until - timedelta(microseconds=1)).date()
+    args.since = periods.midnight(last - timedelta(days=VIEW_DAYS - 1)).isoformat()
+
+
+def _days(context: Context) -> list[date]:
+    """The local days the period covers (up to today when it has no end)."""
+    period = context.period
+    assert period is not None and period.since is not None
+    first = period.since.astimezone().date()
+    last = ((period.until - timedelta(microseconds=1)).astimezone().date() if period.until is not None
+            else context.now.astimezone().date())
+    return timeline.days_between(first, max(first, last))
+
+
+def _report_view(args: argparse.Namespace) -> int:
+    _view_period(args, timestamps.now())
+    context = _context(args)
+    days = _days(context)
+    reports = context.reports
+    totals = _totals(context)
+    stretches = reports.stretches() if reports is not None else []
+    per_day = list(zip(days, timeline.by_day(stretches, days), strict=True))
+    period_text = f"{days[0].isoformat()} to {days[-1].isoformat()}" if len(days) > 1 else f"on {days[0].isoformat()}"
+    if args.chart:
+        import shutil
+
+        from sess import colour
+
+        title = render_reports.heading(f"Time per day for {context.scope_name}", period_text)
+        lines = [title, ""]
+        lines += render_reports.day_chart_lines(per_day, shutil.get_terminal_size().columns, colour.terminal(),
+                                                context.now.astimezone().date())
+        worked = sum(1 for _, seconds in per_day if seconds > 0)
+        lines += ["", render.DOT.join([f"Total {render.duration(sum(s for _, s in per_day))}",
+                                       f"{worked} of {render.plural(len(per_day), 'day')} worked"])]
+        render.print_lines(lines)
+        return 0
+    return _write_html(args, context, totals, per_day, stretches, period_text)
+
+
+def _write_html(args: argparse.Namespace, context: Context, totals: Totals, per_day: list[tuple[date, float]],
+                stretches: list[tuple[float, float]], period_text: str) -> int:
+    from sess import render_html
+
+    reports = context.reports
+    limit = HTML_SESSIONS_MOST if args.limit is None else args.limit
+    entries = reports.recent(limit) if reports is not None and limit and totals.sessions else []
+    count = reports.count() if reports is not None and len(entries) >= limit else len(entries)
+    everything = reports.recent(count) if reports is not None and count > len(entries) else entries
+    page = render_html.Page(
+        scope=context.project.name if context.project is not None else "All projects",
+        period=period_text, generated=context.now, totals=totals, days=per_day,
+        projects=[render_html.Bar(row.project.name, "", row.elapsed_s) for row in totals.by_project],
+        issues=_by_issue(everything, show_project=args.all),
+        heat=timeline.week_by_hour(stretches), entries=entries, entries_total=count, show_project=args.all,
+    )
+    document = render_html.page(page)
+    if args.html == "-":
+        sys.stdout.write(document)
+        return 0
+    _write_file(args.html, document)
+    render.print_lines([render.DOT.join([f"Wrote {args.html}", context.scope_name, period_text,
+                                         f"{render.duration(totals.elapsed_s)} in "
+                                         f"{render.plural(totals.sessions, 'session')}"])])
+    return 0
+
+
+def _by_issue(entries: list[Entry], show_project: bool) -> list[render_html.Bar]:
+    """Time per issue (sessions without one together, per project), most first."""
+    from sess import render_html
+
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for entry in entries:
+        session = entry.session
+        key = (entry.project.name if show_project else "", session.issue_id or "")
+        label = f"#{session.issue_id} {session.issue_title or ''}".strip() if session.issue_id else "no issue"
+        sums.setdefault(key, [label, 0.0])[1] += entry.elapsed_s
+    bars = [render_html.Bar(label, project, seconds) for (project, _), (label, seconds) in sums.items()]
+    return sorted(bars, key=lambda bar: (-bar.seconds, bar.label))
+
+
+def _write_file(path: str, document: str) -> None:
+    """Write the whole page or nothing: a temporary file beside it, then renamed over it."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".sess-report-", suffix=".html", dir=directory)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(document)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError as exc:
+        raise SessError(f"cannot write {path}: {exc.strerror or exc}") from exc
