@@ -26,6 +26,12 @@ FORMS_HINT = "Use a date (2026-11-01), today, yesterday, a weekday (monday), 7d 
 
 _AGO = re.compile(r"^(\d{1,5})([dw])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[ Tt]\d{1,2}:\d{2}")
+_BACK = re.compile(r"^\d+[hms]", re.IGNORECASE)
+
+AT_HINT = ("Use HH:MM (today), 'YYYY-MM-DD HH:MM', an ISO 8601 time with offset "
+           "(2026-11-30T14:02+01:00), or how long ago (20m, 1h30m).")
 
 
 class Period(NamedTuple):
@@ -82,6 +88,48 @@ def parse_when(text: str, now: datetime, zone: tzinfo | None = None) -> datetime
     if zone is not None:
         return moment.replace(tzinfo=zone)
     return moment.astimezone()
+
+
+def parse_at(text: str, now: datetime, zone: tzinfo | None = None) -> datetime:
+    """The moment an `--at` value names; ValueError when it is none of the forms.
+
+    `HH:MM` is today in local time; `YYYY-MM-DD HH:MM` (or with `T`, seconds, an offset) that
+    moment; `20m`, `1h30m` that long before `now`.
+    """
+    from sess.timestamps import parse_duration
+
+    word = text.strip()
+    local_now = _local(now, zone)
+    clock = _CLOCK.match(word)
+    if clock:
+        moment = datetime.combine(local_now.date(), time(int(clock.group(1)), int(clock.group(2))))
+        return moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
+    if _BACK.match(word):
+        return local_now - timedelta(seconds=parse_duration(word))
+    if _MOMENT.match(word):
+        return parse_when(word, now, zone)
+    raise ValueError(f"'{text}' is not a time")
+
+
+def parse_at_flag(flag: str, text: str, now: datetime) -> datetime:
+    """`parse_at` for a command-line flag: a UsageError naming the flag when it cannot be read."""
+    try:
+        return parse_at(text, now)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"{flag}: cannot read '{text}' as a time", AT_HINT) from None
+
+
+def show_moment(moment: datetime, now: datetime, zone: tzinfo | None = None) -> str:
+    """`14:02` today, else `2026-11-29 14:02` (local time, to the minute)."""
+    local = _local(moment, zone)
+    if local.date() == _local(now, zone).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def at_argument(moment: datetime, now: datetime, zone: tzinfo | None = None) -> str:
+    """How to write `moment` after `--at` without quotes: `14:02`, else `2026-11-29T14:02`."""
+    return show_moment(moment, now, zone).replace(" ", "T")
 
 
 def parse_period(since: str | None, until: str | None, now: datetime, zone: tzinfo | None = None) -> Period | None:

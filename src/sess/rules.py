@@ -6,12 +6,13 @@ Pure functions over values: no I/O, no SQL, no printing.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sess.errors import SessError
+from sess.errors import SessError, UsageError
 
 ACTIVE, PAUSED, ENDED = "active", "paused", "ended"
+CANCELLED = "cancelled"
 OPEN_STATES = (ACTIVE, PAUSED)
 
 BRANCH_TYPES = ("feature", "bugfix", "refactor", "hotfix", "chore", "docs")
@@ -46,6 +47,11 @@ class Session(NamedTuple):
     pr_number: int | None
     pr_url: str | None
     base_branch: str | None = None  # None: the project's base branch
+    outcome: str | None = None  # CANCELLED for a session given up without a handoff
+
+    @property
+    def cancelled(self) -> bool:
+        return self.outcome == CANCELLED
 
     @property
     def is_open(self) -> bool:
@@ -63,6 +69,11 @@ def elapsed_ns(session: Session, now: datetime) -> int:
     if session.state == ACTIVE and session.current_slice_start is not None:
         total += max(0, int((now - session.current_slice_start).total_seconds() * NS_PER_SECOND))
     return total
+
+
+def cancel(session: Session, now: datetime) -> dict[str, object]:
+    """Give the session up without a handoff: ended, its time kept, outcome cancelled."""
+    return {**end(session, now, None, None), "outcome": CANCELLED}
 
 
 def elapsed_seconds(session: Session, now: datetime) -> int:
@@ -94,6 +105,117 @@ def end(session: Session, now: datetime, pr_number: int | None, pr_url: str | No
         raise SessError("no open session to end")
     return {"state": ENDED, "end_time": now, "current_slice_start": None,
             "total_elapsed": elapsed_ns(session, now), "pr_number": pr_number, "pr_url": pr_url}
+
+
+# --- moments set by hand (--at, amend) ------------------------------------------------------------
+
+class Slice(NamedTuple):
+    """One active stretch of a session; `end` is None while it runs."""
+
+    id: int
+    session_id: int
+    start: datetime
+    end: datetime | None
+
+    def seconds(self, now: datetime) -> float:
+        return max(0.0, ((self.end or now) - self.start).total_seconds())
+
+
+def _moment_text(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def check_not_future(flag: str, moment: datetime, now: datetime) -> None:
+    if moment > now:
+        raise UsageError(f"{flag} {_moment_text(moment)} is in the future", "Give a moment that has passed.")
+
+
+def check_stop(session: Session, moment: datetime, now: datetime, flag: str = "--at") -> None:
+    """A clock may stop (pause, end) at `moment`: not in the future, not before its slice began."""
+    check_not_future(flag, moment, now)
+    if session.state == ACTIVE and session.current_slice_start is not None and moment < session.current_slice_start:
+        raise UsageError(f"{flag} {_moment_text(moment)} is before the running slice began "
+                         f"({_moment_text(session.current_slice_start)})",
+                         "'sess amend @1 --start WHEN' moves its start first.")
+    if session.state == PAUSED and session.pause_time is not None and moment < session.pause_time:
+        raise UsageError(f"{flag} {_moment_text(moment)} is before the session was paused "
+                         f"({_moment_text(session.pause_time)})")
+
+
+def check_resume(session: Session, moment: datetime, now: datetime, flag: str = "--at") -> None:
+    check_not_future(flag, moment, now)
+    if session.pause_time is not None and moment < session.pause_time:
+        raise UsageError(f"{flag} {_moment_text(moment)} is before the pause "
+                         f"({_moment_text(session.pause_time)})", "A clock cannot restart before it stopped.")
+
+
+def _near(a: datetime | None, b: datetime | None) -> bool:
+    return a is not None and b is not None and abs((a - b).total_seconds()) < 1.0
+
+
+def _ns(seconds: float) -> int:
+    return int(round(seconds * NS_PER_SECOND))
+
+
+def columns_for_slices(session: Session, old: list[Slice], new: list[Slice]) -> dict[str, object]:
+    """The Go tool's columns rewritten to agree with `new` slices (which replace `old`).
+
+    Time the old slices did not account for (written by the Go tool, which keeps no slices) is
+    kept. The session's start, pause and end follow the slices where they coincided with them,
+    and never lie inside the recorded time.
+    """
+    closed_old = sum(_ns((s.end - s.start).total_seconds()) for s in old if s.end is not None)
+    remainder = session.total_elapsed_ns - closed_old
+    if remainder < NS_PER_SECOND:
+        remainder = 0
+    total = remainder + sum(_ns((s.end - s.start).total_seconds()) for s in new if s.end is not None)
+    running = next((s for s in new if s.end is None), None)
+    changes: dict[str, object] = {
+        "total_elapsed": max(0, total),
+        "current_slice_start": running.start if running is not None and session.state == ACTIVE else None,
+    }
+    old_ends = [s.end for s in old if s.end is not None]
+    new_ends = [s.end for s in new if s.end is not None]
+    old_last, new_last = (max(old_ends) if old_ends else None), (max(new_ends) if new_ends else None)
+    column = {PAUSED: "pause_time", ENDED: "end_time"}.get(session.state)
+    if column is not None and new_last is not None:
+        current = session.pause_time if session.state == PAUSED else session.end_time
+        if current is None or _near(current, old_last) or new_last > current:
+            changes[column] = new_last
+    old_first = min((s.start for s in old), default=None)
+    new_first = min((s.start for s in new), default=None)
+    if new_first is not None and (_near(session.start_time, old_first) or new_first < session.start_time):
+        changes["start_time"] = new_first
+        changes["start_epoch"] = new_first.timestamp()
+    return changes
+
+
+class Idle(NamedTuple):
+    """A forgotten clock: the running slice has gone on long past the last git activity."""
+
+    running_s: float  # how long the running slice has run
+    last_activity: datetime  # the newest git activity, or the slice's start if that is later
+    stop_at: datetime  # the minute to suggest for `--at`: never before the slice began
+
+
+def may_be_idle(session: Session, now: datetime, idle_after_s: int) -> bool:
+    """Cheap check, before asking git: has the running slice gone on longer than idle_after?"""
+    start = session.current_slice_start
+    return session.state == ACTIVE and start is not None and (now - start).total_seconds() > idle_after_s
+
+
+def idle(session: Session, activity: datetime | None, now: datetime, idle_after_s: int) -> Idle | None:
+    """An `Idle` when the running slice and the time since the last activity both exceed idle_after."""
+    start = session.current_slice_start
+    if not may_be_idle(session, now, idle_after_s) or start is None:
+        return None
+    last = max(activity, start) if activity is not None else start
+    if (now - last).total_seconds() <= idle_after_s:
+        return None
+    stop = last.astimezone().replace(second=0, microsecond=0)
+    if stop < start:
+        stop = min(stop + timedelta(minutes=1), now)
+    return Idle((now - start).total_seconds(), last, stop)
 
 
 # --- branch names ------------------------------------------------------------------------------

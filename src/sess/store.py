@@ -17,7 +17,7 @@ from typing import Any, Literal, NamedTuple, overload
 
 from sess import rules, timestamps
 from sess.errors import SessError, StoreError
-from sess.rules import Project, Session
+from sess.rules import Project, Session, Slice
 from sess.state import state_dir as state_dir  # re-exported: the name the rest of sess uses
 
 BUSY_TIMEOUT_S = 30.0
@@ -27,7 +27,7 @@ BUSY_TIMEOUT_S = 30.0
 _SESSION_FIELDS = (
     "s.id", "s.project_id", "s.branch", "COALESCE(s.branch_type, '')", "s.state", "s.issue_id", "s.issue_title",
     "s.start_time", "s.pause_time", "s.end_time", "s.current_slice_start", "s.total_elapsed", "s.pr_number",
-    "s.pr_url", "s.base_branch",
+    "s.pr_url", "s.base_branch", "s.outcome",
 )
 _PROJECT_FIELDS = ("p.id", "p.name", "p.path", "p.base_branch", "p.created_at", "p.last_used_at")
 _JOURNAL_FIELDS = ("j.session_id", "j.step", "j.status", "j.data", "j.error", "j.updated_at")
@@ -38,6 +38,25 @@ JOURNAL_COLUMNS = ", ".join(_JOURNAL_FIELDS)
 
 class SessionConflict(SessError):
     """The project already has an active or paused session."""
+
+
+class UndoEntry(NamedTuple):
+    """One change `sess undo` can revert (or, for an end, refuses to)."""
+
+    id: int
+    project_id: int
+    session_id: int | None
+    action: str  # start, pause, resume, amend, cancel; end is a barrier
+    summary: str
+    data: dict[str, Any]
+    created_at: datetime | None
+
+
+# How many undo entries a project keeps (the contract asks for at least 20).
+UNDO_DEPTH = 200
+# A session's columns as an undo entry keeps them: what a transition or amend may change.
+_SNAPSHOT_COLUMNS = ("state", "start_time", "pause_time", "end_time", "current_slice_start", "total_elapsed",
+                     "start_epoch", "outcome", "pr_number", "pr_url")
 
 
 class Journal(NamedTuple):
@@ -208,6 +227,35 @@ def _analytics_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+def _session_outcome(conn: sqlite3.Connection) -> None:
+    # How an ended session ended: NULL for a handoff (or the Go tool's end), 'cancelled' for
+    # `sess cancel`. `state` stays 'ended' so the Go tool reads it as it always did.
+    if "outcome" not in _columns(conn, "sessions"):
+        conn.execute("ALTER TABLE sessions ADD COLUMN outcome TEXT")
+    conn.execute("CREATE INDEX IF NOT EXISTS idx_sessions_outcome ON sessions(project_id, outcome) "
+                 "WHERE outcome IS NOT NULL")
+
+
+def _undo_log(conn: sqlite3.Connection) -> None:
+    # What `sess undo` can revert: per project, newest last; `data` holds what it takes to put
+    # things back (the session's columns and slices before, git facts for a start).
+    _script(conn,
+        """
+        CREATE TABLE IF NOT EXISTS undo_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            session_id INTEGER,
+            action TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL DEFAULT '{}',
+            created_at DATETIME NOT NULL,
+            undone_at DATETIME
+        );
+        CREATE INDEX IF NOT EXISTS idx_undo_log_project ON undo_log(project_id, id);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_go_schema", _go_schema),
     ("0002_go_v04_columns", _go_v04_columns),
@@ -218,6 +266,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0007_end_journal", _end_journal),
     ("0008_sessions_base_branch", _session_base_branch),
     ("0009_analytics_indexes", _analytics_indexes),
+    ("0010_sessions_outcome", _session_outcome),
+    ("0011_undo_log", _undo_log),
 ]
 
 
@@ -243,7 +293,7 @@ def session_from_row(row: tuple[Any, ...]) -> Session:
         pause_time=_parse_time(row[8]), end_time=_parse_time(row[9]),
         current_slice_start=_parse_time(row[10]), total_elapsed_ns=int(row[11] or 0),
         pr_number=int(row[12]) if row[12] not in (None, "") else None, pr_url=row[13] or None,
-        base_branch=row[14] or None,
+        base_branch=row[14] or None, outcome=row[15] or None,
     )
 
 
@@ -428,7 +478,7 @@ class Store:
 
     def start_session(self, project_id: int, branch: str, branch_type: str,
                       issue_id: str | None, issue_title: str | None, now: datetime,
-                      base_branch: str | None = None) -> Session:
+                      base_branch: str | None = None, undo: dict[str, Any] | None = None) -> Session:
         stamp = timestamps.format_db(now)
         try:
             with self.transaction() as conn:
@@ -443,16 +493,27 @@ class Store:
                 session_id = cursor.lastrowid
                 conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
                              (session_id, stamp, now.timestamp()))
-                conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?", (stamp, project_id))
+                conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?",
+                             (timestamps.format_db(timestamps.now()), project_id))
+                if undo is not None:
+                    self._log_undo(conn, project_id, session_id, "start", branch, undo)
         except sqlite3.IntegrityError as exc:
             raise SessionConflict("the project already has an open session") from exc
         assert session_id is not None
         return self.session(session_id)
 
-    def apply(self, session: Session, changes: dict[str, object], now: datetime) -> Session:
-        """Write a transition from `rules`, keeping the slice table in step, in one transaction."""
+    def apply(self, session: Session, changes: dict[str, object], now: datetime,
+              undo: str | None = None) -> Session:
+        """Write a transition from `rules`, keeping the slice table in step, in one transaction.
+
+        With `undo` (the action's name), what it takes to revert it goes in the undo log.
+        """
         with self.transaction() as conn:
+            before = _snapshot(conn, session.id) if undo else None
             self._transition(conn, session, changes, now)
+            if undo and before is not None:
+                data = {"before": before, "after": _snapshot(conn, session.id)["columns"]}
+                self._log_undo(conn, session.project_id, session.id, undo, session.branch, data)
         return self.session(session.id)
 
     @classmethod
@@ -470,7 +531,8 @@ class Store:
         if changes.get("state") == rules.ACTIVE:
             conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
                          (session.id, stamp, now.timestamp()))
-        conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?", (stamp, session.project_id))
+        conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?",
+                     (timestamps.format_db(timestamps.now()), session.project_id))
 
     @staticmethod
     def _close_slice(conn: sqlite3.Connection, session: Session, now: datetime) -> None:
@@ -517,8 +579,176 @@ class Store:
         with self.transaction() as conn:
             self._transition(conn, session, changes, now)
             conn.execute("DELETE FROM end_journal WHERE session_id = ?", (session.id,))
+            # A barrier for `sess undo`: the work is pushed, nothing before it can be undone.
+            self._log_undo(conn, session.project_id, session.id, "end", session.branch, {})
         return self.session(session.id)
 
+    # -- slices --
+
+    def slices(self, session: Session) -> list[Slice]:
+        """The session's slices, newest first; a running slice the Go tool began is included (id 0)."""
+        rows = self.conn.execute(
+            "SELECT id, session_id, start_time, end_time FROM session_slices WHERE session_id = ? "
+            "ORDER BY start_epoch DESC, id DESC", (session.id,)).fetchall()
+        found = [Slice(row[0], row[1], _parse_time(row[2]) or session.start_time, _parse_time(row[3]))
+                 for row in rows]
+        if (session.state == rules.ACTIVE and session.current_slice_start is not None
+                and not any(piece.end is None for piece in found)):
+            found.insert(0, Slice(0, session.id, session.current_slice_start, None))
+        return found
+
+    def overlap(self, project_id: int, session_id: int, start: datetime, end: datetime,
+                now: datetime) -> tuple[Session, Slice] | None:
+        """A slice of another session of the project that shares time with [start, end)."""
+        row = self.conn.execute(
+            f"""SELECT sl.id, sl.start_time, sl.end_time, {SESSION_COLUMNS}
+                FROM session_slices sl JOIN sessions s ON s.id = sl.session_id
+                WHERE s.project_id = :project AND sl.session_id <> :session AND sl.start_epoch < :end
+                  AND COALESCE(sl.end_epoch, CASE WHEN s.state = 'active' THEN :now ELSE sl.start_epoch END) > :start
+                ORDER BY sl.start_epoch LIMIT 1""",
+            {"project": project_id, "session": session_id, "start": start.timestamp(), "end": end.timestamp(),
+             "now": now.timestamp()}).fetchone()
+        if row is None:
+            return None
+        other = session_from_row(row[3:])
+        return other, Slice(row[0], other.id, _parse_time(row[1]) or other.start_time, _parse_time(row[2]))
+
+    def replace_slices(self, session: Session, old: list[Slice], new: list[Slice], changes: dict[str, object],
+                       summary: str) -> Session:
+        """Write amended slices and the Go columns that agree with them, logged for undo, at once."""
+        with self.transaction() as conn:
+            before = _snapshot(conn, session.id)
+            if _slice_ids(before) != sorted(piece.id for piece in old if piece.id):
+                raise SessError("the session changed under us (another sess process?); try again")
+            if changes:
+                assignments = ", ".join(f"{column} = ?" for column in changes)
+                conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ?",
+                             [*(_db_value(value) for value in changes.values()), session.id])
+            conn.execute("DELETE FROM session_slices WHERE session_id = ?", (session.id,))
+            conn.executemany(
+                "INSERT INTO session_slices (id, session_id, start_time, end_time, start_epoch, end_epoch) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(piece.id or None, session.id, timestamps.format_db(piece.start),
+                  timestamps.format_db(piece.end) if piece.end else None, piece.start.timestamp(),
+                  piece.end.timestamp() if piece.end else None) for piece in sorted(new, key=lambda p: p.start)])
+            data = {"before": before, "after": _snapshot(conn, session.id)["columns"]}
+            self._log_undo(conn, session.project_id, session.id, "amend", summary, data)
+        return self.session(session.id)
+
+    def running_elsewhere(self, project_id: int) -> list[tuple[Project, Session]]:
+        """Active sessions of other projects (for time.exclusive)."""
+        rows = self.conn.execute(
+            f"""SELECT {PROJECT_COLUMNS}, {SESSION_COLUMNS} FROM sessions s JOIN projects p ON p.id = s.project_id
+                WHERE s.state = 'active' AND s.project_id <> ? ORDER BY s.id""", (project_id,)).fetchall()
+        return [(project_from_row(row[:PROJECT_WIDTH]), session_from_row(row[PROJECT_WIDTH:])) for row in rows]
+
+    # -- cancel --
+
+    def cancel_session(self, session: Session, now: datetime) -> Session:
+        return self.apply(session, rules.cancel(session, now), now, undo="cancel")
+
+    # -- the undo log --
+
+    @staticmethod
+    def _log_undo(conn: sqlite3.Connection, project_id: int, session_id: int | None, action: str, summary: str,
+                  data: dict[str, Any]) -> None:
+        conn.execute("INSERT INTO undo_log (project_id, session_id, action, summary, data, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     (project_id, session_id, action, summary, json.dumps(data, sort_keys=True),
+                      timestamps.format_db(timestamps.now())))
+        conn.execute("""DELETE FROM undo_log WHERE project_id = ? AND id <= (
+                            SELECT id FROM undo_log WHERE project_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)""",
+                     (project_id, project_id, UNDO_DEPTH))
+
+    def undo_entries(self, project_id: int, limit: int = UNDO_DEPTH) -> list[UndoEntry]:
+        """Changes not undone yet, newest first."""
+        rows = self.conn.execute(
+            "SELECT id, project_id, session_id, action, summary, data, created_at FROM undo_log "
+            "WHERE project_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT ?", (project_id, limit)).fetchall()
+        entries = []
+        for row in rows:
+            try:
+                data = json.loads(row[5] or "{}")
+            except ValueError:
+                data = {}
+            entries.append(UndoEntry(row[0], row[1], row[2], row[3], row[4], data, _parse_time(row[6])))
+        return entries
+
+    def undo_snapshot(self, entry: UndoEntry) -> Session:
+        """Put the session back as it was before a pause, resume or amend; cancel leaves it paused."""
+        assert entry.session_id is not None
+        with self.transaction() as conn:
+            current = _snapshot(conn, entry.session_id)
+            if current["columns"] != entry.data.get("after"):
+                raise SessError(f"the session on {entry.summary} changed since that {entry.action} "
+                                "(by another tool?); nothing was undone")
+            if entry.action == "cancel" and entry.data["before"]["columns"]["state"] == rules.ACTIVE:
+                # The clock stopped when the session was cancelled; it comes back paused there.
+                columns = dict(current["columns"])
+                columns.update(state=rules.PAUSED, pause_time=columns["end_time"], end_time=None,
+                               current_slice_start=None, outcome=None)
+                snapshot = {"columns": columns, "slices": current["slices"]}
+            else:
+                snapshot = entry.data["before"]
+            try:
+                _restore(conn, entry.session_id, snapshot)
+            except sqlite3.IntegrityError:
+                raise SessError("the project has another open session now; nothing was undone",
+                                "End or cancel it first.") from None
+            self._mark_undone(conn, entry.id)
+            if snapshot is not entry.data["before"]:
+                # Not back to exactly where that change began: the change before it, if it was on
+                # this session, is to be undone from the state this undo left.
+                self._expect(conn, entry, _snapshot(conn, entry.session_id)["columns"])
+        return self.session(entry.session_id)
+
+    def delete_started_session(self, entry: UndoEntry) -> None:
+        """The database half of undoing a start: the session (and its slices) go."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE id = ?", (entry.session_id,))
+            self._mark_undone(conn, entry.id)
+
+    @staticmethod
+    def _expect(conn: sqlite3.Connection, entry: UndoEntry, columns: dict[str, Any]) -> None:
+        row = conn.execute("SELECT id, session_id, data FROM undo_log WHERE project_id = ? AND undone_at IS NULL "
+                           "AND id < ? ORDER BY id DESC LIMIT 1", (entry.project_id, entry.id)).fetchone()
+        if row is None or row[1] != entry.session_id:
+            return
+        data = json.loads(row[2] or "{}")
+        if "after" in data:
+            data["after"] = columns
+            conn.execute("UPDATE undo_log SET data = ? WHERE id = ?", (json.dumps(data, sort_keys=True), row[0]))
+
+    @staticmethod
+    def _mark_undone(conn: sqlite3.Connection, entry_id: int) -> None:
+        conn.execute("UPDATE undo_log SET undone_at = ? WHERE id = ?",
+                     (timestamps.format_db(timestamps.now()), entry_id))
+
+
+
+def _snapshot(conn: sqlite3.Connection, session_id: int) -> dict[str, Any]:
+    """The session's changeable columns and its slices, as plain JSON values."""
+    row = conn.execute(f"SELECT {', '.join(_SNAPSHOT_COLUMNS)} FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    if row is None:
+        raise SessError(f"session {session_id} no longer exists")
+    slices = conn.execute("SELECT id, start_time, end_time, start_epoch, end_epoch FROM session_slices "
+                          "WHERE session_id = ? ORDER BY id", (session_id,)).fetchall()
+    return {"columns": dict(zip(_SNAPSHOT_COLUMNS, row, strict=True)), "slices": [list(piece) for piece in slices]}
+
+
+def _slice_ids(snapshot: dict[str, Any]) -> list[int]:
+    return sorted(int(piece[0]) for piece in snapshot["slices"])
+
+
+def _restore(conn: sqlite3.Connection, session_id: int, snapshot: dict[str, Any]) -> None:
+    columns = snapshot["columns"]
+    assignments = ", ".join(f"{column} = ?" for column in _SNAPSHOT_COLUMNS)
+    conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ?",
+                 [*(columns.get(column) for column in _SNAPSHOT_COLUMNS), session_id])
+    conn.execute("DELETE FROM session_slices WHERE session_id = ?", (session_id,))
+    conn.executemany("INSERT INTO session_slices (id, session_id, start_time, end_time, start_epoch, end_epoch) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     [(piece[0], session_id, *piece[1:]) for piece in snapshot["slices"]])
 
 
 def _journal_from_row(row: tuple[Any, ...] | None) -> Journal | None:
