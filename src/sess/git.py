@@ -272,6 +272,33 @@ def is_dirty(repo: str) -> bool:
     return bool(status_lines(repo))
 
 
+def last_activity(repo: str, branch: str, with_worktree: bool) -> float | None:
+    """Epoch of the newest of: the latest commit on `branch`, and (with_worktree) the modification
+    time of a changed or untracked file. One `git log`, one `git status`, a stat per listed file."""
+    newest: float | None = None
+    log = git(repo, "log", "-1", "--format=%ct", f"refs/heads/{branch}", "--", check=False)
+    if log.ok and log.stdout.strip().isdigit():
+        newest = float(log.stdout.strip())
+    if not with_worktree:
+        return newest
+    try:
+        paths = changed_paths(repo)
+    except SessError:
+        return newest
+    for path in paths:
+        try:
+            mtime = os.lstat(os.path.join(repo, path)).st_mtime
+        except OSError:
+            continue  # deleted: when is not recorded anywhere
+        newest = mtime if newest is None else max(newest, mtime)
+    return newest
+
+
+def count_commits(repo: str, ref: str, *excluding: str) -> int:
+    """Commits reachable from ref but from none of `excluding` (refs, or --remotes=origin)."""
+    return int(out(repo, "rev-list", "--count", ref, "--not", *excluding, "--"))
+
+
 def conflicted_files(repo: str) -> list[str]:
     return [line for line in out_raw(repo, "diff", "--name-only", "--diff-filter=U").splitlines() if line]
 

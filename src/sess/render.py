@@ -36,6 +36,11 @@ def state_word(state: str) -> str:
     return colour.paint(state, {"active": colour.GREEN, "paused": colour.YELLOW}.get(state, colour.DIM))
 
 
+def session_state_word(session: Session) -> str:
+    """`active`, `paused`, `ended`, or `cancelled` for a session given up without a handoff."""
+    return state_word(rules.CANCELLED if session.cancelled else session.state)
+
+
 def relative(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "never"
@@ -90,7 +95,16 @@ def session_json(session: Session, project: Project | None, now: datetime) -> di
         "ended_at": iso(session.end_time),
         "elapsed_seconds": rules.elapsed_seconds(session, now),
         "pr": {"number": session.pr_number, "url": session.pr_url} if session.pr_url or session.pr_number else None,
+        # How it ended: "ended" (a handoff) or "cancelled"; null while open.
+        "outcome": session.outcome or (rules.ENDED if session.state == rules.ENDED else None),
     }
+
+
+def idle_json(idle: rules.Idle | None) -> dict[str, Any] | None:
+    if idle is None:
+        return None
+    return {"running_seconds": int(idle.running_s), "last_activity": iso(idle.last_activity),
+            "stop_at": iso(idle.stop_at)}
 
 
 def journal_json(journal: Journal | None) -> dict[str, Any] | None:
@@ -125,6 +139,19 @@ def started_line(session: Session, now: datetime) -> str:
     return line
 
 
+def idle_line(idle: rules.Idle, now: datetime) -> str:
+    """`Running 9h12m · last activity 14:02 · 'sess pause --at 14:02' stops the clock there`"""
+    from sess.periods import at_argument, show_moment
+
+    return DOT.join([f"Running {duration(idle.running_s)}", f"last activity {show_moment(idle.stop_at, now)}",
+                     f"'sess pause --at {at_argument(idle.stop_at, now)}' stops the clock there"])
+
+
+def branch_gone_lines(session: Session) -> list[str]:
+    return [f"Session branch {session.branch} no longer exists",
+            "  sess cancel   to end the session without a handoff"]
+
+
 def unfinished_end_lines(journal: Journal) -> list[str]:
     where = "after" if journal.status == "done" else "at"  # "done": killed before the next step began
     lines = [f"End stopped {where} step '{journal.step}'" + (f": {journal.error}" if journal.error else "")]
@@ -134,7 +161,8 @@ def unfinished_end_lines(journal: Journal) -> list[str]:
 
 
 def status_text(project: Project, session: Session | None, journal: Journal | None,
-                branch: str, now: datetime) -> list[str]:
+                branch: str, now: datetime, idle: rules.Idle | None = None,
+                branch_exists: bool = True) -> list[str]:
     here = "HEAD detached" if branch == "HEAD" else f"On branch {branch}"  # as git says it
     if session is None:
         return [here, "No active session"]
@@ -145,7 +173,11 @@ def status_text(project: Project, session: Session | None, journal: Journal | No
         label = branch_label(session.branch, session.branch_type)
         here = f"Rebasing {label}" if rebasing else f"On branch {label}"
     lines = [here, session_line(session, now), started_line(session, now)]
-    if not (on_session_branch or rebasing):
+    if idle is not None:
+        lines.append(idle_line(idle, now))
+    if not branch_exists:
+        lines.extend(branch_gone_lines(session))
+    elif not (on_session_branch or rebasing):
         lines.append(f"Session branch {branch_label(session.branch, session.branch_type)} is not checked out")
     if journal is not None:
         lines.extend(unfinished_end_lines(journal))

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 # Flags that shape the plan of an end; an unfinished end keeps the plan it started with.
 _PLAN_FLAGS = (("message", "--message"), ("title", "--title"), ("summary", "--summary"),
-               ("testing", "--testing"), ("notes", "--notes"), ("draft", "--draft"), ("ready", "--ready"))
+               ("testing", "--testing"), ("notes", "--notes"), ("draft", "--draft"), ("ready", "--ready"),
+               ("at", "--at"))
 
 
 def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,6 +39,9 @@ def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     keep = end.add_mutually_exclusive_group()
     keep.add_argument("--keep-branch", action="store_true", help="keep the local branch (default)")
     keep.add_argument("--delete-branch", action="store_true", help="delete the local branch once it is safe")
+    from sess.commands.clock import add_at
+
+    add_at(end, "stop the clock")
     recover = end.add_mutually_exclusive_group()
     recover.add_argument("--continue", dest="continue_", action="store_true",
                          help="pick up an interrupted end at the step that did not finish")
@@ -168,7 +172,21 @@ def _gather(args: argparse.Namespace, facts: end.Facts, cfg: Config) -> end.Plan
                     notes=notes or None, draft=bool(args.draft) or (cfg.pr_draft and not args.ready), no_pr=no_pr,
                     delete_branch=delete_branch, nothing_to_ship=facts.nothing_to_ship,
                     reviewers=cfg.pr_reviewers, labels=cfg.pr_labels, assignees=cfg.pr_assignees,
-                    title_template=cfg.pr_title, template=template)
+                    title_template=cfg.pr_title, template=template,
+                    stop_at=_stop_at(args, facts, cfg.time_idle_after_s))
+
+
+def _stop_at(args: argparse.Namespace, facts: end.Facts, idle_after_s: int) -> str | None:
+    """When the clock stops: --at (checked), else on a forgotten clock the user's pick, else at the end."""
+    from sess.commands.clock import parse_at, stop_moment
+
+    now = timestamps.now()
+    at = parse_at(args, now)
+    if at is not None:
+        rules.check_stop(facts.session, at, now)
+    else:
+        at = stop_moment(facts.where.top, facts.where.branch, facts.session, now, "end", idle_after_s)
+    return timestamps.format_db(at) if at is not None else None
 
 
 def _pr_already_open(facts: end.Facts) -> bool:

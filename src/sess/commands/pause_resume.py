@@ -8,24 +8,28 @@ import sys
 from typing import TYPE_CHECKING
 
 from sess import render, timestamps
+from sess.commands.clock import add_at, parse_at, paused_elsewhere_lines
 from sess.store import Store
 
 if TYPE_CHECKING:
+    from sess.config import Config
     from sess.hooks import Hooks
     from sess.workflows.common import Where
 
 
 def parser_pause(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    commands.add_parser("pause", help="pause the active session", description="Pause the active session.")
+    pause = commands.add_parser("pause", help="pause the active session", description="Pause the active session.")
+    add_at(pause, "stop the clock")
 
 
 def parser_resume(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    commands.add_parser("resume", help="resume the paused session",
-                        description="Resume the paused session, checking out its branch if needed.")
+    resume = commands.add_parser("resume", help="resume the paused session",
+                                 description="Resume the paused session, checking out its branch if needed.")
+    add_at(resume, "restart the clock")
 
 
-def _setup(args: argparse.Namespace) -> tuple[Store, Where, Hooks]:
-    """The store, where we are, and the hooks (the configuration read before anything changes)."""
+def _setup(args: argparse.Namespace) -> tuple[Store, Where, Hooks, Config]:
+    """The store, where we are, the hooks and the configuration (read before anything changes)."""
     from sess import config, git
     from sess.hooks import Hooks
     from sess.workflows.common import locate_in
@@ -33,15 +37,22 @@ def _setup(args: argparse.Namespace) -> tuple[Store, Where, Hooks]:
     top, branch = git.require_repo(os.getcwd())
     cfg = config.load(top)
     store = Store.open()
-    return store, locate_in(store, top, branch), Hooks(cfg, top, enabled=not args.no_hooks)
+    return store, locate_in(store, top, branch), Hooks(cfg, top, enabled=not args.no_hooks), cfg
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
+    from sess.commands.clock import stop_moment
     from sess.hooks import session_info
     from sess.workflows import session as workflow
 
-    store, where, hooks = _setup(args)
-    project, session = workflow.pause(store, where.top, where)
+    now = timestamps.now()
+    at = parse_at(args, now)
+    store, where, hooks, cfg = _setup(args)
+    if at is None and where.project is not None:
+        session = store.open_session(where.project.id)
+        if session is not None:
+            at = stop_moment(where.top, where.branch, session, now, "pause", cfg.time_idle_after_s)
+    project, session = workflow.pause(store, where.top, where, at)
     lines = [f"Paused session on {render.branch_label(session.branch, session.branch_type)}"]
     if session.issue_id:
         lines.append(render.DOT.join(filter(None, [f"Issue {render.issue_ref(session)}",
@@ -57,8 +68,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from sess.hooks import session_info
     from sess.workflows import session as workflow
 
-    store, where, hooks = _setup(args)
-    resumed = workflow.resume(store, where.top, where)
+    at = parse_at(args, timestamps.now())
+    store, where, hooks, cfg = _setup(args)
+    resumed = workflow.resume(store, where.top, where, at, cfg.time_exclusive)
     session = resumed.session
     now = timestamps.now()
     lines = []
@@ -66,6 +78,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
         lines.append(f"Switched to branch '{session.branch}'")
     lines += [f"On branch {render.branch_label(session.branch, session.branch_type)}",
               render.session_line(session, now)]
+    lines.extend(paused_elsewhere_lines(resumed.paused_elsewhere))
     lines.extend(render.title_lines(session))
     render.print_lines(lines)
     sys.stdout.flush()

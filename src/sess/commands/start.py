@@ -29,10 +29,14 @@ def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     start.add_argument("--dirty", choices=("stash", "commit", "discard", "carry"),
                        help="what to do with uncommitted changes")
     start.add_argument("--message", "-m", metavar="MSG", help="commit message for --dirty commit")
+    from sess.commands.clock import add_at
+
+    add_at(start, "start the clock")
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    from sess import config, gh, git, prompts, rules
+    from sess import config, gh, git, prompts, rules, timestamps
+    from sess.commands.clock import parse_at, paused_elsewhere_lines
     from sess.errors import UsageError
     from sess.hooks import Hooks, session_info
     from sess.progress import for_terminal
@@ -41,6 +45,9 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     if args.issue is not None:
         gh.issue_reference(args.issue)  # a malformed --issue is a usage error before anything else
+    at = parse_at(args, timestamps.now())
+    if at is not None:
+        rules.check_not_future("--at", at, timestamps.now())
     cwd = os.getcwd()
     top, current = git.require_repo(cwd)
     cfg = config.load(top)  # a broken configuration stops us before anything is touched
@@ -97,7 +104,8 @@ def cmd_start(args: argparse.Namespace) -> int:
         message = prompts.text("Commit message")
 
     plan = start.Plan(branch_type, name, issue, dirty if facts.dirty else None, message,
-                      template=cfg.branch_template, max_length=cfg.branch_max_length)
+                      template=cfg.branch_template, max_length=cfg.branch_max_length, at=at,
+                      exclusive=cfg.time_exclusive)
     hooks = Hooks(cfg, top, enabled=not args.no_hooks)
     progress = for_terminal()
     try:
@@ -114,6 +122,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     lines.append(render.DOT.join(detail))
     if started.stash_note:
         lines.append(started.stash_note)
+    lines.extend(paused_elsewhere_lines(started.paused_elsewhere))
     lines.extend(render.title_lines(session))
     render.print_lines(lines)
     sys.stdout.flush()  # the summary before what the post-start hook prints

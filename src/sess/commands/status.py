@@ -27,11 +27,30 @@ def cmd_status(args: argparse.Namespace) -> int:
     where = git.locate_quick(os.getcwd())
     store = Store.open(create=False) if where is not None else None
     project, session, journal = store.status(where[0]) if store and where else (None, None, None)
+    idle = None
+    branch_exists = True
+    if session is not None and where is not None:
+        if where[1] != session.branch:  # on the branch, it exists; elsewhere one more git call
+            branch_exists = git.branch_exists(where[0], session.branch)
+        if branch_exists and session.state == "active":
+            from sess import config
+            from sess.errors import SessError
+            from sess.workflows.session import find_idle
+
+            try:
+                idle_after = config.load(where[0]).time_idle_after_s
+            except SessError:  # a broken configuration is for 'sess config' to report, not status
+                idle_after = config.DEFAULTS.time_idle_after_s
+            idle = find_idle(where[0], where[1], session, idle_after, now)
     if args.json:
+        document = render.session_json(session, project, now) if session else None
+        if document is not None:
+            document["branch_exists"] = branch_exists
+            document["idle"] = render.idle_json(idle)
         render.emit_json({
             "project": {"name": project.name, "path": project.path, "base_branch": project.base_branch}
             if project else None,
-            "session": render.session_json(session, project, now) if session else None,
+            "session": document,
             "end_in_progress": render.journal_json(journal),
         })
         return 0
@@ -40,5 +59,5 @@ def cmd_status(args: argparse.Namespace) -> int:
         hint = "Run 'sess start' to begin a session here." if where else "Run sess inside a git repository."
         sys.stderr.write(f"\n{hint}\n")
         return 0
-    render.print_lines(render.status_text(project, session, journal, where[1], now))
+    render.print_lines(render.status_text(project, session, journal, where[1], now, idle, branch_exists))
     return 0

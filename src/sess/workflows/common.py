@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from sess import git, rules
@@ -50,6 +51,16 @@ def require_session(store: Store, project: Project, *states: str, missing: str =
 
 def project_name(top: str) -> str:
     return os.path.basename(top.rstrip("/")) or top
+
+
+@contextmanager
+def shielded() -> Iterator[None]:
+    """Ctrl-C waits until the block is done: a change of git and the database is made whole."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class Rollback:

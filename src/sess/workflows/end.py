@@ -59,6 +59,7 @@ class Plan(NamedTuple):
     assignees: tuple[str, ...] = ()
     title_template: str | None = None  # pr.title
     template: str | None = None  # the text of the repository's pull request template
+    stop_at: str | None = None  # when the clock stops (--at, or the last activity), else when it ends
 
     def to_data(self) -> dict[str, Any]:
         data = dict(self._asdict())
@@ -81,7 +82,8 @@ class Plan(NamedTuple):
                    no_pr=bool(data.get("no_pr")), delete_branch=bool(data.get("delete_branch")),
                    nothing_to_ship=bool(data.get("nothing_to_ship")), sync_base=bool(data.get("sync_base", True)),
                    reviewers=names("reviewers"), labels=names("labels"), assignees=names("assignees"),
-                   title_template=text("title_template"), template=text("template"))
+                   title_template=text("title_template"), template=text("template"),
+                   stop_at=text("stop_at"))
 
 
 class Facts(NamedTuple):
@@ -350,7 +352,11 @@ def _run_steps(store: Store, top: str, project: Project, session: Session, data:
     progress.step("Ending the session")
     pr = data.get("pr")
     fresh = store.session(session.id)
-    ended = store.end_session(fresh, pr["number"] if pr else None, pr["url"] if pr else None, timestamps.now())
+    stop_at = Plan.from_data(data.get("plan") or {}).stop_at
+    moment = timestamps.parse_db(stop_at) if stop_at else None
+    if moment is None or (fresh.current_slice_start is not None and moment < fresh.current_slice_start):
+        moment = timestamps.now()
+    ended = store.end_session(fresh, pr["number"] if pr else None, pr["url"] if pr else None, moment)
     deleted, kept_reason = _delete_branch(ctx)
     committed = data.get("committed")
     return Ended(

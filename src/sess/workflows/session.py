@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from sess import git, rules, timestamps
-from sess.errors import CommandError, SessError
+from sess.errors import CommandError, SessError, UsageError
 from sess.rules import Project, Session
 from sess.store import Store, project_lock
 from sess.workflows.common import Where, require_project, require_session
@@ -15,17 +16,23 @@ class Resumed(NamedTuple):
     project: Project
     session: Session
     switched: bool
+    paused_elsewhere: list[tuple[Project, Session]]
 
 
-def pause(store: Store, cwd: str, where: Where | None = None) -> tuple[Project, Session]:
+def pause(store: Store, cwd: str, where: Where | None = None, at: datetime | None = None) -> tuple[Project, Session]:
+    """Stop the clock now, or at `at` (checked: not in the future, not before the slice began)."""
     where, project = require_project(store, cwd, where)
     with project_lock(where.top):
         session = require_session(store, project)
         now = timestamps.now()
-        return project, store.apply(session, rules.pause(session, now), now)
+        changes = rules.pause(session, at or now)  # the state first: "already paused" beats a bad --at
+        if at is not None:
+            rules.check_stop(session, at, now)
+        return project, store.apply(session, changes, at or now, undo="pause")
 
 
-def resume(store: Store, cwd: str, where: Where | None = None) -> Resumed:
+def resume(store: Store, cwd: str, where: Where | None = None, at: datetime | None = None,
+           exclusive: bool = False) -> Resumed:
     where, project = require_project(store, cwd, where)
     with project_lock(where.top):
         session = require_session(store, project, missing="no paused session")
@@ -33,9 +40,14 @@ def resume(store: Store, cwd: str, where: Where | None = None) -> Resumed:
             raise SessError("an end of this session is unfinished",
                             "Run 'sess end --continue' to finish it, or 'sess end --abort' to undo it.")
         now = timestamps.now()
-        changes = rules.resume(session, now)  # validates the state before touching git
+        changes = rules.resume(session, at or now)  # validates the state before touching git
+        if at is not None:
+            rules.check_resume(session, at, now)
+            check_free(store, project, session, at, now)
         switched = False
         if git.current_branch(where.top) != session.branch:
+            if not git.branch_exists(where.top, session.branch):
+                raise branch_gone(session)
             try:
                 git.checkout(where.top, session.branch)
             except CommandError as exc:
@@ -44,4 +56,52 @@ def resume(store: Store, cwd: str, where: Where | None = None) -> Resumed:
                     "The session stays paused. Commit or stash your changes, then run 'sess resume'.",
                 ) from exc
             switched = True
-        return Resumed(project, store.apply(session, changes, now), switched)
+        resumed = store.apply(session, changes, at or now, undo="resume")
+        others = pause_others(store, project, at or now) if exclusive else []
+        return Resumed(project, resumed, switched, others)
+
+
+def branch_gone(session: Session) -> SessError:
+    return SessError(f"the session branch {session.branch} no longer exists",
+                     "Run 'sess cancel' to end the session without a handoff, or recreate the branch "
+                     f"(git branch {session.branch} <commit>) and try again.")
+
+
+def check_free(store: Store, project: Project, session: Session | None, start: datetime, now: datetime) -> None:
+    """A clock starting at `start` must not share time with another session of the project."""
+    found = store.overlap(project.id, session.id if session else 0, start, now, now)
+    if found is not None:
+        other, piece = found
+        raise UsageError(f"--at {_clock(start)} overlaps the time of the session on {other.branch} "
+                         f"({_clock(piece.start)} to {_clock(piece.end) if piece.end else 'now'})",
+                         "Pick a later moment, or 'sess amend' that session's slice first.")
+
+
+def _clock(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def pause_others(store: Store, project: Project, at: datetime) -> list[tuple[Project, Session]]:
+    """time.exclusive: stop the clock running in any other project (at `at`, or where it began if later)."""
+    paused = []
+    for other_project, other in store.running_elsewhere(project.id):
+        moment = max(at, other.current_slice_start or at)
+        with project_lock(other_project.path):
+            try:
+                paused.append((other_project, store.apply(other, rules.pause(other, moment), moment, undo="pause")))
+            except SessError:
+                continue  # it changed meanwhile (paused by its own sess): nothing left to stop
+    return paused
+
+
+def find_idle(top: str, branch: str, session: Session, idle_after_s: int, now: datetime) -> rules.Idle | None:
+    """A forgotten clock in this session, asking git only when the slice has run long enough.
+
+    Changed files count only while the session's branch is checked out: otherwise they are
+    another branch's work.
+    """
+    if not rules.may_be_idle(session, now, idle_after_s):
+        return None
+    epoch = git.last_activity(top, session.branch, with_worktree=branch == session.branch)
+    activity = datetime.fromtimestamp(epoch).astimezone() if epoch is not None else None
+    return rules.idle(session, activity, now, idle_after_s)

@@ -6,6 +6,7 @@ The command layer first calls `inspect` for the facts it needs to ask its questi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from sess import git, rules, timestamps
@@ -35,6 +36,8 @@ class Plan(NamedTuple):
     message: str | None
     template: str = "{type}/{slug}"  # branch.template
     max_length: int = rules.SLUG_MAX  # branch.max_length: the longest slug
+    at: datetime | None = None  # --at: when the clock started, instead of now
+    exclusive: bool = False  # time.exclusive: stop the clock running in any other project
 
 
 class Started(NamedTuple):
@@ -43,6 +46,7 @@ class Started(NamedTuple):
     base: str
     pulled: int
     stash_note: str | None
+    paused_elsewhere: list[tuple[Project, Session]] = []
 
 
 def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None = None,
@@ -150,6 +154,11 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
         if existing is not None:
             raise SessError(f"a session is already {existing.state} on {existing.branch}",
                             "Run 'sess end' to finish it, or 'sess status' to see it.")
+        if plan.at is not None:
+            from sess.workflows.session import check_free
+
+            rules.check_not_future("--at", plan.at, timestamps.now())
+            check_free(store, project, None, plan.at, timestamps.now())
         rollback = Rollback()
         try:
             return _steps(store, project, facts, plan, branch, progress, rollback)
@@ -239,11 +248,22 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
             raise SessError(f"your changes do not apply cleanly on {base}: {exc.detail}",
                             "Use --dirty stash or commit instead, or update your branch first.") from exc
 
+    # What `sess undo` needs to put the repository back: where the user was, the stash sess
+    # made (only one it leaves in place), and the tip the new branch started at.
+    undo = {"original": original, "original_ref": original_ref, "branch": branch,
+            "stash": stash_sha if plan.dirty == "stash" else None, "dirty": plan.dirty if facts.dirty else None,
+            "tip": git.head_sha(top)}
     session = store.start_session(project.id, branch, plan.branch_type,
                                   plan.issue.id if plan.issue else None,
-                                  plan.issue.title if plan.issue else None, timestamps.now(), base_branch=base)
+                                  plan.issue.title if plan.issue else None, plan.at or timestamps.now(),
+                                  base_branch=base, undo=undo)
     # From here on the session exists: nothing above is undone any more.
     rollback.clear()
     if stash_sha is not None and plan.dirty in ("discard", "carry"):
         git.stash_drop(top, stash_sha)
-    return Started(project, session, base, pulled, stash_note)
+    paused: list[tuple[Project, Session]] = []
+    if plan.exclusive:
+        from sess.workflows.session import pause_others
+
+        paused = pause_others(store, project, plan.at or timestamps.now())
+    return Started(project, session, base, pulled, stash_note, paused)

@@ -1,0 +1,56 @@
+"""What pause, resume, end and start share about the clock: `--at`, and the forgotten clock."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sess import render
+
+if TYPE_CHECKING:
+    from sess.rules import Project, Session
+
+
+def add_at(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--at", metavar="WHEN",
+                        help=f"{what} at WHEN instead of now: HH:MM (today), 'YYYY-MM-DD HH:MM', "
+                             "ISO 8601 with offset, or how long ago (20m, 1h30m)")
+
+
+def parse_at(args: argparse.Namespace, now: datetime) -> datetime | None:
+    from sess import periods
+
+    return periods.parse_at_flag("--at", args.at, now) if args.at is not None else None
+
+
+def stop_moment(top: str, branch: str, session: Session, now: datetime, verb: str,
+                idle_after_s: int) -> datetime | None:
+    """Where a pause or end without `--at` stops a forgotten clock: on a terminal the user picks
+    the last activity or now; otherwise now, and the `status` line goes to stderr."""
+    from sess import periods, prompts
+    from sess.workflows.session import find_idle
+
+    if session.state != "active" or session.current_slice_start is None:
+        return None
+    idle = find_idle(top, branch, session, idle_after_s, now)
+    if idle is None:
+        return None
+    last = periods.show_moment(idle.stop_at, now)
+    if prompts.interactive():
+        choice: datetime | None = prompts.select(
+            f"The clock has run {render.duration(idle.running_s)}; the last git activity was at {last}. "
+            "Stop it at", [(f"the last activity ({last})", idle.stop_at),
+                           (f"now ({periods.show_moment(now, now)})", None)])
+        return choice
+    sys.stderr.write(render.idle_line(idle, now) + "\n")
+    which = f" --session {session.id}" if verb == "end" else ""
+    sys.stderr.write(f"  Stopped now; 'sess amend @1{which} --end {periods.at_argument(idle.stop_at, now)}' "
+                     "moves the end there\n")
+    return None
+
+
+def paused_elsewhere_lines(paused: list[tuple[Project, Session]]) -> list[str]:
+    """time.exclusive: which clocks starting this one stopped."""
+    return [f"Paused {session.branch} in {project.name} (time.exclusive)" for project, session in paused]
