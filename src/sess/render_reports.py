@@ -17,7 +17,7 @@ from sess.render import (
     relative,
     safe,
     session_json,
-    state_word,
+    session_state_word,
 )
 from sess.store_reports import Entry, ProjectTotal, Totals
 
@@ -47,6 +47,8 @@ def stats_json(totals: Totals, scope_all: bool, now: datetime, period: Period | 
         "average_elapsed_seconds": int(totals.elapsed_s / totals.sessions) if totals.sessions else 0,
         "longest": entry_json(totals.longest, now, period) if totals.longest else None,
         "by_state": {"active": totals.active, "paused": totals.paused, "ended": totals.ended},
+        # How the ended sessions ended: handed off ("ended") or given up ("cancelled").
+        "by_outcome": {"ended": totals.ended - totals.cancelled, "cancelled": totals.cancelled},
         "with_pr": totals.with_pr,
         "first_started_at": iso(totals.first_start),
         "last_started_at": iso(totals.last_start),
@@ -61,6 +63,7 @@ def project_total_json(row: ProjectTotal) -> dict[str, Any]:
     return {"name": row.project.name, "path": row.project.path, "sessions": row.sessions,
             "elapsed_seconds": int(row.elapsed_s),
             "by_state": {"active": row.active, "paused": row.paused, "ended": row.ended},
+            "by_outcome": {"ended": row.ended - row.cancelled, "cancelled": row.cancelled},
             "with_pr": row.with_pr}
 
 
@@ -77,7 +80,7 @@ def entry_lines(entry: Entry, now: datetime, show_project: bool, period: Period 
     elapsed = duration(entry.elapsed_s)
     if period is not None and int(entry.full_elapsed_s) - int(entry.elapsed_s) >= 1:
         elapsed += f" of {duration(entry.full_elapsed_s)}"
-    parts = [branch_label(session.branch, session.branch_type), state_word(session.state), elapsed]
+    parts = [branch_label(session.branch, session.branch_type), session_state_word(session), elapsed]
     if session.issue_id:
         parts.append(issue_ref(session))
     if session.pr_number:
@@ -106,8 +109,11 @@ def totals_lines(totals: Totals, now: datetime, show_project: bool) -> list[str]
     """The three lines under a stats heading; `No sessions` when there are none."""
     if not totals.sessions:
         return ["No sessions"]
-    lines = [DOT.join([plural(totals.sessions, "session"), f"{totals.active} active", f"{totals.paused} paused",
-                       f"{totals.ended} ended", f"{totals.with_pr} with PR"])]
+    counts = [plural(totals.sessions, "session"), f"{totals.active} active", f"{totals.paused} paused",
+              f"{totals.ended - totals.cancelled} ended"]
+    if totals.cancelled:
+        counts.append(f"{totals.cancelled} cancelled")
+    lines = [DOT.join([*counts, f"{totals.with_pr} with PR"])]
     time_parts = [f"Total {duration(totals.elapsed_s)}", f"average {duration(totals.elapsed_s / totals.sessions)}"]
     if totals.longest is not None:
         longest = totals.longest

@@ -1,0 +1,137 @@
+"""`sess cancel` (give a session up without a handoff) and `sess undo` (revert sess's last change)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TYPE_CHECKING
+
+from sess import render, rules, timestamps
+from sess.commands import add_json
+from sess.errors import SessError
+from sess.store import Store, UndoEntry
+
+if TYPE_CHECKING:
+    from sess.workflows.undo import Undone
+
+
+def parser_cancel(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    cancel = commands.add_parser(
+        "cancel", help="give up the session without a handoff",
+        description="End the open session without pushing or opening a pull request: back on the base branch, "
+                    "its time kept, shown as cancelled.")
+    cancel.add_argument("--dirty", choices=("stash", "commit", "discard", "carry"),
+                        help="what to do with uncommitted changes on the session branch")
+    cancel.add_argument("--message", "-m", metavar="MSG", help="commit message for --dirty commit")
+    cancel.add_argument("--delete-branch", action="store_true",
+                        help="delete the session branch, only if none of its commits would be lost")
+
+
+def parser_undo(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    undo = commands.add_parser(
+        "undo", help="revert the last change sess made here",
+        description="Revert the most recent start, pause, resume, amend or cancel in this project, one per call. "
+                    "A finished end cannot be undone.")
+    undo.add_argument("--list", action="store_true", help="show what would be undone, newest first")
+    add_json(undo)
+
+
+# --- cancel ---------------------------------------------------------------------------------------
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    from sess import prompts
+    from sess.workflows import cancel
+
+    store = Store.open()
+    facts = cancel.inspect(store, os.getcwd())
+    dirty, message = args.dirty, args.message
+    if facts.dirty and dirty is None:
+        prompts.require("--dirty stash|commit|discard|carry", "the working tree has uncommitted changes")
+        dirty = prompts.select("Uncommitted changes on the session branch", [
+            ("stash: put them in the stash and leave them there", "stash"),
+            ("commit: commit them on the session branch", "commit"),
+            ("carry: bring them onto the base branch", "carry"),
+            ("discard: throw them away", "discard"),
+            ("quit", None),
+        ])
+        if dirty is None:
+            raise SessError("cancelled; nothing was changed")
+    if facts.dirty and dirty == "commit" and not message:
+        prompts.require("--message MSG", "--dirty commit needs a commit message")
+        message = prompts.text("Commit message")
+    plan = cancel.Plan(dirty if facts.dirty else None, message, bool(args.delete_branch))
+    done = cancel.run(store, facts, plan, timestamps.now())
+    session = done.session
+    first = [f"Cancelled session on {render.branch_label(session.branch, session.branch_type)}",
+             render.duration(rules.elapsed_seconds(session, timestamps.now()))]
+    if session.issue_id:
+        first.append(render.issue_ref(session))
+    lines = [render.DOT.join(first), *done.notes]
+    from sess import git
+
+    lines.append(f"On branch {git.current_branch(facts.where.top)}")
+    lines.append("No push, no pull request · 'sess undo' reopens it (paused)")
+    render.print_lines(lines)
+    return 0
+
+
+# --- undo -----------------------------------------------------------------------------------------
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from sess.workflows import undo
+
+    store = Store.open(create=False)
+    if store is None:
+        raise SessError("not a tracked project", "Run 'sess start' to begin a session here.")
+    if args.list:
+        project, entries = undo.pending(store, os.getcwd())
+        now = timestamps.now()
+        if args.json:
+            render.emit_json({"project": {"name": project.name, "path": project.path},
+                              "entries": [_entry_json(entry) for entry in entries]})
+            return 0
+        if not entries:
+            render.print_lines([f"Nothing to undo in {project.name}"])
+            return 0
+        lines = [f"Undo in {project.name}, newest first"]
+        for entry in entries:
+            summary = entry.summary if entry.action == "amend" else f"{entry.action} of {entry.summary}"
+            parts = [summary, render.relative(entry.created_at, now)]
+            if entry.action not in undo.UNDOABLE:
+                parts.append("cannot be undone (pushed)")
+            lines.append("  " + render.DOT.join(parts))
+        render.print_lines(lines)
+        return 0
+    if args.json:
+        from sess.errors import UsageError
+
+        raise UsageError("--json goes with --list", "'sess undo --list --json' shows what would be undone.")
+    done = undo.undo(store, os.getcwd())
+    render.print_lines(_undone_lines(done))
+    return 0
+
+
+def _entry_json(entry: UndoEntry) -> dict[str, object]:
+    from sess.workflows.undo import UNDOABLE
+
+    return {"id": entry.id, "action": entry.action, "session_id": entry.session_id, "summary": entry.summary,
+            "at": render.iso(entry.created_at), "undoable": entry.action in UNDOABLE}
+
+
+def _undone_lines(done: Undone) -> list[str]:
+    entry, session = done.entry, done.session
+    now = timestamps.now()
+    what = {"start": "the start", "pause": "the pause", "resume": "the resume", "cancel": "the cancel"}
+    head = f"Undid {what.get(entry.action, entry.action)} of {entry.summary}" if entry.action != "amend" \
+        else f"Undid {entry.summary}"
+    lines = [head]
+    if session is not None:
+        lines.append(render.session_line(session, now) if session.is_open else
+                     render.DOT.join([f"Session {render.session_state_word(session)}",
+                                      render.duration(rules.elapsed_seconds(session, now))]))
+        if entry.action == "cancel":
+            lines.append("'sess resume' continues it")
+    else:
+        lines.append("The session is gone")
+    lines.extend(done.notes)
+    return lines

@@ -1,0 +1,142 @@
+"""`sess cancel`: give the open session up without a handoff, or change nothing.
+
+No push, no pull request: uncommitted work is dealt with as `--dirty` says, the base branch is
+checked out, and the session ends with its time kept and outcome `cancelled`. It works when the
+session branch is gone. The branch is deleted only when asked and only when no commit on it
+would be lost.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from sess import git, rules
+from sess.errors import CommandError, Interrupted, SessError
+from sess.rules import Project, Session
+from sess.store import Store, project_lock
+from sess.workflows.common import Rollback, Where, require_project, require_session
+
+DIRTY_MODES = ("stash", "commit", "discard", "carry")
+
+
+class Facts(NamedTuple):
+    where: Where
+    project: Project
+    session: Session
+    branch_exists: bool
+    on_session_branch: bool
+    dirty: bool  # uncommitted changes on the session branch (elsewhere they are not the session's)
+    base: str
+
+
+class Plan(NamedTuple):
+    dirty: str | None
+    message: str | None
+    delete_branch: bool
+
+
+class Cancelled(NamedTuple):
+    project: Project
+    session: Session
+    base: str
+    notes: list[str]
+
+
+def inspect(store: Store, cwd: str) -> Facts:
+    where, project = require_project(store, cwd)
+    session = require_session(store, project)
+    if store.journal(session.id) is not None:
+        raise SessError("an end of this session is unfinished",
+                        "Run 'sess end --abort' first (or 'sess end --continue' to finish it).")
+    top = where.top
+    exists = git.branch_exists(top, session.branch)
+    on_branch = exists and where.branch == session.branch
+    return Facts(where, project, session, exists, on_branch, on_branch and git.is_dirty(top),
+                 rules.session_base(session, project))
+
+
+def run(store: Store, facts: Facts, plan: Plan, now: datetime) -> Cancelled:
+    top = facts.where.top
+    if facts.dirty and plan.dirty is None:
+        raise SessError("the working tree has uncommitted changes", "Pass --dirty stash|commit|discard|carry.")
+    if facts.dirty and plan.dirty == "commit" and not plan.message:
+        raise SessError("--dirty commit needs a commit message", "Pass --message MSG.")
+    with project_lock(top):
+        session = require_session(store, facts.project)
+        if session.id != facts.session.id:
+            raise SessError("the session changed under us (another sess process?); try again")
+        rollback = Rollback()
+        try:
+            return _steps(store, facts, plan, session, now, rollback)
+        except KeyboardInterrupt:
+            failed = rollback.run()
+            raise Interrupted("interrupted; the repository and the session are as they were" if not failed else
+                              "interrupted; could not undo: " + "; ".join(failed)) from None
+        except BaseException as exc:
+            failed = rollback.run()
+            if failed and isinstance(exc, SessError):
+                raise SessError(f"{exc.message}; could not undo: {'; '.join(failed)}", exc.hint) from exc
+            raise
+
+
+def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: datetime,
+           rollback: Rollback) -> Cancelled:
+    top, branch, base = facts.where.top, session.branch, facts.base
+    notes: list[str] = []
+    stash_sha: str | None = None
+    if facts.dirty:
+        if plan.dirty == "commit":
+            parent, index_tree = git.head_sha(top), git.write_tree(top)
+            commit = git.commit_all(top, plan.message or "")
+            rollback.push("uncommit your changes", lambda: git.uncommit(top, commit, parent, index_tree))
+            notes.append(f"Committed your changes on {branch} as {commit[:7]}")
+        elif plan.dirty in ("stash", "discard"):
+            stash_sha = git.stash_push(top, f"sess: cancel {branch}")
+            sha = stash_sha
+            rollback.push("restore your stashed changes", lambda: git.stash_pop(top, sha))
+            if plan.dirty == "stash":
+                notes.append(f"Your changes are stashed ({sha[:7]}): 'git stash list' shows them")
+    here = git.current_branch(top)
+    if (facts.on_session_branch or not facts.branch_exists) and here != base:
+        if not git.branch_exists(top, base):
+            notes.append(f"Stayed on {here}: the base branch {base} does not exist")
+        elif not facts.on_session_branch and git.is_dirty(top):
+            notes.append(f"Stayed on {here}: it has uncommitted changes of its own")
+        else:
+            try:
+                git.checkout(top, base)
+            except CommandError as exc:
+                raise SessError(f"cannot check out {base}: {exc.detail}",
+                                "Nothing was changed. Commit or stash what is in the way, or pass --dirty.") from exc
+            rollback.push(f"return to {here}", lambda: git.checkout(top, here))
+    cancelled = store.cancel_session(session, now)
+    rollback.clear()  # the session is cancelled: from here on nothing is put back
+    if stash_sha is not None and plan.dirty == "discard":
+        git.stash_drop(top, stash_sha)
+        notes.append("Your uncommitted changes were discarded")
+    if not facts.branch_exists:
+        notes.append(f"The branch {branch} was already gone")
+    elif plan.delete_branch:
+        notes.append(_delete(top, branch, base))
+    return Cancelled(facts.project, cancelled, base, notes)
+
+
+def _delete(top: str, branch: str, base: str) -> str:
+    """Delete the branch when every commit on it is on origin (without origin: on the base)."""
+    if git.current_branch(top) == branch:
+        return f"Kept branch {branch}: it is checked out"
+    try:
+        if git.has_remote(top):
+            missing = git.count_commits(top, f"refs/heads/{branch}", "--remotes=origin")
+            where = "origin"
+        else:
+            missing = git.count_commits(top, f"refs/heads/{branch}", f"refs/heads/{base}")
+            where = f"{base} (there is no origin)"
+        if missing:
+            counted = f"{missing} commit on it is" if missing == 1 else f"{missing} commits on it are"
+            return f"Kept branch {branch}: {counted} not on {where}"
+        git.delete_branch(top, branch, force=True)
+    except CommandError as exc:
+        return f"Kept branch {branch}: {exc.detail}"
+    return f"Deleted branch {branch}"

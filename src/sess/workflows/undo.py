@@ -1,0 +1,124 @@
+"""`sess undo`: revert the newest change sess made in this project, one per call.
+
+The undo log (store) holds, for each change, what it takes to put it back. A pause, resume,
+amend or cancel is a database change and is reverted from the session's columns and slices as
+they were (a cancel leaves the session paused). A start also moved the repository: undoing it
+returns to the branch the user was on, re-applies the stash that start made, and deletes the
+new branch only while it has no commits of its own. An `end` cannot be undone: its work is
+pushed, so it stops the walk back. Nothing is dropped that sess did not create.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sess import git
+from sess.errors import CommandError, SessError
+from sess.rules import Project, Session
+from sess.store import Store, UndoEntry, project_lock
+from sess.workflows.common import require_project, shielded
+
+UNDOABLE = ("start", "pause", "resume", "amend", "cancel")
+
+
+class Undone(NamedTuple):
+    project: Project
+    entry: UndoEntry
+    session: Session | None  # None after undoing a start: the session is gone
+    notes: list[str]
+
+
+def pending(store: Store, cwd: str, limit: int = 50) -> tuple[Project, list[UndoEntry]]:
+    """What `sess undo` would revert, newest first, up to and including an end (which it cannot)."""
+    _, project = require_project(store, cwd)
+    entries = []
+    for entry in store.undo_entries(project.id, limit):
+        entries.append(entry)
+        if entry.action not in UNDOABLE:
+            break
+    return project, entries
+
+
+def undo(store: Store, cwd: str) -> Undone:
+    where, project = require_project(store, cwd)
+    with project_lock(where.top):
+        entries = store.undo_entries(project.id, 1)
+        if not entries:
+            raise SessError("nothing to undo in this project")
+        entry = entries[0]
+        if entry.action == "end":
+            raise SessError(f"the last change here was the end of {entry.summary}, which cannot be undone: "
+                            "its work is pushed", "Start a new session to go on with it.")
+        if entry.action not in UNDOABLE or entry.session_id is None:
+            raise SessError(f"'{entry.action}' cannot be undone")
+        if entry.action == "start":
+            return _undo_start(store, where.top, project, entry)
+        with shielded():
+            session = store.undo_snapshot(entry)
+        return Undone(project, entry, session, [])
+
+
+def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> Undone:
+    data = entry.data
+    session_id = entry.session_id
+    assert session_id is not None
+    session = store.session(session_id)
+    if not session.is_open:
+        raise SessError(f"the session on {session.branch} has ended; its start cannot be undone")
+    if store.journal(session.id) is not None:
+        raise SessError("an end of this session is unfinished", "Run 'sess end --abort' first.")
+    branch = str(data.get("branch") or session.branch)
+    original, original_ref = str(data.get("original") or ""), str(data.get("original_ref") or "")
+    stash = data.get("stash")
+    tip = data.get("tip")
+    if stash and git.stash_index(top, str(stash)) is not None and git.is_dirty(top):
+        raise SessError("the working tree has uncommitted changes, and the stash start made goes back on it",
+                        "Commit or stash them first, then run 'sess undo' again.")
+    notes: list[str] = []
+    with shielded():
+        here = git.current_branch(top)
+        try:
+            if original == "HEAD" and original_ref:
+                git.git(top, "checkout", "--quiet", "--detach", original_ref)
+            elif original and original != here and git.branch_exists(top, original):
+                git.checkout(top, original)
+            elif original and not git.branch_exists(top, original):
+                notes.append(f"Stayed on {here}: the branch {original} no longer exists")
+        except CommandError as exc:
+            raise SessError(f"cannot check out {original}: {exc.detail}",
+                            "Nothing was undone. Commit or stash what is in the way, then run 'sess undo'.") from exc
+        if stash:
+            if git.stash_index(top, str(stash)) is None:
+                notes.append(f"The stash start made ({str(stash)[:7]}) is no longer there; nothing to re-apply")
+            else:
+                try:
+                    git.stash_pop(top, str(stash))
+                    notes.append("Re-applied your stashed changes")
+                except SessError as exc:
+                    notes.append(f"Your stash {str(stash)[:7]} could not be re-applied ({exc.message}); "
+                                 "it is kept: 'git stash list'")
+        if data.get("dirty") == "commit":
+            notes.append(f"Your changes stay committed on {original}")
+        elif data.get("dirty") == "discard":
+            notes.append("The changes start discarded cannot come back")
+        notes.append(_remove_branch(top, branch, str(tip) if tip else None))
+        store.delete_started_session(entry)
+    return Undone(project, entry, None, notes)
+
+
+def _remove_branch(top: str, branch: str, tip: str | None) -> str:
+    """Delete the session branch only while it still points where start created it."""
+    now_at = git.rev(top, f"refs/heads/{branch}")
+    if now_at is None:
+        return f"The branch {branch} was already gone"
+    if tip is None or now_at != tip:
+        new = git.count_commits(top, now_at, tip) if tip else 0
+        what = f"it has {new} new commit{'s' if new != 1 else ''}" if new else "it moved since the start"
+        return f"Kept branch {branch}: {what}"
+    if git.current_branch(top) == branch:
+        return f"Kept branch {branch}: it is checked out"
+    try:
+        git.delete_branch(top, branch, force=True)
+    except CommandError as exc:
+        return f"Kept branch {branch}: {exc.detail}"
+    return f"Deleted branch {branch}"
