@@ -68,6 +68,7 @@ class ProjectTotal(NamedTuple):
     with_pr: int
     first_start: float | None
     last_start: float | None
+    cancelled: int = 0  # ended by `sess cancel` (counted in `ended` too: the state stays ended)
 
 
 class Totals(NamedTuple):
@@ -81,14 +82,17 @@ class Totals(NamedTuple):
     last_start: datetime | None
     longest: Entry | None
     by_project: list[ProjectTotal]  # most time first
+    cancelled: int = 0
 
 
 class Reports:
     """Queries over one scope at one moment `now`."""
 
-    def __init__(self, store: Store, scope: Scope, now: datetime) -> None:
+    def __init__(self, store: Store, scope: Scope, now: datetime, exclusive: bool = False) -> None:
         self.conn = store.conn
         self.scope = scope
+        # time.exclusive across every project: no wall-clock minute counts twice.
+        self.dedupe = exclusive and scope.project_id is None
         self.moment = now
         self.now = now.timestamp()
         self.conn.create_function("sess_epoch", 1, timestamps.epoch, deterministic=True)
@@ -109,34 +113,40 @@ class Reports:
         """Condition on `s` (sessions) and `p` (its project) for the scope's projects."""
         return "s.project_id = :project" if self.scope.project_id is not None else "p.is_active = 1"
 
-    def _pieces(self) -> str:
-        """`WITH pieces(sid, a, b)`: every stretch of time (epoch seconds) that reaches into the period."""
+    def _pieces(self, texts: bool = False) -> str:
+        """`WITH pieces(sid, a, b)`: every stretch of time (epoch seconds) that reaches into the period;
+        with `texts`, also (ta, tb): the stored timestamps of a and b where there are any."""
+        def ta(columns: str) -> str:
+            return f", {columns}" if texts else ""
+
         since, until = self.scope.since is not None, self.scope.until is not None
         before_until = " AND sl.start_epoch < :until" if until else ""
         closed = ("sl.end_epoch > :since" if since else "sl.end_epoch IS NOT NULL") + before_until
         remainder_where = (("s.start_epoch + s.total_elapsed / 1e9 > :since" if since else "1")
                            + (" AND s.start_epoch < :until" if until else ""))
         return f"""
-            WITH pieces(sid, a, b) AS (
+            WITH pieces(sid, a, b{ta("ta, tb")}) AS (
                 -- recorded slices that ended inside or after the period's start
-                SELECT sl.session_id, sl.start_epoch, sl.end_epoch FROM session_slices sl WHERE {closed}
+                SELECT sl.session_id, sl.start_epoch, sl.end_epoch{ta("sl.start_time, sl.end_time")}
+                FROM session_slices sl WHERE {closed}
                 UNION ALL
                 -- the running slice; one left open by a session the Go tool since paused or ended
                 -- stops where that session did
                 SELECT sl.session_id, sl.start_epoch,
                        CASE WHEN s.state = 'active' THEN :now
                             ELSE COALESCE(sess_epoch(COALESCE(s.pause_time, s.end_time)), sl.start_epoch) END
+                       {ta("sl.start_time, NULL")}
                 FROM session_slices sl JOIN sessions s ON s.id = sl.session_id
                 WHERE sl.end_epoch IS NULL{before_until}
                 UNION ALL
                 -- a running slice the Go tool began, without a slice row
-                SELECT s.id, sess_epoch(s.current_slice_start), :now FROM sessions s
+                SELECT s.id, sess_epoch(s.current_slice_start), :now{ta("s.current_slice_start, NULL")} FROM sessions s
                 WHERE s.state = 'active' AND NOT EXISTS (
                     SELECT 1 FROM session_slices o WHERE o.session_id = s.id AND o.end_epoch IS NULL)
                 UNION ALL
                 -- completed time no slice accounts for, from the session's start
-                SELECT id, start_epoch, start_epoch + rest FROM (
-                    SELECT s.id, s.start_epoch, s.total_elapsed / 1e9 - COALESCE((
+                SELECT id, start_epoch, start_epoch + rest{ta("start_time, NULL")} FROM (
+                    SELECT s.id, s.start_epoch, s.start_time, s.total_elapsed / 1e9 - COALESCE((
                         SELECT SUM(c.end_epoch - c.start_epoch) FROM session_slices c
                         WHERE c.session_id = s.id AND c.end_epoch IS NOT NULL), 0) AS rest
                     FROM sessions s WHERE {remainder_where}
@@ -144,18 +154,30 @@ class Reports:
             )"""
 
     def _clip(self) -> None:
-        """Fill temp.clipped(session_id, secs) with each session's time inside the period (> 0)."""
+        """Fill temp.clipped(session_id, secs) with each session's time inside the period (> 0).
+
+        With `dedupe` (time.exclusive, every project) a wall-clock moment two sessions share counts
+        once, for the stretch that began first: each stretch adds only what lies past the latest end
+        of the stretches before it.
+        """
         if self._clipped:
             return
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS clipped (session_id INTEGER PRIMARY KEY, secs REAL)")
         self.conn.execute("DELETE FROM temp.clipped")
+        if self.dedupe:
+            total = """SELECT sid, TOTAL(MAX(0, b2 - MAX(a2, COALESCE(prev, a2)))) AS secs FROM (
+                           SELECT sid, a2, b2, MAX(b2) OVER (ORDER BY a2, b2 ROWS BETWEEN UNBOUNDED PRECEDING
+                                                             AND 1 PRECEDING) AS prev
+                           FROM (SELECT sid, MAX(a, :since) AS a2, MIN(b, :until) AS b2 FROM pieces
+                                 WHERE a IS NOT NULL AND b IS NOT NULL) WHERE b2 > a2
+                       ) GROUP BY sid"""
+        else:
+            total = """SELECT sid, TOTAL(MAX(0, MIN(b, :until) - MAX(a, :since))) AS secs FROM pieces
+                       WHERE a IS NOT NULL AND b IS NOT NULL GROUP BY sid"""
         self.conn.execute(
             f"""{self._pieces()}
             INSERT INTO temp.clipped (session_id, secs)
-            SELECT sid, secs FROM (
-                SELECT sid, TOTAL(MAX(0, MIN(b, :until) - MAX(a, :since))) AS secs FROM pieces
-                WHERE a IS NOT NULL AND b IS NOT NULL GROUP BY sid
-            ) WHERE secs > 0
+            SELECT sid, secs FROM ({total}) WHERE secs > 0
             """,
             self._params(),
         )
@@ -170,6 +192,37 @@ class Reports:
             WHERE {self._in_scope()} AND x.a IS NOT NULL AND x.b IS NOT NULL AND MIN(x.b, :until) > MAX(x.a, :since)
             ORDER BY a2""",
             self._params())]
+
+    def export_rows(self) -> sqlite3.Cursor:
+        """One row per stretch of time in the period, clipped to it, oldest first, ready to write:
+        project name and path, session id, branch, type, issue id and title, PR number, start and end
+        (ISO 8601, local time with offset, to the second) and seconds.
+
+        The times are made here, in SQL, because a timesheet of a few years is hundreds of thousands of
+        rows: a stored timestamp in sess's own form is reshaped as it is, any other moment (clipped,
+        running, or written by the Go tool) is formatted by SQLite in local time.
+        """
+        def iso(moment: str, raw: str, text: str) -> str:
+            local = f"{moment}, 'unixepoch', 'localtime'"
+            offset = f"CAST(round((julianday({local}) - julianday({moment}, 'unixepoch')) * 1440) AS INTEGER)"
+            sign = "CASE WHEN m < 0 THEN '-' ELSE '+' END"
+            formatted = (f"strftime('%Y-%m-%dT%H:%M:%S', {local}) || (SELECT printf('%s%02d:%02d', "
+                         f"{sign}, abs(m) / 60, abs(m) % 60) FROM (SELECT {offset} AS m))")
+            return (f"CASE WHEN {moment} = {raw} AND length({text}) = 32 AND substr({text}, 27, 1) IN ('+', '-') "
+                    f"THEN replace(substr({text}, 1, 19), ' ', 'T') || substr({text}, 27) "
+                    f"ELSE {formatted} END")
+
+        return self.conn.execute(
+            f"""{self._pieces(texts=True)}
+            SELECT p.name, p.path, s.id, s.branch, COALESCE(s.branch_type, ''),
+                   ltrim(trim(COALESCE(s.issue_id, '')), '#'), COALESCE(s.issue_title, ''), s.pr_number,
+                   {iso("x.a2", "x.a", "x.ta")}, {iso("x.b2", "x.b", "x.tb")}, CAST(round(x.b2 - x.a2) AS INTEGER)
+            FROM (SELECT sid, a, b, ta, tb, MAX(a, :since) AS a2, MIN(b, :until) AS b2 FROM pieces
+                  WHERE a IS NOT NULL AND b IS NOT NULL AND MIN(b, :until) > MAX(a, :since)) x
+            CROSS JOIN sessions s ON s.id = x.sid CROSS JOIN projects p ON p.id = s.project_id
+            WHERE {self._in_scope()}
+            ORDER BY x.a2, s.id""",
+            self._params())
 
     # -- stats --
 
@@ -190,6 +243,7 @@ class Reports:
             first_start=_local(first), last_start=_local(last),
             longest=self._longest() if sessions else None,
             by_project=rows,
+            cancelled=sum(row.cancelled for row in rows),
         )
 
     def _project_totals(self) -> list[ProjectTotal]:
@@ -200,7 +254,7 @@ class Reports:
             sql = f"""
                 SELECT {PROJECT_COLUMNS}, COUNT(*), TOTAL(c.secs),
                        TOTAL(s.state = 'active'), TOTAL(s.state = 'paused'), TOTAL(s.state = 'ended'),
-                       TOTAL({_HAS_PR}), MIN(s.start_epoch), MAX(s.start_epoch)
+                       TOTAL({_HAS_PR}), MIN(s.start_epoch), MAX(s.start_epoch), TOTAL(s.outcome = 'cancelled')
                 FROM {_CLIPPED}
                 WHERE {scope}
                 GROUP BY p.id ORDER BY TOTAL(c.secs) DESC, p.name, p.id"""
@@ -216,6 +270,9 @@ class Reports:
                 ), prs AS (
                     SELECT s.project_id, COUNT(*) AS n FROM sessions s
                     WHERE {_HAS_PR} {where} GROUP BY s.project_id
+                ), cancelled AS (
+                    SELECT s.project_id, COUNT(*) AS n FROM sessions s
+                    WHERE s.outcome = 'cancelled' {where} GROUP BY s.project_id
                 ), running AS (
                     SELECT s.project_id, TOTAL({_RUNNING_S}) AS secs
                     FROM sessions s WHERE s.state = 'active' {where} GROUP BY s.project_id
@@ -227,12 +284,22 @@ class Reports:
                     FROM grouped g GROUP BY g.project_id
                 )
                 SELECT {PROJECT_COLUMNS}, x.n, x.secs + COALESCE(r.secs, 0), x.active, x.paused, x.ended,
-                       COALESCE(q.n, 0), NULL, NULL
+                       COALESCE(q.n, 0), NULL, NULL, COALESCE(c.n, 0)
                 FROM projected x JOIN projects p ON p.id = x.project_id
                 LEFT JOIN prs q ON q.project_id = x.project_id LEFT JOIN running r ON r.project_id = x.project_id
+                LEFT JOIN cancelled c ON c.project_id = x.project_id
                 {tracked}
                 ORDER BY x.secs + COALESCE(r.secs, 0) DESC, p.name, p.id"""
-        return [_project_total(row) for row in self.conn.execute(sql, self._params())]
+        rows = [_project_total(row) for row in self.conn.execute(sql, self._params())]
+        if self.dedupe and not self.scope.has_period:
+            # The counts stay; the time is what the slices cover, each moment once.
+            self._clip()
+            secs = dict(self.conn.execute(
+                "SELECT s.project_id, TOTAL(c.secs) FROM temp.clipped c JOIN sessions s ON s.id = c.session_id "
+                "GROUP BY s.project_id").fetchall())
+            rows = sorted((row._replace(elapsed_s=float(secs.get(row.project.id, 0.0))) for row in rows),
+                          key=lambda row: (-row.elapsed_s, row.project.name, row.project.id))
+        return rows
 
     def _first_last_start(self) -> tuple[float | None, float | None]:
         if self.scope.project_id is not None:
@@ -321,9 +388,9 @@ class Reports:
 
 
 def _project_total(row: tuple[Any, ...]) -> ProjectTotal:
-    n, secs, active, paused, ended, with_pr, first, last = row[PROJECT_WIDTH:]
+    n, secs, active, paused, ended, with_pr, first, last, cancelled = row[PROJECT_WIDTH:]
     return ProjectTotal(project_from_row(row[:PROJECT_WIDTH]), int(n), float(secs), int(active), int(paused),
-                        int(ended), int(with_pr), first, last)
+                        int(ended), int(with_pr), first, last, int(cancelled))
 
 
 def _local(epoch: float | None) -> datetime | None:

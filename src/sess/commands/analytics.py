@@ -83,21 +83,31 @@ def _context(args: argparse.Namespace) -> Context:
     if limit is not None and limit < minimum:
         raise UsageError(f"--limit must be at least {minimum}")
     store = Store.open(create=False)
-    project = None
-    if not args.all:
-        from sess import git
-
-        where = git.locate(os.getcwd())
-        project = store.project_by_path(where[0]) if store is not None and where is not None else None
-        if project is None:
-            hint = ("Run 'sess start' in this repository to track it" if where is not None
-                    else "Run it inside a tracked repository")
-            raise SessError("not a tracked project", f"{hint}, or pass --all for every project.")
+    project = None if args.all else tracked_project(store)
     if store is None:
         return Context(now, period, None, None)
     scope = Scope(project.id if project is not None else None,
                   period.since_epoch if period else None, period.until_epoch if period else None)
-    return Context(now, period, project, Reports(store, scope, now))
+    exclusive = False
+    if args.all:
+        from sess import config, git
+
+        where = git.locate(os.getcwd())
+        exclusive = config.load(where[0] if where else None).time_exclusive
+    return Context(now, period, project, Reports(store, scope, now, exclusive))
+
+
+def tracked_project(store: Store | None) -> Project:
+    """The tracked project at the current directory, or an error that suggests --all."""
+    from sess import git
+
+    where = git.locate(os.getcwd())
+    project = store.project_by_path(where[0]) if store is not None and where is not None else None
+    if project is None:
+        hint = ("Run 'sess start' in this repository to track it" if where is not None
+                else "Run it inside a tracked repository")
+        raise SessError("not a tracked project", f"{hint}, or pass --all for every project.")
+    return project
 
 
 def _totals(context: Context) -> Totals:

@@ -1,0 +1,157 @@
+"""How `sess log` and `sess export --all` fare over a large history.
+
+Builds a database of 100,000 sessions over 200 projects, each session with exactly three
+recorded slices (the newest session of the benchmark repository open, its third slice running),
+then times, against the baseline `python -c "import sqlite3, subprocess, json"` under the same
+interpreter, alternating runs and taking medians:
+
+- `sess log` in the repository: target <= 2x the baseline;
+- `sess export --all` (CSV to a file): target >= 200,000 rows written per second, counting the
+  whole command (start-up included).
+
+    python3 benchmarks/bench_time.py [--runs N] [--sessions 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+from bench_analytics import PROJECTS, SRC, make_repo, make_schema
+from benchlib import BASELINE, sess_command, timed
+
+SLICES = 3
+
+
+def fill(db: Path, sessions: int, projects: int, repo: str, seed: int = 8) -> None:
+    """`sessions` sessions with three slices each; project 1 is `repo`, its newest session open."""
+    rng = random.Random(seed)
+    now = datetime.now().astimezone().timestamp()
+    span = 730 * 86400.0
+
+    def stamp(moment: float) -> str:
+        return datetime.fromtimestamp(moment).astimezone().isoformat(sep=" ", timespec="microseconds")
+
+    project_rows = [(pid, Path(repo if pid == 1 else f"/home/dev/src/project-{pid:03d}").name,
+                     repo if pid == 1 else f"/home/dev/src/project-{pid:03d}", stamp(now - span), stamp(now), "main")
+                    for pid in range(1, projects + 1)]
+    session_rows = []
+    slice_rows = []
+    starts = sorted(now - 86400 - rng.random() * span for _ in range(sessions))
+    newest_of_repo = max(sid for sid in range(1, sessions + 1) if 1 + (sid * 7919) % projects == 1)
+    for sid, start in enumerate(starts, start=1):
+        pid = 1 + (sid * 7919) % projects
+        cursor, total = start, 0.0
+        pieces = []
+        for _ in range(SLICES):
+            length = rng.uniform(300, 2 * 3600)
+            pieces.append((cursor, cursor + length))
+            total += length
+            cursor += length + rng.uniform(300, 3600)
+        state, current, end_time = "ended", None, stamp(pieces[-1][1])
+        if sid == newest_of_repo:
+            state, end_time = "active", None
+            running = now - 1800
+            pieces[-1] = (running, None)  # type: ignore[assignment]
+            total -= pieces[-1][0] - pieces[-1][0]
+            current = stamp(running)
+            total = sum(b - a for a, b in pieces[:-1])  # type: ignore[operator]
+        kind = rng.choice(("feature", "bugfix", "refactor", "chore"))
+        issue = str(rng.randint(1, 900)) if rng.random() < 0.5 else ""
+        session_rows.append((sid, pid, f"{kind}/change-{sid}", issue, f"Issue {issue}" if issue else "", state,
+                             stamp(start), None, end_time, current, int(total * 1e9), kind,
+                             sid if rng.random() < 0.4 else None, None, start))
+        for a, b in pieces:
+            slice_rows.append((sid, stamp(a), stamp(b) if b is not None else None, a, b))
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO projects (id, name, path, created_at, last_used_at, base_branch, is_active) "
+                     "VALUES (?, ?, ?, ?, ?, ?, 1)", project_rows)
+    conn.executemany(
+        """INSERT INTO sessions (id, project_id, branch, issue_id, issue_title, state, start_time, pause_time,
+               end_time, current_slice_start, total_elapsed, branch_type, pr_number, pr_url, start_epoch)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", session_rows)
+    conn.executemany("INSERT INTO session_slices (session_id, start_time, end_time, start_epoch, end_epoch) "
+                     "VALUES (?, ?, ?, ?, ?)", slice_rows)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def median_runs(argv: list[str], env: dict[str, str], cwd: str, runs: int,
+                stdout_path: Path | None = None) -> tuple[float, float]:
+    """Medians (ours, baseline) in seconds, interleaved run by run after a warm-up."""
+    def once() -> float:
+        if stdout_path is None:
+            return timed(argv, cwd, env)
+        with open(stdout_path, "w") as out:
+            began = time.perf_counter()
+            subprocess.run(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.DEVNULL, check=True)
+            return time.perf_counter() - began
+
+    for _ in range(2):
+        once()
+        timed(BASELINE, cwd, env)
+    ours, base = [], []
+    for _ in range(runs):
+        ours.append(once())
+        base.append(timed(BASELINE, cwd, env))
+    return statistics.median(ours), statistics.median(base)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sessions", type=int, default=100_000)
+    parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it (default: a temporary directory)")
+    args = parser.parse_args()
+    root = Path(args.keep or tempfile.mkdtemp(prefix="sess-bench-time-"))
+    root.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    (root / "gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
+    env.update(GIT_CONFIG_GLOBAL=str(root / "gitconfig"), GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")])),
+               SESS_HOME=str(root / "home"))
+    try:
+        repo = make_repo(root, env)
+        if not (root / "home" / "sess.db").exists():
+            began = time.perf_counter()
+            fill(make_schema(root / "home", env), args.sessions, PROJECTS, repo)
+            print(f"built {args.sessions} sessions x {SLICES} slices in {time.perf_counter() - began:.1f}s")
+        sess = sess_command()
+        ok = True
+        print(f"\ncommand: {' '.join(sess)} ...   baseline: {' '.join(BASELINE[1:])}   runs: {args.runs}\n")
+
+        ours, base = median_runs([*sess, "log"], env, repo, args.runs)
+        ratio = ours / base
+        ok = ok and ratio <= 2.0
+        print(f"log                  {ours * 1000:8.1f}ms  baseline {base * 1000:6.1f}ms  {ratio:5.2f}x "
+              f"{'ok' if ratio <= 2.0 else 'MISSED'} (<= 2x)")
+
+        out = root / "export.csv"
+        ours, base = median_runs([*sess, "export", "--all"], env, repo, args.runs, out)
+        with open(out, encoding="utf-8") as handle:
+            written = sum(1 for _ in handle) - 1  # the header
+        rate = written / ours
+        ok = ok and rate >= 200_000
+        print(f"export --all         {ours * 1000:8.1f}ms  baseline {base * 1000:6.1f}ms  {ours / base:5.2f}x  "
+              f"{written} rows  {rate:,.0f} rows/s {'ok' if rate >= 200_000 else 'MISSED'} (>= 200,000)")
+        print("\nall targets met" if ok else "\nsome targets missed")
+        return 0 if ok else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""`sess export`: one row per slice, clipped to the period (SPEC Part 2)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conftest import Repo, SessRunner
+
+HEADER = ["project", "path", "session_id", "branch", "type", "issue_id", "issue_title", "pr_number",
+          "start", "end", "seconds"]
+
+
+def day(offset: int) -> str:
+    return (datetime.now(UTC).date() + timedelta(days=offset)).isoformat()
+
+
+def across_midnight(sess: SessRunner) -> None:
+    """A slice from 23:00 two days ago to 01:00 yesterday (TZ=UTC in the tests)."""
+    sess("start", "--no-issue", "late", "--at", f"{day(-2)} 23:00", check=0)
+    sess("pause", "--at", f"{day(-1)} 01:00", check=0)
+
+
+def table(text: str) -> list[dict[str, str]]:
+    reader = csv.reader(io.StringIO(text))
+    assert next(reader) == HEADER
+    return [dict(zip(HEADER, row, strict=True)) for row in reader]
+
+
+def test_export_clips_at_midnight(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    across_midnight(sess)
+    whole = table(sess("export", check=0).out)
+    assert len(whole) == 1 and whole[0]["seconds"] == "7200"
+    assert whole[0]["start"] == f"{day(-2)}T23:00:00+00:00" and whole[0]["end"] == f"{day(-1)}T01:00:00+00:00"
+    assert whole[0]["project"] == "widgets" and whole[0]["branch"] == "feature/late" and whole[0]["type"] == "feature"
+    before = table(sess("export", "--until", "yesterday", check=0).out)
+    assert [(r["start"], r["end"], r["seconds"]) for r in before] == [
+        (f"{day(-2)}T23:00:00+00:00", f"{day(-1)}T00:00:00+00:00", "3600")]
+    after = table(sess("export", "--since", "yesterday", "--until", "today", check=0).out)
+    assert [(r["start"], r["end"], r["seconds"]) for r in after] == [
+        (f"{day(-1)}T00:00:00+00:00", f"{day(-1)}T01:00:00+00:00", "3600")]
+    assert table(sess("export", "--since", "today", check=0).out) == []
+
+
+def test_export_json_rows_and_all_projects(sess: SessRunner, repo: Repo, tmp_path: Path, env: dict[str, str],
+                                          db_path: Path) -> None:
+    across_midnight(sess)
+    sess("resume", "--at", "2h", check=0)
+    sess("pause", "--at", "1h", check=0)
+    document = json.loads(sess("export", "--format", "json", check=0).out)
+    assert document["scope"] == "project" and len(document["slices"]) == 2
+    first = document["slices"][0]
+    assert set(first) == set(HEADER) and first["pr_number"] is None and first["seconds"] == 7200
+    assert json.loads(sess("export", "--json", check=0).out) == document
+    # Another project: --all has both, the project's own export only its own.
+    other = tmp_path / "work" / "gadgets"
+    other.mkdir(parents=True)
+    from conftest import Repo as RepoClass
+    from conftest import run_git
+    run_git(other, env, "init", "-q", "-b", "main")
+    gadgets = RepoClass(other, env)
+    gadgets.commit("README", "g\n", "init")
+    sess("start", "--no-issue", "g", "--at", "30m", cwd=other, check=0)
+    everything = table(sess("export", "--all", check=0).out)
+    assert sorted({row["project"] for row in everything}) == ["gadgets", "widgets"] and len(everything) == 3
+    assert everything == sorted(everything, key=lambda row: row["start"])
+    assert len(table(sess("export", cwd=other, check=0).out)) == 1
+
+
+def test_export_refusals(sess: SessRunner, repo: Repo, tmp_path: Path) -> None:
+    result = sess("export", "--since", "soon")
+    assert result.code == 2 and "--since" in result.err
+    result = sess("export", cwd=tmp_path)
+    assert result.code == 1 and "--all" in result.err
+    assert sess("export", "--all", cwd=tmp_path, check=0).out.splitlines() == [",".join(HEADER)]
