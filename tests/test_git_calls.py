@@ -54,3 +54,14 @@ def test_status_reads_branches_as_git_does(sess: SessRunner, repo: Repo, tmp_pat
     assert sess("status", cwd=other, check=0).out.startswith("On branch feature/y (feature)\n")
     repo.git("checkout", "-q", "--detach", "HEAD")
     assert sess("status", check=0).out.splitlines()[0] == "HEAD detached"
+
+
+def test_status_off_the_session_branch_starts_no_git(sess: SessRunner, repo: Repo, git_log: Path) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    sess("pause", check=0)
+    repo.git("checkout", "-q", "main")
+    calls(git_log)
+    assert "Session branch feature/x (feature) is not checked out" in sess("status", check=0).out
+    repo.git("pack-refs", "--all")  # the branch now lives in packed-refs only
+    assert "is not checked out" in sess("status", check=0).out
+    assert calls(git_log) == ["pack-refs --all"]

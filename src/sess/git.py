@@ -81,6 +81,22 @@ def locate_quick(cwd: str) -> tuple[str, str] | None:
     return locate(cwd)
 
 
+def branch_exists_quick(top: str, branch: str) -> bool:
+    """`branch_exists` answered from the repository's files when they hold the branch (a loose ref,
+    or a line of packed-refs); git is asked only when they do not, so a missing branch is sure."""
+    gitdir = os.path.join(top, ".git")
+    if os.path.isdir(gitdir) and not os.path.exists(os.path.join(gitdir, "reftable")):
+        if os.path.isfile(os.path.join(gitdir, "refs", "heads", *branch.split("/"))):
+            return True
+        try:
+            with open(os.path.join(gitdir, "packed-refs"), encoding="utf-8", errors="replace") as handle:
+                if any(line.rstrip("\n").endswith(f" refs/heads/{branch}") for line in handle):
+                    return True
+        except OSError:
+            pass
+    return branch_exists(top, branch)
+
+
 def require_repo(cwd: str) -> tuple[str, str]:
     where = locate(cwd)
     if where is None:

@@ -30,8 +30,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     idle = None
     branch_exists = True
     if session is not None and where is not None:
-        if where[1] != session.branch:  # on the branch, it exists; elsewhere one more git call
-            branch_exists = git.branch_exists(where[0], session.branch)
+        if where[1] != session.branch:  # on the branch, it exists; elsewhere, is it still there?
+            branch_exists = git.branch_exists_quick(where[0], session.branch)
         if branch_exists and session.state == "active":
             from sess import config
             from sess.errors import SessError
