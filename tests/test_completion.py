@@ -128,6 +128,7 @@ case "$*" in
 {json.dumps(document, indent=2)}
 JSON
 ;;
+  "log --json --session 9") printf '{{"slices": [{{"n": 1}}, {{"n": 2}}, {{"n": 3}}]}}\n' ;;
   *) exit 2 ;;
 esac
 """)
@@ -136,6 +137,7 @@ esac
     path.write_text(script("bash", _parser_with_config_and_amend()))
     assert bash_complete(path, ["sess", "start", "--type", ""], fake_env, tmp_path) == ["feature", "spike"]
     assert bash_complete(path, ["sess", "amend", ""], fake_env, tmp_path) == ["@1", "@2"]
+    assert bash_complete(path, ["sess", "amend", "--session", "9", ""], fake_env, tmp_path) == ["@1", "@2", "@3"]
     assert bash_complete(path, ["sess", "config", "get", "branch.t"], fake_env, tmp_path) == \
         ["branch.types", "branch.template"]
     assert bash_complete(path, ["sess", "config", "set", "pr.draft", ""], fake_env, tmp_path) == ["true", "false"]
@@ -160,6 +162,7 @@ def _parser_with_config_and_amend() -> argparse.ArgumentParser:
     if "amend" not in sub.choices:
         amend = sub.add_parser("amend", help="change one slice")
         amend.add_argument("slice", metavar="@N")
+        amend.add_argument("--session", type=int, metavar="ID")
         amend.add_argument("--drop", action="store_true")
     return parser
 
@@ -208,12 +211,18 @@ def test_fish_script_parses_and_completes(sess: SessRunner, sess_on_path: dict[s
 @needs_fish
 def test_fish_config_keys_and_slices(env: dict[str, str], tmp_path: Path) -> None:
     fake = executable(tmp_path / "fakebin" / "sess", """#!/bin/sh
-[ "$*" = "log --json" ] && printf '{"slices": [\\n  {"n": 1},\\n  {"n": 2}\\n]}\\n' || exit 2
+case "$*" in
+  "log --json") printf '{"slices": [\\n  {"n": 1},\\n  {"n": 2}\\n]}\\n' ;;
+  "log --json --session 9") printf '{"slices": [{"n": 1}, {"n": 2}, {"n": 3}]}\\n' ;;
+  *) exit 2 ;;
+esac
 """)
     fake_env = {**env, "PATH": f"{fake.parent}:{env['PATH']}"}
     path = tmp_path / "full.fish"
     path.write_text(fish_script(_parser_with_config_and_amend()))
     assert fish_complete(path, "sess amend ", fake_env, tmp_path) == ["@1", "@2"]
+    assert fish_complete(path, "sess amend --session 9 ", fake_env, tmp_path) == ["@1", "@2", "@3"]
+    assert fish_complete(path, "sess amend --session=9 ", fake_env, tmp_path) == ["@1", "@2", "@3"]
     assert {"get", "set", "unset"} <= set(fish_complete(path, "sess config ", fake_env, tmp_path))
     assert fish_complete(path, "sess config get end.", fake_env, tmp_path) == ["end.delete_branch", "end.sync_base"]
     assert fish_complete(path, "sess config set time.exclusive ", fake_env, tmp_path) == ["false", "true"]

@@ -14,7 +14,7 @@ import sys
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sess import periods, render, render_reports, timeline, timestamps
+from sess import periods, render, render_reports, timesplit, timestamps
 from sess.commands import add_json, add_period
 from sess.errors import SessError, UsageError
 from sess.rules import Project
@@ -207,7 +207,7 @@ def _days(context: Context) -> list[date]:
     first = period.since.astimezone().date()
     last = ((period.until - timedelta(microseconds=1)).astimezone().date() if period.until is not None
             else context.now.astimezone().date())
-    return timeline.days_between(first, max(first, last))
+    return timesplit.days_between(first, max(first, last))
 
 
 def _report_view(args: argparse.Namespace) -> int:
@@ -217,7 +217,7 @@ def _report_view(args: argparse.Namespace) -> int:
     reports = context.reports
     totals = _totals(context)
     stretches = reports.stretches() if reports is not None else []
-    per_day = list(zip(days, timeline.by_day(stretches, days), strict=True))
+    per_day = list(zip(days, timesplit.by_day(stretches, days), strict=True))
     period_text = f"{days[0].isoformat()} to {days[-1].isoformat()}" if len(days) > 1 else f"on {days[0].isoformat()}"
     if args.chart:
         import shutil
@@ -250,7 +250,7 @@ def _write_html(args: argparse.Namespace, context: Context, totals: Totals, per_
         period=period_text, generated=context.now, totals=totals, days=per_day,
         projects=[render_html.Bar(row.project.name, "", row.elapsed_s) for row in totals.by_project],
         issues=_by_issue(everything, show_project=args.all),
-        heat=timeline.week_by_hour(stretches), entries=entries, entries_total=count, show_project=args.all,
+        heat=timesplit.week_by_hour(stretches), entries=entries, entries_total=count, show_project=args.all,
     )
     document = render_html.page(page)
     if args.html == "-":

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sess.timeline import by_day, days_between, week_by_hour
+from sess.timesplit import by_day, days_between, week_by_hour
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
