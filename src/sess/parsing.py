@@ -8,7 +8,6 @@ and for the values of options with choices; every one is a UsageError (exit 2) w
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,6 +17,8 @@ from sess.errors import UsageError
 def suggest(word: str, known: Iterable[str]) -> list[str]:
     """What `word` most likely meant: the known words it begins, else the closest spellings
     (difflib's, keeping those fewest typos away: `strat` is `start`, not `stats`)."""
+    import difflib  # only when something was mistyped: start and end load this module every time
+
     candidates = sorted(set(known))
     if not word:
         return []
