@@ -94,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: list[str]) -> int:
+    if argv[:1] in (["start"], ["end"]) and not {"-h", "--help", "--continue", "--abort"} & set(argv):
+        _prefetch(starting=argv[0] == "start")
     if argv[:1] == ["status"] and all(arg == "--json" for arg in argv[1:]):
         # On the budget of a bare interpreter (issue 10): no argparse for its only flag.
         from types import SimpleNamespace
@@ -109,6 +111,16 @@ def _run(argv: list[str]) -> int:
         build_parser().print_help()
         return 0
     return int(getattr(_module(args.command), "cmd_" + args.command)(args) or 0)
+
+
+def _prefetch(starting: bool) -> None:
+    """start and end look at every ref and at the work tree first: git does that while Python
+    loads the rest of sess (issue 10: as fast as the git underneath)."""
+    from sess import git
+
+    where = git.locate_quick(os.getcwd())
+    if where is not None:
+        git.prefetch(where[0], starting)
 
 
 def _print_error(exc: SessError, code: int | None = None) -> int:

@@ -55,21 +55,11 @@ def locate(cwd: str) -> tuple[str, str] | None:
 def locate_quick(cwd: str) -> tuple[str, str] | None:
     """What `locate` answers, read from the repository's own files: no git process, for `sess
     status` on its budget. git is asked after all when the layout is not the usual one."""
-    from sess.promptline import repository_top
-
-    top = repository_top(cwd)
-    if top is None:
+    top = _work_tree_top(cwd)
+    gitdir = _git_dir_of(top) if top is not None else None
+    if top is None or gitdir is None:
         return locate(cwd)
-    dotgit = os.path.join(top, ".git")
     try:
-        if os.path.isdir(dotgit):
-            gitdir = dotgit
-        else:  # a worktree or submodule: `gitdir: <path>`, relative to the file's directory
-            with open(dotgit, encoding="utf-8") as handle:
-                pointer = handle.read().strip()
-            if not pointer.startswith("gitdir: "):
-                return locate(cwd)
-            gitdir = os.path.join(top, pointer[len("gitdir: "):])
         with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as handle:
             head = handle.read().strip()
     except (OSError, UnicodeDecodeError):
@@ -97,8 +87,40 @@ def branch_exists_quick(top: str, branch: str) -> bool:
     return branch_exists(top, branch)
 
 
+def _work_tree_top(cwd: str) -> str | None:
+    """The nearest directory from `cwd` up holding `.git`; None when git's own search could end
+    elsewhere first (inside a git directory, or in a bare repository) or nowhere."""
+    path = cwd
+    while True:
+        if os.path.exists(os.path.join(path, ".git")):
+            return path
+        if os.path.basename(path) == ".git" or all(
+                os.path.exists(os.path.join(path, name)) for name in ("HEAD", "objects", "refs")):
+            return None  # a git directory itself: git decides
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+
+
+def _git_dir_of(top: str) -> str | None:
+    """The git directory of the work tree at `top`: `.git`, or where a worktree's or submodule's
+    `.git` file points (`gitdir: <path>`, relative to the file's directory); None if unreadable."""
+    dotgit = os.path.join(top, ".git")
+    if os.path.isdir(dotgit):
+        return dotgit
+    try:
+        with open(dotgit, encoding="utf-8") as handle:
+            pointer = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not pointer.startswith("gitdir: "):
+        return None
+    return os.path.join(top, pointer[len("gitdir: "):])
+
+
 def require_repo(cwd: str) -> tuple[str, str]:
-    where = locate(cwd)
+    where = locate_quick(cwd)
     if where is None:
         raise SessError("not a git repository", "Run sess inside a git repository.")
     return where
@@ -119,7 +141,8 @@ def head_sha(repo: str) -> str:
 
 
 def git_dir(repo: str) -> str:
-    return os.path.join(repo, out(repo, "rev-parse", "--git-dir"))
+    """The git directory of the work tree at `repo` (its top)."""
+    return _git_dir_of(repo) or os.path.join(repo, out(repo, "rev-parse", "--git-dir"))
 
 
 # --- refs --------------------------------------------------------------------------------------
@@ -165,9 +188,31 @@ class Refs(NamedTuple):
         return any(name.startswith(prefix) for name in self.remotes)
 
 
+_REFS = ("for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", "refs/heads/", "refs/remotes/")
+_STATUS = ("status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all")
+
+# Looks started before they are asked for (see `prefetch`), by repository and arguments.
+_early: dict[tuple[str, tuple[str, ...]], proc.Running] = {}
+
+
+_HOOK = ("rev-parse", "--git-path", "hooks/post-checkout")
+
+
+def prefetch(top: str, starting: bool = False) -> None:
+    """Start the looks that start and end take first (every ref; the work tree, which takes long
+    in a large repository; for start, where a post-checkout hook would be) while Python is still
+    loading the rest of sess. The first `refs(top)`, `work_tree(top)`, `create_branch` take them."""
+    for args in (_STATUS, _REFS, *([_HOOK] if starting else [])):
+        _early[(top, args)] = proc.start(["git", *args], cwd=top)
+
+
+def _output(repo: str, args: tuple[str, ...]) -> str:
+    early = _early.pop((repo, args), None)
+    return early.wait().stdout if early is not None else out_raw(repo, *args)
+
+
 def refs(repo: str) -> Refs:
-    text = out_raw(repo, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)",
-                   "refs/heads/", "refs/remotes/")
+    text = _output(repo, _REFS)
     heads: dict[str, str] = {}
     remotes: dict[str, str] = {}
     symrefs: dict[str, str] = {}
@@ -214,8 +259,32 @@ def commits_ahead(repo: str, base: str, head: str = "HEAD") -> int:
     return int(out(repo, "rev-list", "--count", f"{base}..{head}"))
 
 
+def left_right(repo: str, ours: str, theirs: str) -> tuple[int, int] | None:
+    """(commits only `ours` has, commits only `theirs` has); None when either does not exist."""
+    result = git(repo, "rev-list", "--left-right", "--count", f"{ours}...{theirs}", "--", check=False)
+    counts = result.stdout.split()
+    if not result.ok or len(counts) != 2:
+        return None
+    return int(counts[0]), int(counts[1])
+
+
 def is_ancestor(repo: str, ancestor: str, descendant: str) -> bool:
     return ok(repo, "merge-base", "--is-ancestor", ancestor, descendant)
+
+
+def fetch_branch(repo: str, branch: str, remote: str = "origin") -> proc.Running:
+    """Start fetching one branch of the remote (what `git pull REMOTE BRANCH` fetches first)."""
+    return proc.start(["git", "fetch", "--quiet", remote, f"refs/heads/{branch}"], cwd=repo)
+
+
+def fetched_head(repo: str) -> str | None:
+    """The commit the last fetch of one branch brought: the first line of FETCH_HEAD."""
+    try:
+        with open(os.path.join(git_dir(repo), "FETCH_HEAD"), encoding="utf-8") as handle:
+            sha = handle.readline().split("\t", 1)[0].strip()
+    except (OSError, UnicodeDecodeError):
+        sha = ""
+    return sha if len(sha) in (40, 64) else rev(repo, "FETCH_HEAD")
 
 
 def ls_remote_branch(repo: str, branch: str, remote: str = "origin") -> str | None:
@@ -247,7 +316,25 @@ class WorkTree(NamedTuple):
 
 
 def work_tree(repo: str) -> WorkTree:
-    text = out_raw(repo, "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all")
+    return _work_tree(_output(repo, _STATUS))
+
+
+class PendingWorkTree:
+    """`work_tree` started in the background; `wait()` gives its answer."""
+
+    def __init__(self, repo: str) -> None:
+        early = _early.pop((repo, _STATUS), None)
+        self._running = early if early is not None else proc.start(["git", *_STATUS], cwd=repo)
+
+    def wait(self) -> WorkTree:
+        return _work_tree(self._running.wait().stdout)
+
+
+def work_tree_start(repo: str) -> PendingWorkTree:
+    return PendingWorkTree(repo)
+
+
+def _work_tree(text: str) -> WorkTree:
     branch, head, changed = "HEAD", None, []
     fields = iter(text.split("\0"))
     for field in fields:
@@ -330,16 +417,38 @@ def checkout(repo: str, branch: str) -> None:
     git(repo, "checkout", "--quiet", branch, "--")
 
 
-def create_branch(repo: str, branch: str) -> None:
-    git(repo, "checkout", "--quiet", "-b", branch)
+def create_branch(repo: str, branch: str, current: str = "HEAD") -> None:
+    """`git checkout -b BRANCH` from HEAD, as two ref updates when no post-checkout hook wants to run.
+
+    A new branch at HEAD leaves the index and the work tree as they are, so the checkout's scan of
+    every file (the bulk of its time in a large repository) changes nothing. The reflog reads as
+    checkout's, so `git checkout -` still finds the way back; `current` names where HEAD was.
+    """
+    hook = _output(repo, _HOOK).strip()
+    if os.access(os.path.join(repo, hook), os.X_OK):
+        git(repo, "checkout", "--quiet", "-b", branch)
+        return
+    # "" as the old value: created only if it does not exist, as checkout -b refuses to overwrite.
+    git(repo, "update-ref", "-m", "branch: Created from HEAD", f"refs/heads/{branch}", "HEAD", "")
+    try:
+        git(repo, "symbolic-ref", "-m", f"checkout: moving from {current} to {branch}", "HEAD", f"refs/heads/{branch}")
+    except BaseException:
+        git(repo, "update-ref", "-d", f"refs/heads/{branch}", check=False)
+        raise
 
 
 def delete_branch(repo: str, branch: str, force: bool = False) -> None:
     git(repo, "branch", "-D" if force else "-d", "--", branch)
 
 
-def commit_all(repo: str, message: str) -> str:
-    git(repo, "add", "--all")
+def commit_all(repo: str, message: str, paths: tuple[str, ...] | None = None) -> str:
+    """Commit every change (only `paths` need looking at, when the caller knows them) and return
+    the new commit's sha."""
+    if paths is None:
+        git(repo, "add", "--all")
+    else:  # as literal paths through stdin: no globbing, no argument-length limit
+        git(repo, "--literal-pathspecs", "add", "--all", "--pathspec-from-file=-", "--pathspec-file-nul",
+            input="\0".join(paths))
     # The user's own hooks (pre-commit, commit-msg) run: their rules apply to sess's commits too.
     # The message goes through stdin: Linux refuses one argument over 128 KiB.
     git(repo, "commit", "--quiet", "--file=-", input=message)

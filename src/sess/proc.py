@@ -91,6 +91,53 @@ def run(
     return result
 
 
+class Running:
+    """A program started by `start`, working while sess does something else (a fetch while
+    `git status` scans the work tree). Killed at exit if nobody waited for it."""
+
+    def __init__(self, args: list[str], popen: subprocess.Popen[str], timeout: float | None) -> None:
+        self.args = args
+        self._popen = popen
+        self._timeout = timeout
+        self._result: Result | None = None
+
+    def wait(self, check: bool = True) -> Result:
+        if self._result is None:
+            try:
+                out, err = self._popen.communicate(timeout=self._timeout)
+            except subprocess.TimeoutExpired as exc:
+                self.stop()
+                raise Timeout(f"{' '.join(self.args[:3])} did not finish within {self._timeout:.0f}s") from exc
+            except BaseException:
+                self.stop()
+                raise
+            self._result = Result(self.args, self._popen.returncode, out, err)
+        if check and not self._result.ok:
+            raise CommandError(self.args, self._result.returncode, self._result.stdout, self._result.stderr)
+        return self._result
+
+    def stop(self) -> None:
+        if self._popen.poll() is None:
+            self._popen.kill()
+        self._popen.wait()
+
+
+def start(argv: Sequence[str], cwd: str | None = None, *,
+          timeout: float | None = DEFAULT_TIMEOUT) -> Running:
+    """Start argv and return at once; `wait()` gives its Result as `run` would."""
+    import atexit
+
+    args = list(argv)
+    try:
+        popen = subprocess.Popen(args, cwd=cwd, env=clean_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, errors="replace")
+    except FileNotFoundError as exc:
+        raise ProgramMissing(f"{args[0]} is not installed (not found on PATH)") from exc
+    running = Running(args, popen, timeout)
+    atexit.register(running.stop)
+    return running
+
+
 def _run_streaming(
     args: list[str],
     cwd: str | None,

@@ -92,6 +92,10 @@ def cmd_end(args: argparse.Namespace) -> int:
         if facts.has_origin and not args.no_pr and not facts.nothing_to_ship:
             end.check_gh(facts.where.top, continuing=False)  # before any question or step
         plan = _gather(args, facts, cfg)._replace(sync_base=cfg.end_sync_base)
+        from sess import prompts
+
+        if prompts.interactive():  # the user may have changed files while answering: look again
+            facts = facts._replace(refs=None, tree=None)
         progress = for_terminal()
         try:
             ended = end.run(store, facts, plan, progress, hooks)

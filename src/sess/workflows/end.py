@@ -95,6 +95,10 @@ class Facts(NamedTuple):
     has_origin: bool
     base: str  # the branch the session was cut from: rebased onto, the PR's base
     base_ref: str  # what "ahead" was counted against: origin/<base>, else <base>
+    # What inspect saw, for the steps to go on from without asking git again; None: look again
+    # (the command layer drops them when questions were asked meanwhile).
+    refs: git.Refs | None = None
+    tree: git.WorkTree | None = None
 
     @property
     def nothing_to_ship(self) -> bool:
@@ -159,7 +163,8 @@ def inspect(store: Store, cwd: str) -> Facts:
     where, project = require_project(store, cwd)
     session = require_session(store, project, missing="no active or paused session")
     top = where.top
-    if not git.branch_exists(top, session.branch):
+    refs = git.refs(top)
+    if session.branch not in refs.heads:
         raise SessError(f"the session branch {session.branch} no longer exists",
                         f"Recreate it (git branch {session.branch} <commit>), then run 'sess end' again.")
     if git.rebase_in_progress(top):
@@ -167,13 +172,13 @@ def inspect(store: Store, cwd: str) -> Facts:
                         "Finish it ('git rebase --continue') or undo it ('git rebase --abort'), then run 'sess end'.")
     has_origin = git.has_remote(top)
     base = rules.session_base(session, project)
-    base_ref = _base_ref(top, base, has_origin)
-    ahead = git.commits_ahead(top, base_ref, f"refs/heads/{session.branch}") if base_ref else 1
-    changed = git.changed_paths(top)
-    if changed and where.branch != session.branch:
-        raise SessError(*_elsewhere(where.branch, session.branch, changed, "sess end"))
-    dirty = bool(changed)
-    return Facts(where, project, session, dirty, ahead, has_origin, base, base_ref or base)
+    base_ref = _base_ref(refs, base, has_origin)
+    tree = git.work_tree(top)
+    if tree.dirty and where.branch != session.branch:
+        raise SessError(*_elsewhere(where.branch, session.branch, list(tree.changed), "sess end"))
+    # Only a clean tree needs the count: with changes there is something to ship anyway.
+    ahead = 1 if tree.dirty or not base_ref else git.commits_ahead(top, base_ref, f"refs/heads/{session.branch}")
+    return Facts(where, project, session, tree.dirty, ahead, has_origin, base, base_ref or base, refs, tree)
 
 
 def _elsewhere(branch: str, session_branch: str, changed: list[str], again: str) -> tuple[str, str]:
@@ -204,10 +209,10 @@ def check_gh(top: str, continuing: bool) -> None:
                                      "pull request. Nothing was changed.") from None
 
 
-def _base_ref(top: str, base: str, has_origin: bool) -> str | None:
-    if has_origin and git.remote_branch_exists(top, base):
+def _base_ref(refs: git.Refs, base: str, has_origin: bool) -> str | None:
+    if has_origin and refs.remote_branch(base):
         return f"refs/remotes/origin/{base}"
-    if git.branch_exists(top, base):
+    if refs.branch(base):
         return f"refs/heads/{base}"
     return None
 
@@ -259,9 +264,11 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
             "branch": session.branch,
             "base": facts.base,
             "origin": facts.has_origin,
-            "start_head": git.rev(top, f"refs/heads/{session.branch}"),
+            "start_head": (facts.refs.branch(session.branch) if facts.refs
+                           else git.rev(top, f"refs/heads/{session.branch}")),
         }
-        return _run_steps(store, top, facts.project, session, data, 0, progress, hooks)
+        known = _Known(facts.where.branch, facts.tree, facts.refs) if facts.tree and facts.refs else None
+        return _run_steps(store, top, facts.project, session, data, 0, progress, hooks, known)
 
 
 def unfinished(store: Store, cwd: str) -> tuple[Where, Project, Session, Journal | None]:
@@ -312,12 +319,12 @@ def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None
 
 
 def _run_steps(store: Store, top: str, project: Project, session: Session, data: dict[str, Any],
-               first: int, progress: Progress, hooks: Hooks | None = None) -> Ended:
+               first: int, progress: Progress, hooks: Hooks | None = None, known: _Known | None = None) -> Ended:
     steps: dict[str, Callable[[_Context], None]] = {
         PRE_END: _pre_end, CHECKOUT_BRANCH: _checkout_branch, COMMIT: _commit, FETCH: _fetch, REBASE: _rebase,
         PUSH: _push, PULL_REQUEST: _pull_request, CHECKOUT_BASE: _checkout_base,
     }
-    ctx = _Context(store, top, project, session, data, progress, hooks)
+    ctx = _Context(store, top, project, session, data, progress, hooks, known)
     for name in STEPS[first:STEPS.index(MARK_ENDED)]:
         store.save_journal(session.id, name, "running", data)
         try:
@@ -399,9 +406,23 @@ def _clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+class _Known(NamedTuple):
+    """The repository as inspect saw it, moments before the first step (never across a --continue)."""
+
+    branch: str  # checked out
+    tree: git.WorkTree
+    refs: git.Refs
+
+
 class _Context:
     def __init__(self, store: Store, top: str, project: Project, session: Session, data: dict[str, Any],
-                 progress: Progress, hooks: Hooks | None = None) -> None:
+                 progress: Progress, hooks: Hooks | None = None, known: _Known | None = None) -> None:
+        self.known = known
+        # Set by the steps of this run as they go: no need to ask git what they just did.
+        self.clean = False  # the work tree has no changes (committed, or none to begin with)
+        self.on_branch: str | None = None  # checked out
+        self.refs: git.Refs | None = None  # as they are after the fetch
+        self.tip_now: str | None = None  # the session branch's commit, once the fetch or rebase said
         self.hooks = hooks
         self.store = store
         self.top = top
@@ -438,17 +459,21 @@ class _Context:
 
 def _pre_end(ctx: _Context) -> None:
     if ctx.hooks is not None:
+        if ctx.hooks.has(PRE_END):
+            ctx.known = None  # a hook may change the work tree: look again
         ctx.hooks.run(PRE_END, session_info(ctx.project, ctx.session, ctx.base), before=ctx.progress.close)
 
 
 def _checkout_branch(ctx: _Context) -> None:
-    if not git.branch_exists(ctx.top, ctx.branch):
+    known = ctx.known
+    if not (ctx.branch in known.refs.heads if known else git.branch_exists(ctx.top, ctx.branch)):
         raise _Stop(f"the session branch {ctx.branch} no longer exists",
                     "Recreate it, then run 'sess end --continue'; or 'sess end --abort'.")
-    current = git.current_branch(ctx.top)
+    current = known.branch if known else git.current_branch(ctx.top)
+    ctx.on_branch = ctx.branch
     if current == ctx.branch:
         return
-    changed = git.changed_paths(ctx.top)
+    changed = list(known.tree.changed) if known else git.changed_paths(ctx.top)
     if changed:
         raise _Stop(*_elsewhere(current, ctx.branch, changed, "sess end --continue"))
     ctx.progress.step(f"Checking out {ctx.branch}")
@@ -461,16 +486,20 @@ def _checkout_branch(ctx: _Context) -> None:
 
 def _commit(ctx: _Context) -> None:
     top = ctx.top
-    if not git.is_dirty(top):
+    # What inspect found is what is there: the paths it listed are all `git add` needs to look at.
+    changed = ctx.known.tree.changed if ctx.known else None
+    if not (changed if changed is not None else git.is_dirty(top)):
         _note_commit_if_done(ctx)
+        ctx.clean = ctx.known is not None
         return
     message = ctx.plan.message
     if not message:
         raise _Stop("the working tree has uncommitted changes and no commit message was given",
                     "Commit them yourself, then run 'sess end --continue'; or 'sess end --abort'.")
     ctx.progress.step("Committing your changes")
-    sha = git.commit_all(top, message)
+    sha = git.commit_all(top, message, paths=changed)
     ctx.data["committed"] = {"sha": sha, "message": message}
+    ctx.clean = True  # `git add` took every change, `git commit` all that was added
 
 
 def _note_commit_if_done(ctx: _Context) -> None:
@@ -489,14 +518,17 @@ def _fetch(ctx: _Context) -> None:
         return
     ctx.progress.step("Fetching origin")
     git.git(ctx.top, "fetch", *ctx.meters, "origin", on_output=ctx.output)
+    # Every branch as origin has them now, in one look: what the rebase, the push and the
+    # return to the base need to know.
+    ctx.refs = git.refs(ctx.top)
+    ctx.tip_now = ctx.refs.branch(ctx.branch)
     # The lease for a push after the rebase: what the remote had when we looked.
-    ctx.data["remote_before"] = git.ls_remote_branch(ctx.top, ctx.branch)
+    ctx.data["remote_before"] = ctx.refs.remote_branch(ctx.branch)
 
 
 def _rebase_target(ctx: _Context) -> str:
-    if ctx.origin and git.remote_branch_exists(ctx.top, ctx.base):
-        return f"origin/{ctx.base}"
-    return ctx.base
+    exists = ctx.refs.remote_branch(ctx.base) is not None if ctx.refs else git.remote_branch_exists(ctx.top, ctx.base)
+    return f"origin/{ctx.base}" if ctx.origin and exists else ctx.base
 
 
 def _rebase(ctx: _Context) -> None:
@@ -509,23 +541,33 @@ def _rebase(ctx: _Context) -> None:
     if in_progress:
         _finish_rebase(ctx, target)
     else:
-        if git.rev(top, target) is None:
+        # One count answers both: is the branch on top of the target, and has it anything of its own?
+        counts = git.left_right(top, f"refs/heads/{ctx.branch}", _qualified(target))
+        if counts is None:
             raise _Stop(f"the base branch {ctx.base} does not exist",
                         "Create it or set another base, then run 'sess end --continue'; or 'sess end --abort'.")
-        if git.is_ancestor(top, target, f"refs/heads/{ctx.branch}"):
+        ahead, behind = counts
+        if behind == 0:
             ctx.data.setdefault("pre_rebase_head", None)
             if ctx.data.get("pre_rebase_head") and not ctx.data.get("rebased_head"):
                 ctx.data["rebased_head"] = ctx.tip()  # rebased, but killed before it was written down
-        else:
-            ctx.progress.step(f"Rebasing onto {target}")
-            ctx.data["pre_rebase_head"] = ctx.tip()
-            ctx.store.save_journal(ctx.session.id, REBASE, "running", ctx.data)
-            result = git.git(top, "rebase", target, check=False, on_output=ctx.output)
-            if not result.ok:
-                _rebase_stopped(ctx, target, result)
-            ctx.data["rebased_head"] = ctx.tip()
+            ctx.data["empty_after_rebase"] = ahead == 0
+            _follow_commit(ctx)
+            return
+        ctx.progress.step(f"Rebasing onto {target}")
+        ctx.data["pre_rebase_head"] = ctx.refs.branch(ctx.branch) if ctx.refs else ctx.tip()
+        ctx.store.save_journal(ctx.session.id, REBASE, "running", ctx.data)
+        result = git.git(top, "rebase", target, check=False, on_output=ctx.output)
+        if not result.ok:
+            _rebase_stopped(ctx, target, result)
+        ctx.data["rebased_head"] = ctx.tip_now = ctx.tip()
     ctx.data["empty_after_rebase"] = git.commits_ahead(top, target, f"refs/heads/{ctx.branch}") == 0
     _follow_commit(ctx)
+
+
+def _qualified(target: str) -> str:
+    """`origin/main` or `main` as the full ref name, so a tag or file of that name cannot be meant."""
+    return f"refs/remotes/{target}" if target.startswith("origin/") else f"refs/heads/{target}"
 
 
 def _follow_commit(ctx: _Context) -> None:
@@ -548,7 +590,7 @@ def _finish_rebase(ctx: _Context, target: str) -> None:
     result = git.git(ctx.top, "rebase", "--continue", check=False, on_output=ctx.output)
     if not result.ok:
         _rebase_stopped(ctx, target, result)
-    ctx.data["rebased_head"] = ctx.tip()
+    ctx.data["rebased_head"] = ctx.tip_now = ctx.tip()
 
 
 def _rebase_stopped(ctx: _Context, target: str, result: proc.Result) -> NoReturn:
@@ -569,8 +611,12 @@ def _push(ctx: _Context) -> None:
     if not ctx.pushing:
         return
     top, branch = ctx.top, ctx.branch
-    tip = ctx.tip()
-    remote = git.ls_remote_branch(top, branch)
+    if ctx.refs is not None:  # fetched moments ago in this run: origin's branch is as it says
+        tip = ctx.tip_now
+        remote = ctx.refs.remote_branch(branch)
+    else:  # picking up an end: ask origin itself
+        tip = ctx.tip()
+        remote = git.ls_remote_branch(top, branch)
     if remote == tip:
         return  # already there (a push that outlived a killed sess, say)
     args = ["push", *ctx.meters, "--set-upstream"]
@@ -625,8 +671,8 @@ def _pull_request(ctx: _Context) -> None:
 
 def _checkout_base(ctx: _Context) -> None:
     top, base = ctx.top, ctx.base
-    on_base = git.current_branch(top) == base
-    dirty = git.is_dirty(top)
+    on_base = (ctx.on_branch if ctx.on_branch is not None else git.current_branch(top)) == base
+    dirty = not ctx.clean and git.is_dirty(top)
     if not on_base and dirty:
         raise _Stop(f"the working tree has uncommitted changes, so {base} cannot be checked out",
                     "Commit or stash them, then run 'sess end --continue'.")
@@ -652,12 +698,16 @@ def _checkout_base(ctx: _Context) -> None:
 def _base_sync(ctx: _Context) -> BaseSync | None:
     """How the local base stands against origin's; `forwarded` when it can move without a merge."""
     remote = f"origin/{ctx.base}"
-    result = git.git(ctx.top, "rev-list", "--left-right", "--count",
-                     f"refs/heads/{ctx.base}...refs/remotes/{remote}", "--", check=False)
-    counts = result.stdout.split()
-    if not result.ok or len(counts) != 2:
-        return None  # no local base yet (checkout creates it from origin's), or no origin/<base>
-    ahead, behind = int(counts[0]), int(counts[1])
+    if ctx.refs is not None:
+        local, theirs = ctx.refs.branch(ctx.base), ctx.refs.remote_branch(ctx.base)
+        if local is None or theirs is None:
+            return None  # no local base yet (checkout creates it from origin's), or no origin/<base>
+        if local == theirs:
+            return BaseSync(remote, 0, 0, forwarded=False)
+    counts = git.left_right(ctx.top, f"refs/heads/{ctx.base}", f"refs/remotes/{remote}")
+    if counts is None:
+        return None
+    ahead, behind = counts
     return BaseSync(remote, behind, ahead, forwarded=behind > 0 and ahead == 0)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sess import git, rules, timestamps
+from sess import git, proc, rules, timestamps
 from sess.errors import CommandError, Interrupted, SessError
 from sess.gh import Issue
 from sess.hooks import Hooks, SessionInfo
@@ -26,6 +26,9 @@ class Facts(NamedTuple):
     dirty: bool
     base: str  # this session's base: --base, else default_base
     default_base: str  # what the project keeps as its base
+    refs: git.Refs | None = None  # every branch, as inspect found them
+    tree: git.WorkTree | None = None  # the checked-out commit and the changes, as inspect found them
+    fetch: proc.Running | None = None  # the base being fetched from origin while the rest goes on
 
 
 class Plan(NamedTuple):
@@ -53,7 +56,10 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
             base_hint: str | None = None) -> Facts:
     """`base_flag`: --base, or the configured base (then `base_hint` says where it is set)."""
     where = where or locate(store, cwd)
-    if not git.has_commits(where.top):
+    top = where.top
+    scan = git.work_tree_start(top)  # the slowest look in a large repository: under way meanwhile
+    refs = git.refs(top)  # one call for every question about branches below
+    if where.branch != "HEAD" and where.branch not in refs.heads:  # HEAD names a branch not born yet
         raise SessError("the repository has no commits yet", "Make a first commit, then run 'sess start'.")
     if where.project is not None:
         existing = store.open_session(where.project.id)
@@ -62,40 +68,47 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
                 f"a session is already {existing.state} on {existing.branch}",
                 "Run 'sess end' to finish it, or 'sess status' to see it.",
             )
-    chosen = resolve_base(store, where, base_flag, base_hint) if base_flag is not None else None  # bad --base first
-    default_base = resolve_base(store, where, None)
-    return Facts(where, git.is_dirty(where.top), chosen or default_base, default_base)
+    # A bad --base first.
+    chosen = resolve_base(store, where, base_flag, base_hint, refs) if base_flag is not None else None
+    default_base = resolve_base(store, where, None, refs=refs)
+    base = chosen or default_base
+    # origin is asked for the base while git scans the work tree: the two waits overlap.
+    fetch = git.fetch_branch(top, base) if refs.remote_branch(base) else None
+    tree = scan.wait()
+    return Facts(where, tree.dirty, base, default_base, refs, tree, fetch)
 
 
-def resolve_base(store: Store, where: Where, base_flag: str | None, hint: str | None = None) -> str:
+def resolve_base(store: Store, where: Where, base_flag: str | None, hint: str | None = None,
+                 refs: git.Refs | None = None) -> str:
     """--base, else the stored base if it still exists, else origin/HEAD, else the current branch."""
     top = where.top
+    refs = refs or git.refs(top)
     if base_flag is not None:
-        if not _branch_known(top, base_flag):
+        if not _branch_known(top, base_flag, refs):
             raise SessError(f"base branch '{base_flag}' does not exist here or on origin", hint)
         return base_flag
     stored = where.project.base_branch if where.project else ""
-    if stored and _branch_known(top, stored):
+    if stored and _branch_known(top, stored, refs):
         return stored
-    detected = git.remote_head_branch(top) if git.has_remote(top) else None
-    if detected and _branch_known(top, detected):
+    detected = refs.remote_head()
+    if detected and _branch_known(top, detected, refs):
         return detected
-    if where.branch != "HEAD" and git.branch_exists(top, where.branch):
+    if where.branch != "HEAD" and where.branch in refs.heads:
         return where.branch
     raise SessError("cannot tell the base branch", "Pass --base BRANCH.")
 
 
-def _branch_known(top: str, branch: str) -> bool:
+def _branch_known(top: str, branch: str, refs: git.Refs) -> bool:
     if not branch or branch.startswith("-") or not git.valid_branch_name(top, branch):
         return False
-    return git.branch_exists(top, branch) or git.remote_branch_exists(top, branch)
+    return refs.known(branch)
 
 
 def plan_branch(facts: Facts, plan: Plan) -> str:
-    return branch_for(facts.where.top, plan)
+    return branch_for(facts.where.top, plan, facts.refs)
 
 
-def branch_for(top: str, plan: Plan) -> str:
+def branch_for(top: str, plan: Plan, refs: git.Refs | None = None) -> str:
     """The new branch's name from `branch.template`; SessError when it is not usable."""
     name = plan.name or (plan.issue.title if plan.issue else "")
     if not name:
@@ -112,7 +125,7 @@ def branch_for(top: str, plan: Plan) -> str:
     if not git.valid_branch_name(top, branch):
         hint = None if plan.template == "{type}/{slug}" else f"Check 'branch.template' ({plan.template})."
         raise SessError(f"'{branch}' is not a valid branch name", hint)
-    if git.branch_exists(top, branch) or git.remote_branch_exists(top, branch):
+    if (refs or git.refs(top)).known(branch):
         raise SessError(f"branch '{branch}' already exists", "Pass another NAME.")
     return branch
 
@@ -175,11 +188,27 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
             raise
 
 
+def _fetched(top: str, base: str, fetch: proc.Running, progress: Progress) -> str | None:
+    try:
+        fetched = fetch.wait()
+    except CommandError as exc:
+        raise _pull_failed(base, exc) from exc
+    for line in (fetched.stderr + fetched.stdout).splitlines():
+        progress.output(line)
+    return git.fetched_head(top)
+
+
+def _pull_failed(base: str, exc: CommandError) -> SessError:
+    return SessError(f"could not pull {base} from origin: {exc.detail}",
+                     f"Bring {base} up to date with origin by hand, then run 'sess start' again.")
+
+
 def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str,
            progress: Progress, rollback: Rollback) -> Started:
     top, base = facts.where.top, facts.base
-    original = git.current_branch(top)
-    original_ref = original if original != "HEAD" else git.head_sha(top)
+    original = facts.where.branch
+    head = facts.tree.head if facts.tree is not None else git.head_sha(top)
+    original_ref = original if original != "HEAD" else head or git.head_sha(top)
 
     def back_to_original() -> None:
         if git.current_branch(top) != original or original == "HEAD":
@@ -188,6 +217,13 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
             else:
                 git.checkout(top, original)
 
+    theirs: str | None = None  # what the fetch of the base brought
+    if facts.fetch is not None and facts.dirty:
+        # The changes are set aside only once origin has answered: a failure (or Ctrl-C) while
+        # waiting for it then finds nothing to put back.
+        progress.step(f"Fetching {base} from origin")
+        theirs = _fetched(top, base, facts.fetch, progress)
+
     stash_sha: str | None = None
     stash_note: str | None = None
     if facts.dirty:
@@ -195,7 +231,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
         if mode == "commit":
             progress.step(f"Committing your changes on {original}")
             parent, index_tree = git.head_sha(top), git.write_tree(top)
-            commit = git.commit_all(top, plan.message or "")
+            commit = head = git.commit_all(top, plan.message or "")
             if original == "HEAD":
                 original_ref = commit  # a detached HEAD returns to the commit that holds the changes
             rollback.push("uncommit your changes", lambda: git.uncommit(top, commit, parent, index_tree))
@@ -207,24 +243,26 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
             if mode == "stash":
                 stash_note = f"Your changes are stashed ({sha[:7]}): 'git stash list' shows them"
 
-    if git.current_branch(top) != base:
+    if original != base:
         progress.step(f"Checking out {base}")
         git.checkout(top, base)
         rollback.push(f"return to {original}", back_to_original)
+        head = facts.refs.branch(base) if facts.refs is not None else git.head_sha(top)
 
     pulled = 0
-    if git.has_remote(top) and git.remote_branch_exists(top, base):
+    if facts.fetch is not None:  # `git pull --ff-only origin BASE`, in its two halves
         progress.step(f"Pulling {base} from origin")
-        before = git.head_sha(top)
-        try:
-            git.git(top, "pull", "--ff-only", "--no-rebase", "origin", base, on_output=progress.output)
-        except CommandError as exc:
-            raise SessError(f"could not pull {base} from origin: {exc.detail}",
-                            f"Bring {base} up to date with origin by hand, then run 'sess start' again.") from exc
-        pulled = git.commits_ahead(top, before, "HEAD")
+        if theirs is None:
+            theirs = _fetched(top, base, facts.fetch, progress)
+        if theirs and theirs != head:
+            try:
+                git.git(top, "merge", "--ff-only", "--quiet", theirs, on_output=progress.output)
+            except CommandError as exc:
+                raise _pull_failed(base, exc) from exc
+            pulled = git.commits_ahead(top, head, "HEAD") if head else 0
 
     progress.step(f"Creating {branch}")
-    git.create_branch(top, branch)
+    git.create_branch(top, branch, current=base)
 
     def remove_branch() -> None:
         back_to_original()
