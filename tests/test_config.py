@@ -355,3 +355,29 @@ def test_no_toml_writer_is_imported_when_reading(sess: SessRunner, repo: Repo, e
                           check=False)
     assert proc.stderr.strip().splitlines()[-1] == "False", proc.stderr
     assert os.environ.get("HOME") != env["HOME"]  # never the real home
+
+
+# --- the cache of checked files ---------------------------------------------------------------------
+
+def test_a_changed_file_is_read_again_even_with_its_old_size_and_mtime(sess: SessRunner, repo: Repo,
+                                                                        env: dict[str, str]) -> None:
+    sess("start", "x", "--no-issue", check=0)  # the state dir exists: the cache is written
+    path = write_user(env, 'base = "aaaa"\n')
+    assert sess("config", "get", "base", check=0).out == "aaaa\n"
+    assert (Path(env["SESS_HOME"]) / "config-cache.json").exists()
+    before = path.stat()
+    path.write_text('base = "bbbb"\n')
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert sess("config", "get", "base", check=0).out == "bbbb\n"
+
+
+def test_a_broken_cache_is_only_slower(sess: SessRunner, repo: Repo, env: dict[str, str]) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    write_user(env, 'base = "aaaa"\n')
+    sess("config", "get", "base", check=0)
+    cache = Path(env["SESS_HOME"]) / "config-cache.json"
+    cache.write_text("{not json")
+    assert sess("config", "get", "base", check=0).out == "aaaa\n"
+    cache.write_text(json.dumps({"version": "0/1", "files": {str(user_file(env)): {"values": {"base": "evil"}}}}))
+    assert sess("config", "get", "base", check=0).out == "aaaa\n"

@@ -311,3 +311,20 @@ def test_config_set_repo_keeps_your_trust_but_not_a_strangers(sess: SessRunner, 
     trust(sess)
     sess("config", "set", "--repo", "pr.draft", "false", check=0)
     assert json.loads(sess("config", "list", "--json", check=0).out)["files"]["repo"]["trusted"] is True
+
+
+def test_content_changed_behind_an_unchanged_size_and_mtime_is_untrusted(sess: SessRunner, repo: Repo,
+                                                                        env: dict[str, str], tmp_path: Path) -> None:
+    out = hook_dir(tmp_path, env)
+    path = repo.path / ".sess.toml"
+    repo.commit(".sess.toml", '[hooks]\npost-pause = "touch \\"$HOOK_OUT/aaaa\\""\n', "Team hooks")
+    trust(sess)
+    sess("start", "x", "--no-issue", check=0)
+    sess("pause", check=0)
+    assert (out / "aaaa").exists()
+    before = path.stat()
+    path.write_text(path.read_text().replace("aaaa", "bbbb"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    sess("resume", check=0)
+    r = sess("pause", check=0)
+    assert not (out / "bbbb").exists() and "sess config trust" in r.err

@@ -6,18 +6,22 @@ applied by the command layer; `load` merges the files over the defaults.
 
 Reading is cheap on purpose: a missing file costs one failed open, `tomllib` is imported only
 when a file exists, `hashlib` and the trust record only when the repository's file has hooks,
-and no TOML writer is imported here at all (writing lives in `sess.config_edit`).
+and no TOML writer is imported here at all (writing lives in `sess.commands.config`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 from sess.errors import SessError
+
+# Not typing's TYPE_CHECKING, and no dataclasses: `sess status` may read a key, and importing
+# typing, dataclasses and inspect would cost it more than reading both files does.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 DEFAULT_BRANCH_TYPES = ("feature", "bugfix", "refactor", "hotfix", "chore", "docs")
 HOOK_EVENTS = ("pre-start", "post-start", "pre-end", "post-end", "post-pause", "post-resume")
@@ -25,35 +29,71 @@ HOOK_EVENTS = ("pre-start", "post-start", "pre-end", "post-end", "post-pause", "
 DEFAULT, USER, REPO = "default", "user", "repo"
 REPO_FILE = ".sess.toml"
 
+_NONE: Mapping[str, Any] = MappingProxyType({})
 
-@dataclass(frozen=True)
+
 class Config:
-    """Every key of SPEC Part 2 "Configuration", with its built-in default."""
+    """Every key of SPEC Part 2 "Configuration", with its built-in default. Frozen."""
 
-    branch_types: tuple[str, ...] = DEFAULT_BRANCH_TYPES  # branch.types
-    branch_default_type: str = "feature"  # branch.default_type
-    branch_template: str = "{type}/{slug}"  # branch.template
-    branch_max_length: int = 60  # branch.max_length
-    base: str | None = None  # base
-    pr_draft: bool = False  # pr.draft
-    pr_reviewers: tuple[str, ...] = ()  # pr.reviewers
-    pr_labels: tuple[str, ...] = ()  # pr.labels
-    pr_assignees: tuple[str, ...] = ()  # pr.assignees
-    pr_title: str | None = None  # pr.title; None: "#{issue} {issue_title}" with an issue, else {subject}
-    pr_template: str | None = None  # pr.template; None: the repository's own template, if any
-    end_delete_branch: bool = False  # end.delete_branch
-    end_sync_base: bool = True  # end.sync_base
-    time_idle_after_s: int = 2 * 3600  # time.idle_after, in seconds
-    time_exclusive: bool = False  # time.exclusive
+    __slots__ = ("branch_types", "branch_default_type", "branch_template", "branch_max_length", "base",
+                 "pr_draft", "pr_reviewers", "pr_labels", "pr_assignees", "pr_title", "pr_template",
+                 "end_delete_branch", "end_sync_base", "time_idle_after_s", "time_exclusive", "hooks",
+                 "hooks_timeout_s", "sources", "untrusted_hooks", "repo_file")
+
+    branch_types: tuple[str, ...]  # branch.types
+    branch_default_type: str  # branch.default_type
+    branch_template: str  # branch.template
+    branch_max_length: int  # branch.max_length
+    base: str | None  # base
+    pr_draft: bool  # pr.draft
+    pr_reviewers: tuple[str, ...]  # pr.reviewers
+    pr_labels: tuple[str, ...]  # pr.labels
+    pr_assignees: tuple[str, ...]  # pr.assignees
+    pr_title: str | None  # pr.title; None: "#{issue} {issue_title}" with an issue, else {subject}
+    pr_template: str | None  # pr.template; None: the repository's own template, if any
+    end_delete_branch: bool  # end.delete_branch
+    end_sync_base: bool  # end.sync_base
+    time_idle_after_s: int  # time.idle_after, in seconds
+    time_exclusive: bool  # time.exclusive
     # hooks.<event>: a string (run by `sh -c`) or an argument list; only hooks that may run
     # (the user's, and the repository's when trusted) are here.
-    hooks: Mapping[str, str | tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    hooks_timeout_s: int = 10 * 60  # hooks.timeout, in seconds
+    hooks: Mapping[str, str | tuple[str, ...]]
+    hooks_timeout_s: int  # hooks.timeout, in seconds
     # Where each key's value came from: DEFAULT, USER or REPO (keys as written in a file).
-    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    sources: Mapping[str, str]
     # Events whose hook in the repository's file was skipped because that content is not trusted.
-    untrusted_hooks: tuple[str, ...] = ()
-    repo_file: str | None = None  # the repository's .sess.toml, when there is a repository
+    untrusted_hooks: tuple[str, ...]
+    repo_file: str | None  # the repository's .sess.toml, when there is a repository
+
+    def __init__(self, *, branch_types: tuple[str, ...] = DEFAULT_BRANCH_TYPES, branch_default_type: str = "feature",
+                 branch_template: str = "{type}/{slug}", branch_max_length: int = 60, base: str | None = None,
+                 pr_draft: bool = False, pr_reviewers: tuple[str, ...] = (), pr_labels: tuple[str, ...] = (),
+                 pr_assignees: tuple[str, ...] = (), pr_title: str | None = None, pr_template: str | None = None,
+                 end_delete_branch: bool = False, end_sync_base: bool = True, time_idle_after_s: int = 2 * 3600,
+                 time_exclusive: bool = False, hooks: Mapping[str, str | tuple[str, ...]] = _NONE,
+                 hooks_timeout_s: int = 10 * 60, sources: Mapping[str, str] = _NONE,
+                 untrusted_hooks: tuple[str, ...] = (), repo_file: str | None = None) -> None:
+        values = dict(locals())
+        del values["self"]
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Config is frozen: '{name}' cannot be set")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "Config(" + ", ".join(f"{name}={value!r}" for name, value in self._values().items()) + ")"
+
+    def _values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def replace(self, **changes: Any) -> Config:
+        return Config(**{**self._values(), **changes})
 
     def source(self, key: str) -> str:
         return self.sources.get(key, DEFAULT)
@@ -134,28 +174,113 @@ def shown(path: str) -> str:
 
 # --- reading ------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class FileValues:
-    """One file's keys, checked, in the form `Config` holds them; `raw` as the file wrote them."""
+    """One file's keys, checked, in the form `Config` holds them; `raw` as the file wrote them;
+    `digest` the SHA-256 of its bytes (what trust is given to)."""
 
-    path: str
-    data: bytes
-    values: Mapping[str, Any]
-    raw: Mapping[str, Any]
+    __slots__ = ("path", "digest", "values", "raw")
+
+    def __init__(self, path: str, digest: str, values: Mapping[str, Any], raw: Mapping[str, Any]) -> None:
+        self.path = path
+        self.digest = digest
+        self.values = values
+        self.raw = raw
 
 
-def read_file(path: str, source: str) -> FileValues | None:
-    """The checked keys of one file; None when it does not exist. ConfigError names what is wrong."""
+def read_file(path: str, source: str, cached: bool = True) -> FileValues | None:
+    """The checked keys of one file; None when it does not exist. ConfigError names what is wrong.
+
+    `cached`: a file unchanged since it was last read (same inode, size, mtime and ctime; ctime
+    cannot be set back by a program) is taken from the cache in the state dir, without TOML
+    parsing or hashing: what keeps a command that needs one key as fast as one that needs none."""
     try:
         with open(path, "rb") as handle:
+            stamp = _stamp(os.fstat(handle.fileno()))
+            cache = _Cache.load() if cached else None
+            hit = cache.get(path, source, stamp) if cache is not None else None
+            if hit is not None:
+                return hit
             data = handle.read()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except IsADirectoryError:
         raise ConfigError(f"{shown(path)}: is a directory, not a TOML file") from None
     except OSError as exc:
         raise ConfigError(f"{shown(path)}: cannot be read: {exc.strerror or exc}") from None
-    return parse(path, data, source)
+    values = parse(path, data, source)
+    if cache is not None:
+        cache.put(source, stamp, values)
+    return values
+
+
+def _stamp(st: os.stat_result) -> list[int]:
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+class _Cache:
+    """`config-cache.json` in the state dir: each file's checked values by its stat stamp."""
+
+    FORMAT = 1
+
+    def __init__(self, path: str, files: dict[str, Any]) -> None:
+        self.path = path
+        self.files = files
+
+    @classmethod
+    def load(cls) -> _Cache | None:
+        import json
+
+        from sess import __version__
+        from sess.store import state_dir
+
+        home = state_dir()
+        if not os.path.isdir(home):
+            return None  # nothing is written before sess has a state dir
+        path = os.path.join(home, "config-cache.json")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return cls(path, {})
+        # Another version of sess may check values differently: its entries do not count.
+        if not isinstance(data, dict) or data.get("version") != f"{__version__}/{cls.FORMAT}" \
+                or not isinstance(data.get("files"), dict):
+            return cls(path, {})
+        return cls(path, data["files"])
+
+    def get(self, path: str, source: str, stamp: list[int]) -> FileValues | None:
+        entry = self.files.get(path)
+        if not isinstance(entry, dict) or entry.get("stamp") != stamp or entry.get("source") != source:
+            return None
+        try:
+            values = {key: _from_json(key, value) for key, value in entry["values"].items()}
+            return FileValues(path, str(entry["digest"]), values, dict(entry["raw"]))
+        except (KeyError, TypeError, AttributeError):
+            return None
+
+    def put(self, source: str, stamp: list[int], values: FileValues) -> None:
+        import json
+
+        from sess import __version__
+
+        self.files[values.path] = {"stamp": stamp, "source": source, "digest": values.digest,
+                                   "values": dict(values.values), "raw": dict(values.raw)}
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"version": f"{__version__}/{self.FORMAT}", "files": self.files}, handle)
+            os.replace(tmp, self.path)
+        except OSError:  # a cache that cannot be written is only slower
+            with _suppress():
+                os.unlink(tmp)
+
+
+def _from_json(key: str, value: Any) -> Any:
+    """A value as JSON held it, in Config's form again (lists were tuples)."""
+    if key not in KINDS:
+        raise KeyError(key)
+    return tuple(value) if isinstance(value, list) else value
 
 
 def parse(path: str, data: bytes, source: str) -> FileValues:
@@ -169,7 +294,7 @@ def parse(path: str, data: bytes, source: str) -> FileValues:
         raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
     raw = flatten(path, document)
     values = {key: check(key, value, path, source) for key, value in raw.items()}
-    return FileValues(path, data, values, raw)
+    return FileValues(path, digest(data), values, raw)
 
 
 def flatten(path: str, document: Mapping[str, Any]) -> dict[str, Any]:
@@ -299,11 +424,9 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
 
 
 def _check_fields(path: str, key: str, value: str, allowed: tuple[str, ...]) -> None:
-    import string
-
     fields = ", ".join("{" + name + "}" for name in allowed)
     try:
-        parsed = list(string.Formatter().parse(value))
+        parsed = list(_fields(value))
     except ValueError as exc:
         raise ConfigError(f"{shown(path)}: '{key}' is not a valid template: {exc}",
                           f"Fields: {fields}; write {{{{ and }}}} for literal braces.") from None
@@ -315,16 +438,30 @@ def _check_fields(path: str, key: str, value: str, allowed: tuple[str, ...]) -> 
             raise ConfigError(f"{shown(path)}: '{key}' has an unknown field {shown_field}", f"Fields: {fields}.")
 
 
+def _fields(template: str) -> Any:
+    """`string.Formatter().parse`, without importing `string` (and `re`) for it."""
+    try:
+        from _string import formatter_parser  # type: ignore[import-not-found]
+    except ImportError:
+        import string
+
+        return string.Formatter().parse(template)
+    return formatter_parser(template)
+
+
 # --- merging ------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class Layers:
     """Both files as read, for `load` and for `sess config list`."""
 
-    user: FileValues | None
-    repo: FileValues | None
-    user_file: str
-    repo_file: str | None
+    __slots__ = ("user", "repo", "user_file", "repo_file")
+
+    def __init__(self, user: FileValues | None, repo: FileValues | None, user_file: str,
+                 repo_file: str | None) -> None:
+        self.user = user
+        self.repo = repo
+        self.user_file = user_file
+        self.repo_file = repo_file
 
 
 def read_layers(top: str | None) -> Layers:
@@ -357,7 +494,7 @@ def merge(layers: Layers) -> Config:
                 event = key[len("hooks."):]
                 if source == REPO:
                     if repo_trusted is None:
-                        repo_trusted = is_trusted(layer.path, layer.data)
+                        repo_trusted = is_trusted(layer.path, layer.digest)
                     if not repo_trusted:
                         untrusted.append(event)
                         continue
@@ -375,17 +512,11 @@ def _check_default_type(config: Config, layers: Layers) -> Config:
         return config
     if config.source("branch.default_type") == DEFAULT:
         # A team that lists its own types need not also repeat which is the default: the first.
-        return _replace(config, branch_default_type=config.branch_types[0])
+        return config.replace(branch_default_type=config.branch_types[0])
     where = layers.repo if config.source("branch.default_type") == REPO else layers.user
     path = where.path if where else layers.user_file
     raise ConfigError(f"{shown(path)}: 'branch.default_type' is '{config.branch_default_type}', which is not "
                       f"in 'branch.types' ({', '.join(config.branch_types)})")
-
-
-def _replace(config: Config, **changes: Any) -> Config:
-    import dataclasses
-
-    return dataclasses.replace(config, **changes)
 
 
 # --- trust ----------------------------------------------------------------------------------------
@@ -397,9 +528,11 @@ def trust_file() -> str:
 
 
 def digest(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
+    try:  # CPython's own SHA-256: hashlib would load OpenSSL, a few milliseconds more
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:
+        from hashlib import sha256
+    return str(sha256(data).hexdigest())
 
 
 def _trust_key(path: str) -> str:
@@ -419,18 +552,18 @@ def trusted_digests() -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def is_trusted(path: str, data: bytes) -> bool:
-    """Whether the user trusted exactly this content of the repository file at `path`."""
-    return trusted_digests().get(_trust_key(path)) == digest(data)
+def is_trusted(path: str, sha256: str) -> bool:
+    """Whether the user trusted exactly the content with this SHA-256 of the repository file at `path`."""
+    return trusted_digests().get(_trust_key(path)) == sha256
 
 
-def record_trust(path: str, data: bytes) -> str:
-    """Trust this content of `path` (its SHA-256 in the state dir); returns the digest."""
+def record_trust(path: str, sha256: str) -> str:
+    """Trust the content with this SHA-256 of `path` (recorded in the state dir); returns it."""
     import json
     import tempfile
 
     record = trusted_digests()
-    record[_trust_key(path)] = value = digest(data)
+    record[_trust_key(path)] = value = sha256
     target = trust_file()
     os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".trusted.", dir=os.path.dirname(target))

@@ -126,7 +126,7 @@ def _list(args: argparse.Namespace) -> int:
             "files": {
                 "user": {"path": layers.user_file, "exists": layers.user is not None},
                 "repo": {"path": layers.repo_file, "exists": repo is not None,
-                         "trusted": config.is_trusted(repo.path, repo.data) if repo else None}
+                         "trusted": config.is_trusted(repo.path, repo.digest) if repo else None}
                 if layers.repo_file else None,
             },
             "keys": keys,
@@ -187,10 +187,10 @@ def _trust(args: argparse.Namespace) -> int:
     top = _top(required=True)
     assert top is not None
     path = config.repo_path(top)
-    repo = config.read_file(path, config.REPO)
+    repo = config.read_file(path, config.REPO, cached=False)  # exactly what is there now
     if repo is None:
         raise SessError(f"there is no {config.REPO_FILE} in {top}", "Nothing to trust.")
-    digest = config.record_trust(path, repo.data)
+    digest = config.record_trust(path, repo.digest)
     hooks = [(key[len("hooks."):], repo.raw[key]) for key in KEYS if key in repo.raw and key != "hooks.timeout"
              and key.startswith("hooks.")]
     lines = [f"Trusted {path} · sha256 {digest[:12]}"]
@@ -325,11 +325,11 @@ def _rewrite(path: str, source: str, top: str | None, change: Any, removing: boo
                                    mine if source == config.REPO else other.repo, other.user_file, other.repo_file))
     # A file you create through sess, or one you trusted, is yours: it stays trusted after your
     # change. An untrusted one stays untrusted (a change to one key must not approve its hooks).
-    was_trusted = source == config.REPO and (old is None or config.is_trusted(path, old))
+    was_trusted = source == config.REPO and (old is None or config.is_trusted(path, config.digest(old)))
     _write(path, new)
     if was_trusted:
         # Your own change through sess keeps a file you trusted trusted; an untrusted one stays so.
-        config.record_trust(path, new)
+        config.record_trust(path, config.digest(new))
 
 
 def _valid(path: str, data: bytes | None, source: str) -> bool:
