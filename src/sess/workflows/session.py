@@ -82,15 +82,21 @@ def _clock(moment: datetime) -> str:
 
 
 def pause_others(store: Store, project: Project, at: datetime) -> list[tuple[Project, Session]]:
-    """time.exclusive: stop the clock running in any other project (at `at`, or where it began if later)."""
+    """time.exclusive: stop the clock running in any other project (at `at`, or where it began if later).
+
+    The other project's lock is only tried briefly: two sess commands resuming in each other's
+    projects at once must not wait on each other; a clock that could not be stopped is left as it is.
+    """
+    from sess.workflows.common import shielded
+
     paused = []
     for other_project, other in store.running_elsewhere(project.id):
         moment = max(at, other.current_slice_start or at)
-        with project_lock(other_project.path):
-            try:
+        try:
+            with project_lock(other_project.path, wait_s=2.0), shielded():
                 paused.append((other_project, store.apply(other, rules.pause(other, moment), moment, undo="pause")))
-            except SessError:
-                continue  # it changed meanwhile (paused by its own sess): nothing left to stop
+        except SessError:
+            continue  # busy, or it changed meanwhile (paused by its own sess): nothing to stop here
     return paused
 
 

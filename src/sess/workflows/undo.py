@@ -103,6 +103,8 @@ def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> U
             notes.append("The changes start discarded cannot come back")
         notes.append(_remove_branch(top, branch, str(tip) if tip else None))
         store.delete_started_session(entry)
+    here = git.current_branch(top)
+    notes.insert(0, "HEAD detached" if here == "HEAD" else f"On branch {here}")
     return Undone(project, entry, None, notes)
 
 
