@@ -35,14 +35,15 @@ def test_export_clips_at_midnight(sess: SessRunner, repo: Repo, db_path: Path) -
     across_midnight(sess)
     whole = table(sess("export", check=0).out)
     assert len(whole) == 1 and whole[0]["seconds"] == "7200"
-    assert whole[0]["start"] == f"{day(-2)}T23:00:00+00:00" and whole[0]["end"] == f"{day(-1)}T01:00:00+00:00"
+    assert whole[0]["start"] == f"{day(-2)}T23:00:00.000000+00:00"
+    assert whole[0]["end"] == f"{day(-1)}T01:00:00.000000+00:00"
     assert whole[0]["project"] == "widgets" and whole[0]["branch"] == "feature/late" and whole[0]["type"] == "feature"
     before = table(sess("export", "--until", "yesterday", check=0).out)
     assert [(r["start"], r["end"], r["seconds"]) for r in before] == [
-        (f"{day(-2)}T23:00:00+00:00", f"{day(-1)}T00:00:00+00:00", "3600")]
+        (f"{day(-2)}T23:00:00.000000+00:00", f"{day(-1)}T00:00:00.000000+00:00", "3600")]
     after = table(sess("export", "--since", "yesterday", "--until", "today", check=0).out)
     assert [(r["start"], r["end"], r["seconds"]) for r in after] == [
-        (f"{day(-1)}T00:00:00+00:00", f"{day(-1)}T01:00:00+00:00", "3600")]
+        (f"{day(-1)}T00:00:00.000000+00:00", f"{day(-1)}T01:00:00.000000+00:00", "3600")]
     assert table(sess("export", "--since", "today", check=0).out) == []
 
 
@@ -77,3 +78,13 @@ def test_export_refusals(sess: SessRunner, repo: Repo, tmp_path: Path) -> None:
     result = sess("export", cwd=tmp_path)
     assert result.code == 1 and "--all" in result.err
     assert sess("export", "--all", cwd=tmp_path, check=0).out.splitlines() == [",".join(HEADER)]
+
+
+def test_export_times_carry_the_local_offset(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    sess.env["TZ"] = "Asia/Kolkata"  # +05:30 all year: the minutes of the offset count too
+    sess("start", "--no-issue", "x", "--at", f"{day(-2)} 10:00", check=0)
+    sess("pause", "--at", f"{day(-2)} 12:00", check=0)
+    rows = table(sess("export", "--since", f"{day(-2)}T11:00", check=0).out)
+    # The clipped start is formatted by SQLite, the end is the stored timestamp: both local.
+    assert [(r["start"], r["end"], r["seconds"]) for r in rows] == [
+        (f"{day(-2)}T11:00:00.000000+05:30", f"{day(-2)}T12:00:00.000000+05:30", "3600")]

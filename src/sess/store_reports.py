@@ -140,13 +140,13 @@ class Reports:
                 WHERE sl.end_epoch IS NULL{before_until}
                 UNION ALL
                 -- a running slice the Go tool began, without a slice row
-                SELECT s.id, sess_epoch(s.current_slice_start), :now{ta("s.current_slice_start, NULL")} FROM sessions s
+                SELECT s.id, sess_epoch(s.current_slice_start), :now{ta("NULL, NULL")} FROM sessions s
                 WHERE s.state = 'active' AND NOT EXISTS (
                     SELECT 1 FROM session_slices o WHERE o.session_id = s.id AND o.end_epoch IS NULL)
                 UNION ALL
                 -- completed time no slice accounts for, from the session's start
-                SELECT id, start_epoch, start_epoch + rest{ta("start_time, NULL")} FROM (
-                    SELECT s.id, s.start_epoch, s.start_time, s.total_elapsed / 1e9 - COALESCE((
+                SELECT id, start_epoch, start_epoch + rest{ta("NULL, NULL")} FROM (
+                    SELECT s.id, s.start_epoch, s.total_elapsed / 1e9 - COALESCE((
                         SELECT SUM(c.end_epoch - c.start_epoch) FROM session_slices c
                         WHERE c.session_id = s.id AND c.end_epoch IS NOT NULL), 0) AS rest
                     FROM sessions s WHERE {remainder_where}
@@ -196,21 +196,21 @@ class Reports:
     def export_rows(self) -> sqlite3.Cursor:
         """One row per stretch of time in the period, clipped to it, oldest first, ready to write:
         project name and path, session id, branch, type, issue id and title, PR number, start and end
-        (ISO 8601, local time with offset, to the second) and seconds.
+        (ISO 8601, local time with offset, to the microsecond) and seconds.
 
         The times are made here, in SQL, because a timesheet of a few years is hundreds of thousands of
-        rows: a stored timestamp in sess's own form is reshaped as it is, any other moment (clipped,
-        running, or written by the Go tool) is formatted by SQLite in local time.
+        rows: a slice's stored timestamp (always sess's own `YYYY-MM-DD HH:MM:SS.ffffff+HH:MM`) only
+        needs its `T`; any other moment (clipped, running, or from the Go tool's columns) is formatted
+        by SQLite in local time, its offset from the difference of local and UTC julian days.
         """
         def iso(moment: str, raw: str, text: str) -> str:
             local = f"{moment}, 'unixepoch', 'localtime'"
             offset = f"CAST(round((julianday({local}) - julianday({moment}, 'unixepoch')) * 1440) AS INTEGER)"
             sign = "CASE WHEN m < 0 THEN '-' ELSE '+' END"
-            formatted = (f"strftime('%Y-%m-%dT%H:%M:%S', {local}) || (SELECT printf('%s%02d:%02d', "
+            formatted = (f"strftime('%Y-%m-%dT%H:%M:%f', {local}) || '000' || (SELECT printf('%s%02d:%02d', "
                          f"{sign}, abs(m) / 60, abs(m) % 60) FROM (SELECT {offset} AS m))")
-            return (f"CASE WHEN {moment} = {raw} AND length({text}) = 32 AND substr({text}, 27, 1) IN ('+', '-') "
-                    f"THEN replace(substr({text}, 1, 19), ' ', 'T') || substr({text}, 27) "
-                    f"ELSE {formatted} END")
+            stored = f"replace({text}, ' ', 'T')"
+            return f"CASE WHEN {moment} = {raw} AND {text} IS NOT NULL THEN {stored} ELSE {formatted} END"
 
         return self.conn.execute(
             f"""{self._pieces(texts=True)}
