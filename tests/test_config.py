@@ -381,3 +381,21 @@ def test_a_broken_cache_is_only_slower(sess: SessRunner, repo: Repo, env: dict[s
     assert sess("config", "get", "base", check=0).out == "aaaa\n"
     cache.write_text(json.dumps({"version": "0/1", "files": {str(user_file(env)): {"values": {"base": "evil"}}}}))
     assert sess("config", "get", "base", check=0).out == "aaaa\n"
+
+
+def test_a_sess_toml_symlinked_out_of_the_repository_is_not_read_nor_written(sess: SessRunner, repo: Repo,
+                                                                             env: dict[str, str]) -> None:
+    mine = write_user(env, "# mine\n[pr]\nlabels = [\"mine\"]\n")
+    os.symlink(mine, repo.path / ".sess.toml")
+    expected = f"Error: {repo.path}/.sess.toml is a symlink that leads outside the repository; it was not read"
+    for command in (["config", "list"], ["config", "set", "--repo", "pr.draft", "true"], ["config", "trust"]):
+        r = sess(*command)
+        assert r.code == 1 and r.err.splitlines()[0] == expected, r
+    assert mine.read_text() == "# mine\n[pr]\nlabels = [\"mine\"]\n"
+    assert_refused(sess, repo, env, expected)
+
+
+def test_a_sess_toml_symlinked_inside_the_repository_is_read(sess: SessRunner, repo: Repo) -> None:
+    repo.write("conf/sess.toml", "[pr]\ndraft = true\n")
+    os.symlink("conf/sess.toml", repo.path / ".sess.toml")
+    assert sess("config", "get", "pr.draft", check=0).out == "true\n"

@@ -468,8 +468,18 @@ def read_layers(top: str | None) -> Layers:
     user_file = user_path()
     repo_file = repo_path(top) if top else None
     user = read_file(user_file, USER)
-    repo = read_file(repo_file, REPO) if repo_file else None
+    repo = read_file(check_inside(top, repo_file), REPO) if top and repo_file else None
     return Layers(user, repo, user_file, repo_file)
+
+
+def check_inside(top: str, path: str) -> str:
+    """`path` (the repository's file), refused unread when it is a symlink that leads out of the
+    repository: a cloned repository must not make sess read, or write, one of your files."""
+    if os.path.islink(path):
+        root = os.path.realpath(top)
+        if os.path.commonpath([root, os.path.realpath(path)]) != root:
+            raise ConfigError(f"{shown(path)} is a symlink that leads outside the repository; it was not read")
+    return path
 
 
 def load(top: str | None) -> Config:

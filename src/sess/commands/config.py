@@ -186,7 +186,7 @@ def _trust(args: argparse.Namespace) -> int:
 
     top = _top(required=True)
     assert top is not None
-    path = config.repo_path(top)
+    path = config.check_inside(top, config.repo_path(top))
     repo = config.read_file(path, config.REPO, cached=False)  # exactly what is there now
     if repo is None:
         raise SessError(f"there is no {config.REPO_FILE} in {top}", "Nothing to trust.")
@@ -210,7 +210,7 @@ def _target(args: argparse.Namespace) -> tuple[str, str, str | None]:
     if args.repo:
         top = _top(required=True)
         assert top is not None
-        return config.repo_path(top), config.REPO, top
+        return config.check_inside(top, config.repo_path(top)), config.REPO, top
     return config.user_path(), config.USER, _top(required=False)
 
 
