@@ -328,3 +328,15 @@ def test_content_changed_behind_an_unchanged_size_and_mtime_is_untrusted(sess: S
     sess("resume", check=0)
     r = sess("pause", check=0)
     assert not (out / "bbbb").exists() and "sess config trust" in r.err
+
+
+def test_a_list_hook_whose_program_is_missing(sess: SessRunner, repo: Repo, env: dict[str, str]) -> None:
+    user_hooks(env, pre_start=["no-such-program-sess-test", "arg"], post_pause=["no-such-program-sess-test"])
+    r = sess("start", "x", "--no-issue")
+    assert r.code == 1
+    assert r.err.splitlines()[0] == ("Error: pre-start hook cannot run: no-such-program-sess-test is not installed "
+                                     "(not found on PATH)")
+    assert session_count(env) == 0
+    sess("start", "x", "--no-issue", "--no-hooks", check=0)
+    r = sess("pause", check=0)
+    assert "Warning: post-pause hook cannot run" in r.err
