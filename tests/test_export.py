@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conftest import Repo, SessRunner
+    from conftest import FakeGh, Repo, SessRunner
 
 HEADER = ["project", "path", "session_id", "branch", "type", "issue_id", "issue_title", "pr_number",
           "start", "end", "seconds"]
@@ -88,3 +88,11 @@ def test_export_times_carry_the_local_offset(sess: SessRunner, repo: Repo, db_pa
     # The clipped start is formatted by SQLite, the end is the stored timestamp: both local.
     assert [(r["start"], r["end"], r["seconds"]) for r in rows] == [
         (f"{day(-2)}T11:00:00.000000+05:30", f"{day(-2)}T12:00:00.000000+05:30", "3600")]
+
+
+def test_export_quotes_fields_as_csv_does(sess: SessRunner, repo: Repo, db_path: Path, gh: FakeGh) -> None:
+    gh.add_issue(7, 'Fix "quotes", commas\nand lines')
+    sess("start", "x", "--issue", "7", "--at", "1h", check=0)
+    rows = table(sess("export", check=0).out)
+    assert rows[0]["issue_id"] == "7" and rows[0]["issue_title"] == 'Fix "quotes", commas\nand lines'
+    assert len(rows) == 1 and rows[0]["end"] and int(rows[0]["seconds"]) >= 3600

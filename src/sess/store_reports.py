@@ -193,15 +193,15 @@ class Reports:
             ORDER BY a2""",
             self._params())]
 
-    def export_rows(self) -> sqlite3.Cursor:
-        """One row per stretch of time in the period, clipped to it, oldest first, ready to write:
-        project name and path, session id, branch, type, issue id and title, PR number, start and end
-        (ISO 8601, local time with offset, to the microsecond) and seconds.
+    def export_times(self) -> list[tuple[int, str, str, int]]:
+        """Every stretch of time in the period, clipped to it, oldest first: (session id, start, end,
+        seconds), the times ISO 8601 in local time with offset, to the microsecond.
 
-        The times are made here, in SQL, because a timesheet of a few years is hundreds of thousands of
-        rows: a slice's stored timestamp (always sess's own `YYYY-MM-DD HH:MM:SS.ffffff+HH:MM`) only
-        needs its `T`; any other moment (clipped, running, or from the Go tool's columns) is formatted
-        by SQLite in local time, its offset from the difference of local and UTC julian days.
+        Hundreds of thousands of rows for a few years of history, so the times are made here in
+        SQL and the sessions' own columns come once per session (`export_sessions`), not per row:
+        a slice's stored timestamp (always sess's own `YYYY-MM-DD HH:MM:SS.ffffff+HH:MM`) only
+        needs its `T`; any other moment (clipped, running, or from the Go tool's columns) is
+        formatted by SQLite in local time, its offset from the difference of local and UTC days.
         """
         def iso(moment: str, raw: str, text: str) -> str:
             local = f"{moment}, 'unixepoch', 'localtime'"
@@ -214,15 +214,42 @@ class Reports:
 
         return self.conn.execute(
             f"""{self._pieces(texts=True)}
-            SELECT p.name, p.path, s.id, s.branch, COALESCE(s.branch_type, ''),
-                   ltrim(trim(COALESCE(s.issue_id, '')), '#'), COALESCE(s.issue_title, ''), s.pr_number,
-                   {iso("x.a2", "x.a", "x.ta")}, {iso("x.b2", "x.b", "x.tb")}, CAST(round(x.b2 - x.a2) AS INTEGER)
+            SELECT x.sid, {iso("x.a2", "x.a", "x.ta")}, {iso("x.b2", "x.b", "x.tb")},
+                   CAST(round(x.b2 - x.a2) AS INTEGER)
             FROM (SELECT sid, a, b, ta, tb, MAX(a, :since) AS a2, MIN(b, :until) AS b2 FROM pieces
                   WHERE a IS NOT NULL AND b IS NOT NULL AND MIN(b, :until) > MAX(a, :since)) x
-            CROSS JOIN sessions s ON s.id = x.sid CROSS JOIN projects p ON p.id = s.project_id
-            WHERE {self._in_scope()}
-            ORDER BY x.a2, s.id""",
-            self._params())
+            ORDER BY x.a2, x.sid""",
+            self._params()).fetchall()
+
+    _EXPORT_SESSION_COLUMNS = ("p.name", "p.path", "s.id", "s.branch", "COALESCE(s.branch_type, '')",
+                               "ltrim(trim(COALESCE(s.issue_id, '')), '#')", "COALESCE(s.issue_title, '')",
+                               "NULLIF(s.pr_number, '')")
+
+    def export_sessions(self, session_ids: set[int], csv_lines: bool = False) -> dict[int, Any]:
+        """For the sessions of the scope among `session_ids`: project name and path, session id,
+        branch, type, issue id and title, PR number (None without one).
+
+        With `csv_lines`, each as the start of a CSV line ("a,b,...,h") made by SQLite, or None
+        for a session with a field that needs quoting (a comma, a quote, a line break), which the
+        caller quotes itself: a hundred thousand sessions are then one string each, not eight.
+        """
+        if self.scope.has_period or len(session_ids) < 1000:  # only those, not every session of the scope
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS export_ids (id INTEGER PRIMARY KEY)")
+            self.conn.execute("DELETE FROM temp.export_ids")
+            self.conn.executemany("INSERT INTO temp.export_ids (id) VALUES (?)", ((sid,) for sid in session_ids))
+            source = "temp.export_ids e CROSS JOIN sessions s ON s.id = e.id"
+        else:
+            source = "sessions s"
+        columns = self._EXPORT_SESSION_COLUMNS
+        where = f"{source} CROSS JOIN projects p ON p.id = s.project_id WHERE {self._in_scope()}"
+        if not csv_lines:
+            return {row[0]: row[1:] for row in self.conn.execute(
+                f"SELECT s.id, {', '.join(columns)} FROM {where}", self._params())}
+        joined = " || ',' || ".join(f"COALESCE({column}, '')" for column in columns)
+        commas = len(columns) - 1
+        return {sid: line if line.count(",") == commas and '"' not in line and "\n" not in line
+                and "\r" not in line else None
+                for sid, line in self.conn.execute(f"SELECT s.id, {joined} FROM {where}", self._params())}
 
     # -- stats --
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -168,18 +167,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     period = periods.parse_period(args.since, args.until, now)
     store = Store.open(create=False)
     project = None if args.all else tracked_project(store)
-    rows: Iterator[tuple[Any, ...]] = iter(())
+    times: list[tuple[int, str, str, int]] = []
+    sessions: dict[int, Any] = {}
     if store is not None:
         scope = Scope(project.id if project is not None else None,
                       period.since_epoch if period else None, period.until_epoch if period else None)
-        rows = Reports(store, scope, now).export_rows()
+        reports = Reports(store, scope, now)
+        times = reports.export_times()
+        sessions = reports.export_sessions({row[0] for row in times}, csv_lines=form == "csv")
     out = sys.stdout
     if form == "csv":
-        import csv
-
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(rows)
+        out.write(",".join(EXPORT_COLUMNS) + "\n")
+        # Each session's columns are quoted once, then every slice is a plain join: a timesheet of a
+        # few years is hundreds of thousands of lines (csv.writer would redo the session per line).
+        heads: dict[int, str | None] = dict(sessions)
+        awkward = {sid for sid, line in heads.items() if line is None}
+        if awkward:  # fields that need quoting: the rare session quoted here, field by field
+            assert store is not None
+            for sid, columns in reports.export_sessions(awkward).items():
+                heads[sid] = ",".join(map(_csv_field, columns))
+        for first in range(0, len(times), 50_000):  # in chunks: a few MB at a time, not the whole file
+            out.write("".join([f"{heads[sid]},{start},{end},{seconds}\n"
+                               for sid, start, end, seconds in times[first:first + 50_000] if sid in heads]))
         return 0
     import json
 
@@ -188,8 +197,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     head = {"scope": "all" if project is None else "project", "period": period_json(period)}
     out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "slices": [')
     separator = "\n  "
-    for row in rows:
-        out.write(separator + json.dumps(dict(zip(EXPORT_COLUMNS, row, strict=True)), ensure_ascii=False))
-        separator = ",\n  "
+    for sid, start, end, seconds in times:
+        if sid in sessions:
+            row = dict(zip(EXPORT_COLUMNS, (*sessions[sid], start, end, seconds), strict=True))
+            out.write(separator + json.dumps(row, ensure_ascii=False))
+            separator = ",\n  "
     out.write("\n]}\n")
     return 0
+
+
+def _csv_field(value: object) -> str:
+    """A CSV field as the csv module writes it (RFC 4180): quoted when it holds , " or a line break."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
