@@ -187,7 +187,7 @@ class FileValues:
         self.raw = raw
 
 
-def read_file(path: str, source: str, cached: bool = True) -> FileValues | None:
+def read_file(path: str, source: str, cached: bool = True, cache: _Cache | None = None) -> FileValues | None:
     """The checked keys of one file; None when it does not exist. ConfigError names what is wrong.
 
     `cached`: a file unchanged since it was last read (same inode, size, mtime and ctime; ctime
@@ -196,7 +196,10 @@ def read_file(path: str, source: str, cached: bool = True) -> FileValues | None:
     try:
         with open(path, "rb") as handle:
             stamp = _stamp(os.fstat(handle.fileno()))
-            cache = _Cache.load() if cached else None
+            if cached and cache is None:
+                cache = _Cache.load()
+            elif not cached:
+                cache = None
             hit = cache.get(path, source, stamp) if cache is not None else None
             if hit is not None:
                 return hit
@@ -222,31 +225,40 @@ class _Cache:
 
     FORMAT = 1
 
-    def __init__(self, path: str, files: dict[str, Any]) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
-        self.files = files
+        self._files: dict[str, Any] | None = None
 
     @classmethod
     def load(cls) -> _Cache | None:
-        import json
-
-        from sess import __version__
+        """The cache, read when first asked (a user without configuration files never reads it);
+        None while sess has no state dir (nothing is written before it does)."""
         from sess.store import state_dir
 
         home = state_dir()
-        if not os.path.isdir(home):
-            return None  # nothing is written before sess has a state dir
-        path = os.path.join(home, "config-cache.json")
+        return cls(os.path.join(home, "config-cache.json")) if os.path.isdir(home) else None
+
+    @property
+    def files(self) -> dict[str, Any]:
+        if self._files is None:
+            self._files = self._read()
+        return self._files
+
+    def _read(self) -> dict[str, Any]:
+        import json
+
+        from sess import __version__
+
         try:
-            with open(path, encoding="utf-8") as handle:
+            with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
         except (OSError, ValueError):
-            return cls(path, {})
+            return {}
         # Another version of sess may check values differently: its entries do not count.
-        if not isinstance(data, dict) or data.get("version") != f"{__version__}/{cls.FORMAT}" \
+        if not isinstance(data, dict) or data.get("version") != f"{__version__}/{self.FORMAT}" \
                 or not isinstance(data.get("files"), dict):
-            return cls(path, {})
-        return cls(path, data["files"])
+            return {}
+        return dict(data["files"])
 
     def get(self, path: str, source: str, stamp: list[int]) -> FileValues | None:
         entry = self.files.get(path)
@@ -467,8 +479,9 @@ class Layers:
 def read_layers(top: str | None) -> Layers:
     user_file = user_path()
     repo_file = repo_path(top) if top else None
-    user = read_file(user_file, USER)
-    repo = read_file(check_inside(top, repo_file), REPO) if top and repo_file else None
+    cache = _Cache.load()  # one read of the cache for both files
+    user = read_file(user_file, USER, cache=cache)
+    repo = read_file(check_inside(top, repo_file), REPO, cache=cache) if top and repo_file else None
     return Layers(user, repo, user_file, repo_file)
 
 
