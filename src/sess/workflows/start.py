@@ -59,7 +59,9 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
     top = where.top
     scan = git.work_tree_start(top)  # the slowest look in a large repository: under way meanwhile
     refs = git.refs(top)  # one call for every question about branches below
-    if where.branch != "HEAD" and where.branch not in refs.heads:  # HEAD names a branch not born yet
+    # HEAD names a branch not born yet; or one that a racing sess start just removed again,
+    # which `where` (located a moment earlier) cannot know: git says which.
+    if where.branch != "HEAD" and where.branch not in refs.heads and not git.has_commits(top):
         raise SessError("the repository has no commits yet", "Make a first commit, then run 'sess start'.")
     if where.project is not None:
         existing = store.open_session(where.project.id)
