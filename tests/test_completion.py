@@ -111,8 +111,6 @@ def test_bash_branch_types_from_the_configuration(sess: SessRunner, sess_on_path
     path = generated(sess, tmp_path, "bash")
     offered = bash_complete(path, ["sess", "start", "--type", ""], sess_on_path, repo.path)
     assert offered == list(config.DEFAULT_BRANCH_TYPES)
-    if "config" not in COMMANDS:
-        pytest.skip("no `sess config` yet: the defaults are all there is to offer")
     repo.write(".sess.toml", '[branch]\ntypes = ["feature", "spike"]\ndefault_type = "spike"\n')
     assert bash_complete(path, ["sess", "start", "--type", ""], sess_on_path, repo.path) == ["feature", "spike"]
 
@@ -167,18 +165,21 @@ def _parser_with_config_and_amend() -> argparse.ArgumentParser:
     return parser
 
 
-def test_real_config_and_amend_commands_complete(sess: SessRunner, sess_on_path: dict[str, str],
+def test_real_config_and_amend_commands_complete(sess: SessRunner, sess_on_path: dict[str, str], repo: Repo,
                                                  tmp_path: Path) -> None:
-    """Whatever `config` and `amend` look like once they exist, their keys and slices complete."""
-    parser = build_parser()
-    paths = {command.path for command in commands(parser)}
-    if ("config", "get") not in paths and ("amend",) not in paths:
-        pytest.skip("neither `sess config` nor `sess amend` exists yet")
+    """The real `sess config` and `sess amend`: keys, values and the open session's slices."""
+    paths = {command.path for command in commands(build_parser())}
+    assert ("config", "get") in paths and ("amend",) in paths
     path = generated(sess, tmp_path, "bash")
-    if ("config", "get") in paths:
-        assert bash_complete(path, ["sess", "config", "get", "pr.d"], sess_on_path, tmp_path) == ["pr.draft"]
-    if ("amend",) in paths:
-        assert bash_complete(path, ["sess", "amend", "--"], sess_on_path, tmp_path)
+    assert bash_complete(path, ["sess", "config", "get", "pr.d"], sess_on_path, repo.path) == ["pr.draft"]
+    assert bash_complete(path, ["sess", "config", "set", "end.sync_base", ""], sess_on_path, repo.path) == \
+        ["true", "false"]
+    assert bash_complete(path, ["sess", "amend", ""], sess_on_path, repo.path) == []  # no session, no slices
+    sess("start", "x", "--no-issue", check=0)
+    sess("pause", check=0)
+    sess("resume", check=0)
+    assert bash_complete(path, ["sess", "amend", ""], sess_on_path, repo.path) == ["@1", "@2"]
+    assert "--drop" in bash_complete(path, ["sess", "amend", "@1", "--"], sess_on_path, repo.path)
 
 
 # --- zsh and fish -------------------------------------------------------------------------------

@@ -227,3 +227,18 @@ def test_html_renders_in_chromium(sess: SessRunner, worked: Repo, tmp_path: Path
          f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", target.as_uri()],
         capture_output=True, text=True, timeout=120, check=False).stdout
     assert "Time per day" in dom and "<script>alert" not in dom
+
+
+@pytest.mark.parametrize(("exclusive", "total"), [(False, "4h0m"), (True, "3h0m")])
+def test_chart_all_counts_a_moment_once_under_time_exclusive(sess: SessRunner, db_path: Path, repo: Repo,
+                                                            repo_no_remote: Repo, env: dict[str, str],
+                                                            exclusive: bool, total: str) -> None:
+    yesterday = TODAY - timedelta(days=1)
+    session_with_slices(sess, db_path, repo, "one", [(at(yesterday, 10), at(yesterday, 12))])
+    session_with_slices(sess, db_path, repo_no_remote, "two", [(at(yesterday, 11), at(yesterday, 13))])
+    settings = Path(env["HOME"]) / ".config" / "sess" / "config.toml"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(f"[time]\nexclusive = {'true' if exclusive else 'false'}\n")
+    out = sess("report", "--chart", "--all", cwd=repo.path, check=0).out
+    assert day_line(out, yesterday).endswith(f" {total}")
+    assert f"Total {total}" in out

@@ -217,6 +217,8 @@ def _report_view(args: argparse.Namespace) -> int:
     reports = context.reports
     totals = _totals(context)
     stretches = reports.stretches() if reports is not None else []
+    if reports is not None and reports.dedupe:  # time.exclusive across projects: each moment once
+        stretches = timesplit.union(stretches)
     per_day = list(zip(days, timesplit.by_day(stretches, days), strict=True))
     period_text = f"{days[0].isoformat()} to {days[-1].isoformat()}" if len(days) > 1 else f"on {days[0].isoformat()}"
     if args.chart:
