@@ -242,3 +242,11 @@ def test_chart_all_counts_a_moment_once_under_time_exclusive(sess: SessRunner, d
     out = sess("report", "--chart", "--all", cwd=repo.path, check=0).out
     assert day_line(out, yesterday).endswith(f" {total}")
     assert f"Total {total}" in out
+
+
+def test_html_shows_a_cancelled_session_as_such(sess: SessRunner, repo: Repo) -> None:
+    sess("start", "given-up", "--no-issue", check=0)
+    sess("cancel", check=0)
+    document = sess("report", "--html", "-", check=0).out
+    assert '<span class="state cancelled">cancelled</span>' in document
+    assert "0 ended · 1 cancelled" in document

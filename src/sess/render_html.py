@@ -13,6 +13,7 @@ import math
 from datetime import date, datetime
 from typing import NamedTuple
 
+from sess import rules
 from sess.durations import duration
 from sess.render import safe
 from sess.store_reports import Entry, Totals
@@ -75,7 +76,8 @@ def _cards(report: Page) -> str:
     cards = [
         ("Total time", duration(totals.elapsed_s), f"{len(worked)} of {len(report.days)} days worked"),
         ("Sessions", str(totals.sessions),
-         f"{totals.active} active · {totals.paused} paused · {totals.ended} ended"),
+         " · ".join([f"{totals.active} active", f"{totals.paused} paused", f"{totals.ended - totals.cancelled} ended",
+                     *([f"{totals.cancelled} cancelled"] if totals.cancelled else [])])),
         ("Per day worked", duration(sum(worked) / len(worked)) if worked else "0s",
          f"busiest {duration(max(worked))}" if worked else "no day worked"),
     ]
@@ -249,7 +251,7 @@ def _table(report: Page) -> str:
             cells.append(f'<td class="issue"><span class="ref">#{text(session.issue_id)}</span>{title}</td>')
         else:
             cells.append('<td class="muted">—</td>')
-        state = session.state
+        state = rules.CANCELLED if session.cancelled else session.state
         cells.append(f'<td><span class="state {text(state)}">{text(state)}</span></td>')
         if session.pr_number:
             cells.append(f'<td><span class="ref">#{session.pr_number}</span></td>')
