@@ -65,3 +65,39 @@ def test_status_off_the_session_branch_starts_no_git(sess: SessRunner, repo: Rep
     repo.git("pack-refs", "--all")  # the branch now lives in packed-refs only
     assert "is not checked out" in sess("status", check=0).out
     assert calls(git_log) == ["pack-refs --all"]
+
+
+def test_start_and_end_ask_git_once_for_each_thing(sess: SessRunner, repo: Repo, git_log: Path) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    started = calls(git_log)
+    assert [c.split()[0] for c in started].count("status") == 1, started
+    assert not any(c.startswith(("checkout", "pull", "remote", "show-ref", "symbolic-ref --short")) for c in started)
+    assert len(started) <= 6, started
+    repo.write("x.txt", "x\n")
+    repo.write("README", "changed\n")
+    sess("end", "--no-pr", "-m", "Add x", check=0)
+    ended = calls(git_log)
+    assert [c.split()[0] for c in ended].count("status") == 1, ended
+    assert not any(c.startswith("ls-remote") for c in ended), ended  # origin is asked by the fetch alone
+    assert len(ended) <= 11, ended
+    assert repo.git("log", "-1", "--format=%s", "origin/feature/x") == "Add x"
+    assert repo.git("show", "--name-only", "--format=", "origin/feature/x").splitlines() == ["README", "x.txt"]
+
+
+def test_the_new_branch_reads_as_checked_out(sess: SessRunner, repo: Repo) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    assert repo.git("reflog", "-1", "--format=%gs") == "checkout: moving from main to feature/x"
+    assert repo.git("reflog", "-1", "--format=%gs", "feature/x") == "branch: Created from HEAD"
+    repo.git("checkout", "-q", "-")  # git finds its way back through that reflog
+    assert repo.current_branch() == "main"
+
+
+def test_a_post_checkout_hook_still_runs(sess: SessRunner, repo: Repo, tmp_path: Path) -> None:
+    ran = tmp_path / "hook-ran"
+    hook = repo.path / ".git" / "hooks" / "post-checkout"
+    hook.write_text(f'#!/bin/sh\necho "$@" > "{ran}"\n')
+    hook.chmod(0o755)
+    sess("start", "x", "--no-issue", check=0)
+    assert repo.current_branch() == "feature/x"
+    old, new, flag = ran.read_text().split()
+    assert old == new == repo.git("rev-parse", "HEAD") and flag == "1"

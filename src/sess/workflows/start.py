@@ -262,6 +262,8 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
             except CommandError as exc:
                 raise _pull_failed(base, exc) from exc
             pulled = git.commits_ahead(top, head, "HEAD") if head else 0
+            if pulled:
+                head = theirs  # the fast-forward moved HEAD there
 
     progress.step(f"Creating {branch}")
     git.create_branch(top, branch, current=base)
@@ -292,7 +294,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
     # made (only one it leaves in place), and the tip the new branch started at.
     undo = {"original": original, "original_ref": original_ref, "branch": branch,
             "stash": stash_sha if plan.dirty == "stash" else None, "dirty": plan.dirty if facts.dirty else None,
-            "tip": git.head_sha(top)}
+            "tip": head or git.head_sha(top)}
     session = store.start_session(project.id, branch, plan.branch_type,
                                   plan.issue.id if plan.issue else None,
                                   plan.issue.title if plan.issue else None, plan.at or timestamps.now(),
