@@ -3,6 +3,7 @@ underneath), and that reading the repository's files gives what git itself would
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,3 +102,27 @@ def test_a_post_checkout_hook_still_runs(sess: SessRunner, repo: Repo, tmp_path:
     assert repo.current_branch() == "feature/x"
     old, new, flag = ran.read_text().split()
     assert old == new == repo.git("rev-parse", "HEAD") and flag == "1"
+
+
+def test_status_reads_idle_after_from_the_configuration_only_when_a_file_sets_it(
+        sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
+    import json
+
+    from test_time import backdate_slice, commit_at, now
+
+    sess("start", "--no-issue", "x", check=0)
+    backdate_slice(db_path, 1)
+    commit_at(repo, now() - timedelta(minutes=50))
+    user_file = tmp_path / "user-config.toml"
+    env["SESS_CONFIG"] = str(user_file)
+    user_file.write_text('[pr]\ndraft = true\n')  # a file, but not about idle time: the default 2h holds
+    assert json.loads(sess("status", "--json", check=0).out)["session"]["idle"] is None
+    user_file.write_text('[time]\nidle_after = "30m"\n')
+    idle = json.loads(sess("status", "--json", check=0).out)["session"]["idle"]
+    assert idle is not None and abs(idle["running_seconds"] - 3600) < 60
+    user_file.unlink()
+    team = repo.path / ".sess.toml"
+    team.write_text('time.idle_after = "45m"\n')
+    old = (now() - timedelta(minutes=55)).timestamp()
+    os.utime(team, (old, old))  # not fresh activity itself
+    assert json.loads(sess("status", "--json", check=0).out)["session"]["idle"] is not None

@@ -20,6 +20,16 @@ def parser_status(commands: argparse._SubParsersAction) -> None:  # type: ignore
     add_json(status)
 
 
+def _idle_after(top: str) -> int:
+    from sess import config
+    from sess.errors import SessError
+
+    try:
+        return config.load(top).time_idle_after_s
+    except SessError:  # a broken configuration is for 'sess config' to report, not status
+        return config.DEFAULTS.time_idle_after_s
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from sess import git
 
@@ -33,15 +43,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         if where[1] != session.branch:  # on the branch, it exists; elsewhere, is it still there?
             branch_exists = git.branch_exists_quick(where[0], session.branch)
         if branch_exists and session.state == "active":
-            from sess import config
-            from sess.errors import SessError
-            from sess.workflows.session import find_idle
+            from sess import rules
 
-            try:
-                idle_after = config.load(where[0]).time_idle_after_s
-            except SessError:  # a broken configuration is for 'sess config' to report, not status
-                idle_after = config.DEFAULTS.time_idle_after_s
-            idle = find_idle(where[0], where[1], session, idle_after, now)
+            idle_after = _idle_after(where[0])
+            if rules.may_be_idle(session, now, idle_after):  # only then is git asked
+                from sess.workflows.session import find_idle
+
+                idle = find_idle(where[0], where[1], session, idle_after, now)
     if args.json:
         document = render.session_json(session, project, now) if session else None
         if document is not None:
