@@ -293,3 +293,10 @@ def test_a_long_commit_message_does_not_go_on_the_command_line(tmp_path: Path, e
     repo.write("big.txt", "b\n")
     sha = git.commit_all(str(repo.path), message)
     assert repo.git("log", "-1", "--format=%B", sha).strip() == message.strip()
+
+
+def test_an_issue_titled_with_blanks_only(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    gh.set(issues=[{"number": 5, "title": "\r\t "}])
+    r = sess("start", "--issue", "5", check=1)
+    assert error(r).startswith("Error: the title of issue #5 gives an empty branch name"), r
+    assert repo.current_branch() == "main"

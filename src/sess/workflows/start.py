@@ -113,6 +113,8 @@ def plan_branch(facts: Facts, plan: Plan) -> str:
 def branch_for(top: str, plan: Plan, refs: git.Refs | None = None) -> str:
     """The new branch's name from `branch.template`; SessError when it is not usable."""
     name = plan.name or (plan.issue.title if plan.issue else "")
+    if not name and plan.issue is not None:  # a title of nothing but blanks, trimmed away
+        raise SessError(f"the title of issue #{plan.issue.id} gives an empty branch name", "Pass NAME.")
     if not name:
         raise SessError("a branch name is needed", "Pass NAME, or --issue ID to name it after the issue.")
     slug = rules.slugify(name, plan.max_length)
