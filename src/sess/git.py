@@ -13,6 +13,9 @@ from typing import NamedTuple
 
 from sess import proc
 from sess.errors import SessError
+from sess.gitfiles import branch_exists_quick, git_dir_of, locate_quick
+
+__all__ = ["branch_exists_quick", "locate_quick"]  # read from git's files; here for callers of git
 
 Output = Callable[[str], None] | None
 
@@ -52,73 +55,6 @@ def locate(cwd: str) -> tuple[str, str] | None:
     return lines[0], unborn.stdout.strip() or "HEAD"
 
 
-def locate_quick(cwd: str) -> tuple[str, str] | None:
-    """What `locate` answers, read from the repository's own files: no git process, for `sess
-    status` on its budget. git is asked after all when the layout is not the usual one."""
-    top = _work_tree_top(cwd)
-    gitdir = _git_dir_of(top) if top is not None else None
-    if top is None or gitdir is None:
-        return locate(cwd)
-    try:
-        with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as handle:
-            head = handle.read().strip()
-    except (OSError, UnicodeDecodeError):
-        return locate(cwd)
-    if head.startswith("ref: refs/heads/"):
-        return top, head[len("ref: refs/heads/"):]
-    if len(head) in (40, 64) and all(c in "0123456789abcdef" for c in head):
-        return top, "HEAD"  # detached
-    return locate(cwd)
-
-
-def branch_exists_quick(top: str, branch: str) -> bool:
-    """`branch_exists` answered from the repository's files when they hold the branch (a loose ref,
-    or a line of packed-refs); git is asked only when they do not, so a missing branch is sure."""
-    gitdir = os.path.join(top, ".git")
-    if os.path.isdir(gitdir) and not os.path.exists(os.path.join(gitdir, "reftable")):
-        if os.path.isfile(os.path.join(gitdir, "refs", "heads", *branch.split("/"))):
-            return True
-        try:
-            with open(os.path.join(gitdir, "packed-refs"), encoding="utf-8", errors="replace") as handle:
-                if any(line.rstrip("\n").endswith(f" refs/heads/{branch}") for line in handle):
-                    return True
-        except OSError:
-            pass
-    return branch_exists(top, branch)
-
-
-def _work_tree_top(cwd: str) -> str | None:
-    """The nearest directory from `cwd` up holding `.git`; None when git's own search could end
-    elsewhere first (inside a git directory, or in a bare repository) or nowhere."""
-    path = cwd
-    while True:
-        if os.path.exists(os.path.join(path, ".git")):
-            return path
-        if os.path.basename(path) == ".git" or all(
-                os.path.exists(os.path.join(path, name)) for name in ("HEAD", "objects", "refs")):
-            return None  # a git directory itself: git decides
-        parent = os.path.dirname(path)
-        if parent == path:
-            return None
-        path = parent
-
-
-def _git_dir_of(top: str) -> str | None:
-    """The git directory of the work tree at `top`: `.git`, or where a worktree's or submodule's
-    `.git` file points (`gitdir: <path>`, relative to the file's directory); None if unreadable."""
-    dotgit = os.path.join(top, ".git")
-    if os.path.isdir(dotgit):
-        return dotgit
-    try:
-        with open(dotgit, encoding="utf-8") as handle:
-            pointer = handle.read().strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    if not pointer.startswith("gitdir: "):
-        return None
-    return os.path.join(top, pointer[len("gitdir: "):])
-
-
 def require_repo(cwd: str) -> tuple[str, str]:
     where = locate_quick(cwd)
     if where is None:
@@ -142,20 +78,20 @@ def head_sha(repo: str) -> str:
 
 def git_dir(repo: str) -> str:
     """The git directory of the work tree at `repo` (its top)."""
-    return _git_dir_of(repo) or os.path.join(repo, out(repo, "rev-parse", "--git-dir"))
+    return git_dir_of(repo) or os.path.join(repo, out(repo, "rev-parse", "--git-dir"))
 
 
 # --- refs --------------------------------------------------------------------------------------
 
 # Names that no rule of git-check-ref-format(1) can refuse: no '.', '@', '~', '^', ':', '?', '*',
 # '[', '\\', spaces or control characters, no empty or '-'-led component. Others are asked of git.
-_PLAIN_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_][A-Za-z0-9_-]*)*")
+_PLAIN_BRANCH = r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_][A-Za-z0-9_-]*)*"  # compiled on first use
 
 
 def valid_branch_name(repo: str, name: str) -> bool:
     if not name or name.startswith("-"):
         return False
-    if _PLAIN_BRANCH.fullmatch(name) and name != "HEAD":
+    if re.fullmatch(_PLAIN_BRANCH, name) and name != "HEAD":
         return True
     return ok(repo, "check-ref-format", "--branch", name)
 

@@ -18,13 +18,15 @@ if TYPE_CHECKING:
 DOT = " · "
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f]"  # compiled on first use (re caches it), not by every import
 
 
 def safe(text: str) -> str:
     """Text from outside (issue titles, ids) with control characters made visible, so a title
     cannot move the cursor or recolour the user's terminal."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    if text.isprintable():
+        return text
+    return re.sub(_CONTROL, lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def title_lines(session: Session) -> list[str]:

@@ -220,7 +220,7 @@ def idle(session: Session, activity: datetime | None, now: datetime, idle_after_
 
 # --- branch names ------------------------------------------------------------------------------
 
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_NOT_SLUG = r"[^a-z0-9]+"  # compiled on first use (re caches it), not by every import
 
 
 def slugify(text: str, max_length: int = SLUG_MAX) -> str:
@@ -229,7 +229,7 @@ def slugify(text: str, max_length: int = SLUG_MAX) -> str:
     import unicodedata
 
     folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    slug = _NOT_SLUG.sub("-", folded.lower()).strip("-")
+    slug = re.sub(_NOT_SLUG, "-", folded.lower()).strip("-")
     return slug[:max_length].rstrip("-")
 
 

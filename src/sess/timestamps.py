@@ -10,14 +10,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-_FORM = re.compile(
-    r"""^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?  # date, time, fraction
+# Compiled on first use (re caches it): sess status mostly reads its own form, which needs no regex.
+_FORM = r"""^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?  # date, time, fraction
     \s*(Z|[+-]\d{2}(?::?\d{2})?)?                                          # offset
     (?:\s+(?!m=)\S+)?                                                       # zone abbreviation
     (?:\s+m=[+-]\d+(?:\.\d+)?)?\s*$                                         # Go's monotonic reading
-    """,
-    re.VERBOSE,
-)
+    """
 
 
 def now() -> datetime:
@@ -37,7 +35,12 @@ def parse_db(text: str | None) -> datetime | None:
     text = str(text)
     if not text.strip():
         return None
-    match = _FORM.match(text)
+    if len(text) == 32 and text[10] == " " and text[19] == "." and text[26] in "+-":
+        try:  # the form sess writes (format_db), read without a regular expression
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    match = re.match(_FORM, text, re.VERBOSE)
     if match is None:
         raise ValueError(f"unrecognised timestamp {text!r}")
     year, month, day, hour, minute, second, fraction, offset = match.groups()
@@ -64,12 +67,12 @@ def epoch(text: str | None) -> float | None:
     return moment.timestamp() if moment is not None else None
 
 
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$"  # compiled on first use
 
 
 def parse_duration(text: str) -> int:
     """Seconds in a compact duration (`30s`, `90m`, `1h30m`, `2h`); ValueError for anything else."""
-    match = _DURATION.match(text.strip().lower())
+    match = re.match(_DURATION, text.strip().lower())
     if not match or not any(match.groups()):
         raise ValueError(f"'{text}' is not a duration such as 30s, 90m, 1h30m or 2h")
     hours, minutes, seconds = (int(part or 0) for part in match.groups())

@@ -31,17 +31,17 @@ def _idle_after(top: str) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from sess import git
+    from sess import gitfiles
 
     now = timestamps.now()
-    where = git.locate_quick(os.getcwd())
+    where = gitfiles.locate_quick(os.getcwd())
     store = Store.open(create=False) if where is not None else None
     project, session, journal = store.status(where[0]) if store and where else (None, None, None)
     idle = None
     branch_exists = True
     if session is not None and where is not None:
         if where[1] != session.branch:  # on the branch, it exists; elsewhere, is it still there?
-            branch_exists = git.branch_exists_quick(where[0], session.branch)
+            branch_exists = gitfiles.branch_exists_quick(where[0], session.branch)
         if branch_exists and session.state == "active":
             from sess import rules
 

@@ -1,0 +1,84 @@
+"""What git keeps in files, read without running git: the work tree's top, the checked-out branch,
+whether a branch exists. For `sess status` on a bare interpreter's budget, this module loads
+nothing beyond `os` (no subprocess); git itself is asked (through sess.git) only when the files
+do not give a sure answer.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _ask_git(cwd: str) -> tuple[str, str] | None:
+    from sess import git
+
+    return git.locate(cwd)
+
+
+def locate_quick(cwd: str) -> tuple[str, str] | None:
+    """What `locate` answers, read from the repository's own files: no git process, for `sess
+    status` on its budget. git is asked after all when the layout is not the usual one."""
+    top = _work_tree_top(cwd)
+    gitdir = git_dir_of(top) if top is not None else None
+    if top is None or gitdir is None:
+        return _ask_git(cwd)
+    try:
+        with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as handle:
+            head = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return _ask_git(cwd)
+    if head.startswith("ref: refs/heads/"):
+        return top, head[len("ref: refs/heads/"):]
+    if len(head) in (40, 64) and all(c in "0123456789abcdef" for c in head):
+        return top, "HEAD"  # detached
+    return _ask_git(cwd)
+
+
+def branch_exists_quick(top: str, branch: str) -> bool:
+    """`branch_exists` answered from the repository's files when they hold the branch (a loose ref,
+    or a line of packed-refs); git is asked only when they do not, so a missing branch is sure."""
+    gitdir = os.path.join(top, ".git")
+    if os.path.isdir(gitdir) and not os.path.exists(os.path.join(gitdir, "reftable")):
+        if os.path.isfile(os.path.join(gitdir, "refs", "heads", *branch.split("/"))):
+            return True
+        try:
+            with open(os.path.join(gitdir, "packed-refs"), encoding="utf-8", errors="replace") as handle:
+                if any(line.rstrip("\n").endswith(f" refs/heads/{branch}") for line in handle):
+                    return True
+        except OSError:
+            pass
+    from sess import git
+
+    return git.branch_exists(top, branch)
+
+
+def _work_tree_top(cwd: str) -> str | None:
+    """The nearest directory from `cwd` up holding `.git`; None when git's own search could end
+    elsewhere first (inside a git directory, or in a bare repository) or nowhere."""
+    path = cwd
+    while True:
+        if os.path.exists(os.path.join(path, ".git")):
+            return path
+        if os.path.basename(path) == ".git" or all(
+                os.path.exists(os.path.join(path, name)) for name in ("HEAD", "objects", "refs")):
+            return None  # a git directory itself: git decides
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+
+
+def git_dir_of(top: str) -> str | None:
+    """The git directory of the work tree at `top`: `.git`, or where a worktree's or submodule's
+    `.git` file points (`gitdir: <path>`, relative to the file's directory); None if unreadable."""
+    dotgit = os.path.join(top, ".git")
+    if os.path.isdir(dotgit):
+        return dotgit
+    try:
+        with open(dotgit, encoding="utf-8") as handle:
+            pointer = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not pointer.startswith("gitdir: "):
+        return None
+    return os.path.join(top, pointer[len("gitdir: "):])
