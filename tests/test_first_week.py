@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -270,7 +272,8 @@ def test_bad_flag_value_and_unknown_flag_point_at_the_same_help(sess: SessRunner
 
 # --- 12: long texts never go on a command line ------------------------------------------------------
 
-def test_a_pr_body_past_128k_goes_through_a_private_file(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+def test_a_pr_body_past_128k_goes_through_a_private_file(sess: SessRunner, repo: Repo, gh: FakeGh,
+                                                          env: dict[str, str]) -> None:
     start(sess)
     repo.commit("feature.txt", "f\n", "Add the feature")
     part = "y" * (50 * 1024)
@@ -279,8 +282,23 @@ def test_a_pr_body_past_128k_goes_through_a_private_file(sess: SessRunner, repo:
     assert pr["body"].count(part) == 3
     (create,) = [call for call in gh.calls() if call[:2] == ["pr", "create"]]
     assert not any(part in arg for arg in create)
-    body_file = next(arg.split("=", 1)[1] for arg in create if arg.startswith("--body-file="))
-    assert not os.path.exists(body_file)  # removed after
+    body_file = Path(next(arg.split("=", 1)[1] for arg in create if arg.startswith("--body-file=")))
+    assert not body_file.exists()  # removed after
+    assert body_file.parent == Path(env["SESS_HOME"]) / "tmp"  # private: the state directory's own
+    assert stat.S_IMODE(body_file.parent.stat().st_mode) == 0o700
+
+
+def test_a_body_file_left_by_a_killed_end_is_removed_later(sess: SessRunner, repo: Repo, gh: FakeGh,
+                                                           env: dict[str, str]) -> None:
+    left = Path(env["SESS_HOME"]) / "tmp" / "pr-body-killed.md"
+    left.parent.mkdir(parents=True)
+    left.write_text("a body nobody reads\n")
+    an_hour_ago = time.time() - 2 * 3600
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    start(sess)
+    repo.commit("feature.txt", "f\n", "Add the feature")
+    sess("end", check=0)
+    assert not left.exists() and list(left.parent.iterdir()) == []
 
 
 def test_a_long_commit_message_does_not_go_on_the_command_line(tmp_path: Path, env: dict[str, str],

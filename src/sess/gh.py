@@ -136,7 +136,7 @@ def create_pr(repo: str, base: str, branch: str, title: str, body: str, draft: b
     import tempfile
 
     # The body goes through a private file: Linux refuses one argument over 128 KiB.
-    fd, body_file = tempfile.mkstemp(prefix="sess-pr-body-", suffix=".md")
+    fd, body_file = tempfile.mkstemp(prefix="pr-body-", suffix=".md", dir=_private_tmp())
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(body)
@@ -155,6 +155,30 @@ def create_pr(repo: str, base: str, branch: str, title: str, body: str, draft: b
     if not url:
         raise SessError(f"gh pr create printed no pull request URL: {text.strip()[:120]!r}")
     return PullRequest(pr_number_from_url(url), url)
+
+
+# A body file older than this was left by a sess that was killed while gh ran (gh's own
+# timeout is a minute): nobody reads it any more.
+STALE_BODY_S = 3600
+
+
+def _private_tmp() -> str:
+    """`tmp` in sess's state directory (0700): where PR body files live while gh reads them;
+    files a killed sess left there are removed."""
+    import os
+    import time
+
+    from sess.state import state_dir
+
+    directory = os.path.join(state_dir(), "tmp")
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    for entry in os.scandir(directory):
+        try:
+            if entry.name.startswith("pr-body-") and time.time() - entry.stat().st_mtime > STALE_BODY_S:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+    return directory
 
 
 def pr_number_from_url(url: str) -> int:
