@@ -318,3 +318,17 @@ def test_an_issue_titled_with_blanks_only(sess: SessRunner, repo: Repo, gh: Fake
     r = sess("start", "--issue", "5", check=1)
     assert error(r).startswith("Error: the title of issue #5 gives an empty branch name"), r
     assert repo.current_branch() == "main"
+
+
+def test_end_sync_base_false_leaves_the_base_where_it_was(sess: SessRunner, repo: Repo,
+                                                          env: dict[str, str], tmp_path: Path) -> None:
+    user_file = tmp_path / "user.toml"
+    user_file.write_text("[end]\nsync_base = false\n")
+    env["SESS_CONFIG"] = str(user_file)
+    start(sess)
+    repo.write("x.txt", "x\n")
+    before = repo.git("rev-parse", "main")
+    repo.teammate_push("mate.txt", "m\n", "Teammate's work")
+    r = sess("end", "-m", "Add x", "--no-pr", check=0)
+    assert repo.current_branch() == "main" and repo.git("rev-parse", "main") == before
+    assert "On branch main" in r.out.splitlines(), r
