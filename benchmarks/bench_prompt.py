@@ -5,9 +5,9 @@ to `.git` and the one SQLite read are both measured), alternating with the basel
 same interpreter, and prints the median of each and their ratio. Target (SPEC Part 2, "In the
 shell"): ratio <= 1.2.
 
-When the `sess` console script is installed for this interpreter it is measured, and so is
-`python -m sess prompt`: pip's console-script wrapper imports `re` before sess runs (about 3 ms
-that sess cannot avoid; uv's wrapper does not), so the two differ by that much.
+When the `sess` script is installed for this interpreter it is measured, and so is
+`python -m sess prompt`. The script is bin/sess, installed as it is (pyproject's
+`script-files`): pip's generated console-script wrapper would import `re` before sess runs.
 
     python3 benchmarks/bench_prompt.py [--runs N]
 """
