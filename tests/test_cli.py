@@ -33,9 +33,22 @@ def test_version(sess: SessRunner, tmp_path: Path) -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", __version__)
 
 
-def test_console_script_is_declared() -> None:
-    text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
-    assert re.search(r'^sess = "sess\.cli:main"$', text, re.M)
+def test_sess_script_is_installed_and_imports_only_sess(env: dict[str, str], tmp_path: Path) -> None:
+    import sys
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["script-files"]
+    assert declared == ["bin/sess"]
+    script = str(root / "bin" / "sess")
+    version = subprocess.run([sys.executable, script, "--version"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, check=True)
+    assert version.stdout == f"SESS v{__version__}\n"
+    # On the prompt path nothing imports `re` (pip's generated wrapper would, before sess runs).
+    prompt = subprocess.run([sys.executable, "-X", "importtime", script, "prompt"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, check=True)
+    assert re.search(r"\|\s+sess\.cli$", prompt.stderr, re.M), prompt.stderr
+    assert not re.search(r"\|\s+re$", prompt.stderr, re.M), prompt.stderr
 
 
 def test_no_command_prints_help(sess: SessRunner, tmp_path: Path) -> None:
