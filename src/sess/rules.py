@@ -16,6 +16,7 @@ CANCELLED = "cancelled"
 OPEN_STATES = (ACTIVE, PAUSED)
 
 BRANCH_TYPES = ("feature", "bugfix", "refactor", "hotfix", "chore", "docs")
+DIRTY_MODES = ("stash", "commit", "discard", "carry")  # what start and cancel may do with uncommitted work
 DEFAULT_BRANCH_TYPE = "feature"
 SLUG_MAX = 60
 

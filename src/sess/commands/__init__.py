@@ -21,3 +21,40 @@ def add_period(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", metavar="WHEN",
                         help="only time from WHEN on: 2026-11-01, today, yesterday, monday, 7d, 2w")
     parser.add_argument("--until", metavar="WHEN", help="only time before WHEN (same forms as --since)")
+
+
+def add_dirty(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--dirty MODE` and the `--message` that `--dirty commit` needs."""
+    from sess.rules import DIRTY_MODES
+
+    parser.add_argument("--dirty", choices=DIRTY_MODES, help=f"what to do with uncommitted changes{what}")
+    parser.add_argument("--message", "-m", metavar="MSG", help="commit message for --dirty commit")
+
+
+def choose_dirty(args: argparse.Namespace, dirty_tree: bool, where: str, commit_on: str,
+                 carry_to: str) -> tuple[str | None, str | None]:
+    """The `--dirty` mode and commit message: from the flags, else asked on a terminal, else exit 2.
+
+    (None, ...) when the tree is clean. `where`, `commit_on` and `carry_to` word the question.
+    """
+    if not dirty_tree:
+        return None, args.message
+    from sess import prompts
+    from sess.errors import SessError
+
+    dirty, message = args.dirty, args.message
+    if dirty is None:
+        prompts.require("--dirty stash|commit|discard|carry", "the working tree has uncommitted changes")
+        dirty = prompts.select(f"Uncommitted changes{where}", [
+            ("stash: put them in the stash and leave them there", "stash"),
+            (f"commit: commit them on {commit_on}", "commit"),
+            (f"carry: bring them onto {carry_to}", "carry"),
+            ("discard: throw them away", "discard"),
+            ("quit", None),
+        ])
+        if dirty is None:
+            raise SessError("cancelled; nothing was changed")
+    if dirty == "commit" and not message:
+        prompts.require("--message MSG", "--dirty commit needs a commit message")
+        message = prompts.text("Commit message")
+    return dirty, message

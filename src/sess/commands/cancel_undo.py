@@ -7,7 +7,7 @@ import os
 from typing import TYPE_CHECKING
 
 from sess import render, rules, timestamps
-from sess.commands import add_json
+from sess.commands import add_dirty, add_json, choose_dirty
 from sess.errors import SessError
 from sess.store import Store, UndoEntry
 
@@ -20,9 +20,7 @@ def parser_cancel(commands: argparse._SubParsersAction) -> None:  # type: ignore
         "cancel", help="give up the session without a handoff",
         description="End the open session without pushing or opening a pull request: back on the base branch, "
                     "its time kept, shown as cancelled.")
-    cancel.add_argument("--dirty", choices=("stash", "commit", "discard", "carry"),
-                        help="what to do with uncommitted changes on the session branch")
-    cancel.add_argument("--message", "-m", metavar="MSG", help="commit message for --dirty commit")
+    add_dirty(cancel, " on the session branch")
     cancel.add_argument("--delete-branch", action="store_true",
                         help="delete the session branch, only if none of its commits would be lost")
 
@@ -39,27 +37,13 @@ def parser_undo(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 # --- cancel ---------------------------------------------------------------------------------------
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    from sess import prompts
     from sess.workflows import cancel
 
     store = Store.open()
     facts = cancel.inspect(store, os.getcwd())
-    dirty, message = args.dirty, args.message
-    if facts.dirty and dirty is None:
-        prompts.require("--dirty stash|commit|discard|carry", "the working tree has uncommitted changes")
-        dirty = prompts.select("Uncommitted changes on the session branch", [
-            ("stash: put them in the stash and leave them there", "stash"),
-            ("commit: commit them on the session branch", "commit"),
-            ("carry: bring them onto the base branch", "carry"),
-            ("discard: throw them away", "discard"),
-            ("quit", None),
-        ])
-        if dirty is None:
-            raise SessError("cancelled; nothing was changed")
-    if facts.dirty and dirty == "commit" and not message:
-        prompts.require("--message MSG", "--dirty commit needs a commit message")
-        message = prompts.text("Commit message")
-    plan = cancel.Plan(dirty if facts.dirty else None, message, bool(args.delete_branch))
+    dirty, message = choose_dirty(args, facts.dirty, " on the session branch", "the session branch",
+                                  "the base branch")
+    plan = cancel.Plan(dirty, message, bool(args.delete_branch))
     done = cancel.run(store, facts, plan, timestamps.now())
     session = done.session
     first = [f"Cancelled session on {render.branch_label(session.branch, session.branch_type)}",

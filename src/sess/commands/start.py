@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from sess import render
+from sess.commands import add_dirty, choose_dirty
 from sess.errors import SessError
 from sess.store import Store
 
@@ -26,9 +27,7 @@ def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[
                        help="branch type, one of 'branch.types' (default: feature, bugfix, refactor, hotfix, "
                             "chore, docs)")
     start.add_argument("--base", metavar="BRANCH", help="branch to start from (default: the project's base)")
-    start.add_argument("--dirty", choices=("stash", "commit", "discard", "carry"),
-                       help="what to do with uncommitted changes")
-    start.add_argument("--message", "-m", metavar="MSG", help="commit message for --dirty commit")
+    add_dirty(start, "")
     from sess.commands.clock import add_at
 
     add_at(start, "start the clock")
@@ -87,23 +86,9 @@ def cmd_start(args: argparse.Namespace) -> int:
     elif name is None and issue is None:
         raise UsageError("a branch name is needed: pass NAME")
 
-    dirty, message = args.dirty, args.message
-    if facts.dirty and dirty is None:
-        prompts.require("--dirty stash|commit|discard|carry", "the working tree has uncommitted changes")
-        dirty = prompts.select("Uncommitted changes", [
-            ("stash: put them in the stash and leave them there", "stash"),
-            ("commit: commit them on the current branch first", "commit"),
-            ("carry: bring them onto the new branch", "carry"),
-            ("discard: throw them away", "discard"),
-            ("quit", None),
-        ])
-        if dirty is None:
-            raise SessError("cancelled; nothing was changed")
-    if facts.dirty and dirty == "commit" and not message:
-        prompts.require("--message MSG", "--dirty commit needs a commit message")
-        message = prompts.text("Commit message")
+    dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the new branch")
 
-    plan = start.Plan(branch_type, name, issue, dirty if facts.dirty else None, message,
+    plan = start.Plan(branch_type, name, issue, dirty, message,
                       template=cfg.branch_template, max_length=cfg.branch_max_length, at=at,
                       exclusive=cfg.time_exclusive)
     hooks = Hooks(cfg, top, enabled=not args.no_hooks)

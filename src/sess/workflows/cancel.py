@@ -17,8 +17,6 @@ from sess.rules import Project, Session
 from sess.store import Store, project_lock
 from sess.workflows.common import Rollback, Where, require_project, require_session
 
-DIRTY_MODES = ("stash", "commit", "discard", "carry")
-
 
 class Facts(NamedTuple):
     where: Where

@@ -18,8 +18,6 @@ from sess.rules import Project, Session
 from sess.store import SessionConflict, Store, project_lock
 from sess.workflows.common import Rollback, Where, locate, project_name
 
-DIRTY_MODES = ("stash", "commit", "discard", "carry")
-
 
 class Facts(NamedTuple):
     where: Where
