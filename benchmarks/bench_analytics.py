@@ -19,7 +19,6 @@ import argparse
 import os
 import random
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchlib import BASELINE, sess_command, timed
+from benchlib import BASELINE, insert_rows, sess_command, timed
 
 PROJECTS = 200
 SRC = Path(__file__).resolve().parent.parent / "src"
@@ -103,18 +102,7 @@ def fill(db: Path, sessions: int, projects: int, repo: str, seed: int = 4) -> No
             slice_rows.append([sid, stamp(running), None, running, None])
         elif pid % 4 == 1:
             row[5], row[7], row[8], row[12], row[13] = "paused", row[8], None, None, None
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("BEGIN")
-    conn.executemany("INSERT INTO projects (id, name, path, created_at, last_used_at, base_branch, is_active) "
-                     "VALUES (?, ?, ?, ?, ?, ?, 1)", project_rows)
-    conn.executemany(
-        """INSERT INTO sessions (id, project_id, branch, issue_id, issue_title, state, start_time, pause_time,
-               end_time, current_slice_start, total_elapsed, branch_type, pr_number, pr_url, start_epoch)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", session_rows)
-    conn.executemany("INSERT INTO session_slices (session_id, start_time, end_time, start_epoch, end_epoch) "
-                     "VALUES (?, ?, ?, ?, ?)", slice_rows)
-    conn.execute("COMMIT")
-    conn.close()
+    insert_rows(db, project_rows, session_rows, slice_rows)
 
 
 def make_repo(root: Path, env: dict[str, str]) -> str:

@@ -19,7 +19,6 @@ import os
 import random
 import resource
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench_analytics import PROJECTS, SRC, make_repo, make_schema
-from benchlib import BASELINE, sess_command, timed
+from benchlib import BASELINE, insert_rows, sess_command, timed
 
 SLICES = 3
 
@@ -73,18 +72,7 @@ def fill(db: Path, sessions: int, projects: int, repo: str, seed: int = 8) -> No
                              sid if rng.random() < 0.4 else None, None, start))
         for a, b in pieces:
             slice_rows.append((sid, stamp(a), stamp(b) if b is not None else None, a, b))
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("BEGIN")
-    conn.executemany("INSERT INTO projects (id, name, path, created_at, last_used_at, base_branch, is_active) "
-                     "VALUES (?, ?, ?, ?, ?, ?, 1)", project_rows)
-    conn.executemany(
-        """INSERT INTO sessions (id, project_id, branch, issue_id, issue_title, state, start_time, pause_time,
-               end_time, current_slice_start, total_elapsed, branch_type, pr_number, pr_url, start_epoch)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", session_rows)
-    conn.executemany("INSERT INTO session_slices (session_id, start_time, end_time, start_epoch, end_epoch) "
-                     "VALUES (?, ?, ?, ?, ?)", slice_rows)
-    conn.execute("COMMIT")
-    conn.close()
+    insert_rows(db, project_rows, session_rows, slice_rows)
 
 
 def median_runs(argv: list[str], env: dict[str, str], cwd: str, runs: int,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 # A bare interpreter importing what sess's prompt path needs at least.
 BASELINE = [sys.executable, "-c", "import sqlite3, subprocess, json"]
@@ -27,3 +30,20 @@ def timed(argv: list[str], cwd: str, env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - start
+
+
+def insert_rows(db: Path | str, projects: Sequence[Sequence[Any]], sessions: Sequence[Sequence[Any]],
+                slices: Sequence[Sequence[Any]]) -> None:
+    """Bulk-load generated projects, sessions and slices into a database that has sess's schema."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO projects (id, name, path, created_at, last_used_at, base_branch, is_active) "
+                     "VALUES (?, ?, ?, ?, ?, ?, 1)", projects)
+    conn.executemany(
+        """INSERT INTO sessions (id, project_id, branch, issue_id, issue_title, state, start_time, pause_time,
+               end_time, current_slice_start, total_elapsed, branch_type, pr_number, pr_url, start_epoch)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", sessions)
+    conn.executemany("INSERT INTO session_slices (session_id, start_time, end_time, start_epoch, end_epoch) "
+                     "VALUES (?, ?, ?, ?, ?)", slices)
+    conn.execute("COMMIT")
+    conn.close()
