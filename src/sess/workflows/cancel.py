@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sess import git, rules
-from sess.errors import CommandError, Interrupted, SessError
+from sess.errors import CommandError, SessError
 from sess.rules import Project, Session
 from sess.store import Store, project_lock
 from sess.workflows.common import Rollback, Where, require_project, require_session
@@ -65,17 +65,8 @@ def run(store: Store, facts: Facts, plan: Plan, now: datetime) -> Cancelled:
         if session.id != facts.session.id:
             raise SessError("the session changed under us (another sess process?); try again")
         rollback = Rollback()
-        try:
+        with rollback.on_failure("interrupted; the repository and the session are as they were"):
             return _steps(store, facts, plan, session, now, rollback)
-        except KeyboardInterrupt:
-            failed = rollback.run()
-            raise Interrupted("interrupted; the repository and the session are as they were" if not failed else
-                              "interrupted; could not undo: " + "; ".join(failed)) from None
-        except BaseException as exc:
-            failed = rollback.run()
-            if failed and isinstance(exc, SessError):
-                raise SessError(f"{exc.message}; could not undo: {'; '.join(failed)}", exc.hint) from exc
-            raise
 
 
 def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: datetime,

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from sess import git, rules
-from sess.errors import SessError
+from sess.errors import Interrupted, SessError
 from sess.rules import Project, Session
 from sess.store import Store
 
@@ -93,3 +93,21 @@ class Rollback:
         finally:
             signal.signal(signal.SIGINT, previous)
         return failed
+
+    @contextmanager
+    def on_failure(self, interrupted: str) -> Iterator[None]:
+        """Undo everything when the block fails; Ctrl-C becomes Interrupted(`interrupted`).
+
+        What could not be undone is added to the error, so the user knows what to put back.
+        """
+        try:
+            yield
+        except KeyboardInterrupt:
+            failed = self.run()
+            raise Interrupted(interrupted if not failed else
+                              "interrupted; could not undo: " + "; ".join(failed)) from None
+        except BaseException as exc:
+            failed = self.run()
+            if failed and isinstance(exc, SessError):
+                raise SessError(f"{exc.message}; could not undo: {'; '.join(failed)}", exc.hint) from exc
+            raise

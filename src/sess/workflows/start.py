@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sess import git, proc, rules, timestamps
-from sess.errors import CommandError, Interrupted, SessError
+from sess.errors import CommandError, SessError
 from sess.gh import Issue
 from sess.hooks import Hooks, SessionInfo
 from sess.progress import Progress
@@ -175,19 +175,11 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
             rules.check_not_future("--at", plan.at, timestamps.now())
             check_free(store, project, None, plan.at, timestamps.now())
         rollback = Rollback()
-        try:
-            return _steps(store, project, facts, plan, branch, progress, rollback)
-        except KeyboardInterrupt:
-            failed = rollback.run()
-            raise Interrupted("interrupted; the repository is back as it was" if not failed else
-                              "interrupted; could not undo: " + "; ".join(failed)) from None
-        except BaseException as exc:
-            failed = rollback.run()
-            if isinstance(exc, SessionConflict):
+        with rollback.on_failure("interrupted; the repository is back as it was"):
+            try:
+                return _steps(store, project, facts, plan, branch, progress, rollback)
+            except SessionConflict:
                 raise SessError("another sess start won the race; this one changed nothing") from None
-            if failed and isinstance(exc, SessError):
-                raise SessError(f"{exc.message}; could not undo: {'; '.join(failed)}", exc.hint) from exc
-            raise
 
 
 def _fetched(top: str, base: str, fetch: proc.Running, progress: Progress) -> str | None:
