@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from dbhelp import execute, rows, sessions, slices, stamp
+from test_interactive import Spawn, spawn, terminals  # noqa: F401  (fixtures)
 
 if TYPE_CHECKING:
     from conftest import Repo, Result, SessRunner
@@ -300,22 +301,16 @@ def test_status_and_resume_say_the_branch_is_gone(sess: SessRunner, repo: Repo, 
 # --- the forgotten clock on a terminal ------------------------------------------------------------
 
 def test_pause_on_a_terminal_asks_where_to_stop(sess: SessRunner, repo: Repo, db_path: Path,
-                                               env: dict[str, str]) -> None:
-    from test_interactive import Terminal
-
+                                               spawn: Spawn) -> None:  # noqa: F811
     sess("start", "--no-issue", "x", check=0)
     backdate_slice(db_path, 6)
     activity = now() - timedelta(hours=4, minutes=10)
     commit_at(repo, activity)
-    terminal = Terminal(env, repo.path, "pause")
-    try:
-        terminal.expect("Stop it at")
-        terminal.expect("the last activity")
-        terminal.send("\r")
-        assert terminal.finish() == 0
-    finally:
-        if terminal.child.isalive():
-            terminal.child.terminate(force=True)
+    terminal = spawn("pause")
+    terminal.expect("Stop it at")
+    terminal.expect("the last activity")
+    terminal.send("\r")
+    assert terminal.finish() == 0
     row = session_row(db_path)
     assert row["state"] == "paused"
     assert db_time(row["pause_time"]) == activity.replace(second=0, microsecond=0)
@@ -323,21 +318,15 @@ def test_pause_on_a_terminal_asks_where_to_stop(sess: SessRunner, repo: Repo, db
 
 
 def test_ctrl_c_at_the_question_changes_nothing(sess: SessRunner, repo: Repo, db_path: Path,
-                                               env: dict[str, str]) -> None:
-    from test_interactive import Terminal
-
+                                               spawn: Spawn) -> None:  # noqa: F811
     sess("start", "--no-issue", "x", check=0)
     backdate_slice(db_path, 6)
     commit_at(repo, now() - timedelta(hours=5))
     before = rows(db_path, "SELECT * FROM sessions"), rows(db_path, "SELECT * FROM session_slices")
-    terminal = Terminal(env, repo.path, "end", "--no-pr", "--keep-branch")
-    try:
-        terminal.expect("Stop it at")
-        terminal.send("\x03")
-        assert terminal.finish() == 130
-    finally:
-        if terminal.child.isalive():
-            terminal.child.terminate(force=True)
+    terminal = spawn("end", "--no-pr", "--keep-branch")
+    terminal.expect("Stop it at")
+    terminal.send("\x03")
+    assert terminal.finish() == 130
     assert (rows(db_path, "SELECT * FROM sessions"), rows(db_path, "SELECT * FROM session_slices")) == before
     assert repo.current_branch() == "feature/x"
 
