@@ -178,6 +178,14 @@ class Result:
                 f"--- stdout ---\n{self.out}--- stderr ---\n{self.err}--- end ---")
 
 
+def refused(result: Result, *needles: str, code: int = 2) -> None:
+    """Exit `code` with an `Error: ...` on stderr holding every needle, and no traceback."""
+    assert result.code == code, result
+    assert result.err.startswith("Error: ") and "Traceback" not in result.err, result
+    for needle in needles:
+        assert needle in result.err, result
+
+
 class SessRunner:
     """Callable running `python -m sess` in the test environment."""
 

@@ -34,6 +34,10 @@ def sessions(db_path: Path) -> list[dict[str, Any]]:
     return rows(db_path, "SELECT * FROM sessions ORDER BY id")
 
 
+def session_row(db_path: Path, session_id: int = 1) -> dict[str, Any]:
+    return rows(db_path, "SELECT * FROM sessions WHERE id = ?", (session_id,))[0]
+
+
 def open_sessions(db_path: Path) -> list[dict[str, Any]]:
     return rows(db_path, "SELECT * FROM sessions WHERE state IN ('active', 'paused') ORDER BY id")
 

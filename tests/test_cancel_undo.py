@@ -5,23 +5,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dbhelp import rows, sessions, slices
+from conftest import refused
+from dbhelp import rows, session_row, sessions, slices
 
 if TYPE_CHECKING:
-    from conftest import Repo, Result, SessRunner
+    from conftest import Repo, SessRunner
 
 NS = 1_000_000_000
-
-
-def failed(result: Result, *needles: str, code: int = 1) -> None:
-    assert result.code == code, result
-    assert result.err.startswith("Error: ") and "Traceback" not in result.err, result
-    for needle in needles:
-        assert needle in result.err, result
-
-
-def row(db_path: Path, session_id: int = 1) -> dict[str, Any]:
-    return rows(db_path, "SELECT * FROM sessions WHERE id = ?", (session_id,))[0]
 
 
 def branches(repo: Repo) -> list[str]:
@@ -39,7 +29,7 @@ def test_cancel_keeps_the_time_and_shows_cancelled(sess: SessRunner, repo: Repo,
     result = sess("cancel", check=0)
     assert result.out.startswith("Cancelled session on feature/x (feature) · 1h0m")
     assert repo.current_branch() == "main" and "feature/x" in branches(repo)
-    data = row(db_path)
+    data = session_row(db_path)
     assert data["state"] == "ended" and data["outcome"] == "cancelled" and data["pr_url"] is None
     assert abs(data["total_elapsed"] / NS - 3600) < 10 and data["current_slice_start"] is None
     history = sess("history", check=0).out
@@ -62,7 +52,7 @@ def test_cancel_with_the_branch_deleted(sess: SessRunner, repo: Repo, db_path: P
     repo.git("branch", "-D", "feature/gone")
     result = sess("cancel", "--delete-branch", check=0)
     assert "already gone" in result.out
-    assert row(db_path)["outcome"] == "cancelled" and repo.current_branch() == "main"
+    assert session_row(db_path)["outcome"] == "cancelled" and repo.current_branch() == "main"
 
 
 def test_cancel_delete_branch_keeps_local_only_commits(sess: SessRunner, repo: Repo, db_path: Path) -> None:
@@ -83,9 +73,9 @@ def test_cancel_with_a_dirty_tree(sess: SessRunner, repo: Repo, db_path: Path) -
     sess("start", "--no-issue", "dirty", check=0)
     repo.write("wip.txt", "wip\n")
     before = state(db_path)
-    failed(sess("cancel"), "--dirty", code=2)
+    refused(sess("cancel"), "--dirty", code=2)
     assert state(db_path) == before and repo.current_branch() == "feature/dirty"
-    failed(sess("cancel", "--dirty", "commit"), "--message", code=2)
+    refused(sess("cancel", "--dirty", "commit"), "--message", code=2)
     assert state(db_path) == before
     result = sess("cancel", "--dirty", "stash", check=0)
     assert "stashed" in result.out and not repo.is_dirty() and repo.current_branch() == "main"
@@ -100,7 +90,7 @@ def test_cancel_with_a_dirty_tree(sess: SessRunner, repo: Repo, db_path: Path) -
 def test_cancel_refuses_without_a_session(sess: SessRunner, repo: Repo) -> None:
     sess("start", "--no-issue", "x", check=0)
     sess("cancel", check=0)
-    failed(sess("cancel"), "no active session")
+    refused(sess("cancel"), "no active session", code=1)
 
 
 # --- undo -----------------------------------------------------------------------------------------
@@ -115,7 +105,7 @@ def test_undo_start_restores_branch_and_stash(sess: SessRunner, repo: Repo, db_p
     assert repo.current_branch() == "topic" and (repo.path / "wip.txt").read_text() == "mine\n"
     assert repo.git("stash", "list") == "" and "feature/x" not in branches(repo)
     assert sessions(db_path) == []
-    failed(sess("undo"), "nothing to undo")
+    refused(sess("undo"), "nothing to undo", code=1)
 
 
 def test_undo_start_keeps_a_branch_with_commits(sess: SessRunner, repo: Repo, db_path: Path) -> None:
@@ -149,7 +139,7 @@ def test_undo_pause_resume_amend_cancel_in_a_chain(sess: SessRunner, repo: Repo,
 
     result = sess("undo", check=0)
     assert "Undid the cancel of feature/x" in result.out
-    data = row(db_path)
+    data = session_row(db_path)
     assert data["state"] == "paused" and data["outcome"] is None and data["end_time"] is None
     assert abs(data["total_elapsed"] / NS - 3600 * 1.5) < 30
     # On from there, each undo puts back the state before that change, exactly.
@@ -158,7 +148,7 @@ def test_undo_pause_resume_amend_cancel_in_a_chain(sess: SessRunner, repo: Repo,
     assert "Undid the resume of feature/x" in sess("undo", check=0).out
     assert state(db_path) == after_pause
     assert "Undid the pause of feature/x" in sess("undo", check=0).out
-    data = row(db_path)
+    data = session_row(db_path)
     assert data["state"] == "active" and data["pause_time"] is None and len(slices(db_path, 1)) == 1
     assert "Undid the start of feature/x" in sess("undo", check=0).out
     assert sessions(db_path) == [] and repo.current_branch() == "main"
@@ -186,7 +176,7 @@ def test_undo_is_refused_after_an_end(sess: SessRunner, repo: Repo, db_path: Pat
     repo.commit("f.txt", "1\n", "work")
     sess("end", "--no-pr", check=0)
     before = state(db_path)
-    failed(sess("undo"), "cannot be undone", "pushed")
+    refused(sess("undo"), "cannot be undone", "pushed", code=1)
     assert state(db_path) == before
     listing = sess("undo", "--list", check=0).out
     assert "cannot be undone" in listing.splitlines()[1]
@@ -200,6 +190,6 @@ def test_undo_twenty_deep(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     assert len(json.loads(sess("undo", "--list", "--json", check=0).out)["entries"]) == 23
     for _ in range(22):
         sess("undo", check=0)
-    assert len(slices(db_path, 1)) == 1 and row(db_path)["state"] == "active"
+    assert len(slices(db_path, 1)) == 1 and session_row(db_path)["state"] == "active"
     sess("undo", check=0)
     assert sessions(db_path) == []

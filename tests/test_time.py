@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from dbhelp import execute, rows, sessions, slices, stamp
+from conftest import refused
+from dbhelp import execute, rows, session_row, sessions, slices, stamp
 from test_interactive import Spawn, spawn, terminals  # noqa: F401  (fixtures)
 
 if TYPE_CHECKING:
-    from conftest import Repo, Result, SessRunner
+    from conftest import Repo, SessRunner
 
 NS = 1_000_000_000
 
@@ -24,17 +25,6 @@ def now() -> datetime:
 
 def parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-def refused(result: Result, *needles: str, code: int = 2) -> None:
-    assert result.code == code, result
-    assert result.err.startswith("Error: ") and "Traceback" not in result.err, result
-    for needle in needles:
-        assert needle in result.err, result
-
-
-def session_row(db_path: Path, session_id: int = 1) -> dict[str, Any]:
-    return rows(db_path, "SELECT * FROM sessions WHERE id = ?", (session_id,))[0]
 
 
 def db_time(text: str | None) -> datetime | None:
