@@ -57,6 +57,28 @@ def did_you_mean(names: Sequence[str]) -> str:
     return f" (did you mean {listed}?)"
 
 
+_width: list[int] = []
+
+
+def _help_width() -> int:
+    """What argparse would take: the terminal's columns (COLUMNS first, as shutil reads it) less 2."""
+    if not _width:
+        import os
+        import sys
+
+        try:
+            columns = int(os.environ.get("COLUMNS", ""))
+        except ValueError:
+            columns = 0
+        if columns <= 0:
+            try:
+                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+            except (AttributeError, ValueError, OSError):
+                columns = 0
+        _width.append((columns or 80) - 2)
+    return _width[0]
+
+
 def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
     return [option for action in parser._actions for option in action.option_strings]
 
@@ -78,6 +100,11 @@ class Parser(argparse.ArgumentParser):
 
     def usage_hint(self) -> str:
         return f"Run '{self.prog} --help' for usage."
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse makes one for every add_argument, and each asks shutil (which loads zlib, bz2
+        # and lzma) for the terminal's width: asked here once, as shutil would.
+        return self.formatter_class(prog=self.prog, width=_help_width())  # type: ignore[call-arg]
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         choices = action.choices
