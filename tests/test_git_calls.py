@@ -28,10 +28,10 @@ def git_log(env: dict[str, str], tmp_path: Path) -> Path:
 
 
 def calls(log: Path) -> list[str]:
-    """The git calls logged since the last look (the log is emptied)."""
+    """The git calls logged since the last look (the log is emptied), without a leading `-C DIR`."""
     lines = log.read_text().splitlines() if log.exists() else []
     log.write_text("")
-    return lines
+    return [line.split(" ", 2)[2] if line.startswith("-C ") else line for line in lines]
 
 
 def test_status_starts_no_git(sess: SessRunner, repo: Repo, git_log: Path) -> None:
@@ -73,6 +73,7 @@ def test_start_and_end_ask_git_once_for_each_thing(sess: SessRunner, repo: Repo,
     started = calls(git_log)
     assert [c.split()[0] for c in started].count("status") == 1, started
     assert not any(c.startswith(("checkout", "pull", "remote", "show-ref", "symbolic-ref --short")) for c in started)
+    assert [c for c in started if c.startswith("fetch")] == ["fetch --quiet origin refs/heads/main"], started
     assert len(started) <= 6, started
     repo.write("x.txt", "x\n")
     repo.write("README", "changed\n")
@@ -126,3 +127,58 @@ def test_status_reads_idle_after_from_the_configuration_only_when_a_file_sets_it
     old = (now() - timedelta(minutes=55)).timestamp()
     os.utime(team, (old, old))  # not fresh activity itself
     assert json.loads(sess("status", "--json", check=0).out)["session"]["idle"] is not None
+
+
+def test_a_base_flag_never_reaches_the_early_fetch_as_a_refspec(sess: SessRunner, repo: Repo, git_log: Path) -> None:
+    """The early fetch takes --base before anything has checked it: a refspec must not slip through."""
+    r = sess("start", "x", "--no-issue", "--base", "main:refs/heads/planted", check=1)
+    assert "does not exist" in r.err
+    assert repo.git("branch", "--list", "planted") == ""
+    assert not any(":" in c for c in calls(git_log) if c.startswith("fetch"))
+
+
+def test_a_base_flag_is_fetched_while_sess_loads(sess: SessRunner, repo: Repo, git_log: Path) -> None:
+    repo.git("push", "-q", "-u", "origin", "main:refs/heads/develop")
+    repo.git("branch", "-q", "--track", "develop", "origin/develop")
+    mate = repo.teammate_push("dev.txt", "dev\n", "Work on develop", branch="develop")
+    calls(git_log)
+    assert "pulled 1 commit" in sess("start", "x", "--no-issue", "--base", "develop", check=0).out
+    assert [c for c in calls(git_log) if c.startswith("fetch")] == ["fetch --quiet origin refs/heads/develop"]
+    assert repo.git("rev-parse", "HEAD") == mate
+
+
+def test_every_changed_path_is_read_however_long_the_list(sess: SessRunner, repo: Repo) -> None:
+    """`git status` started early writes to a file, not a pipe: a list longer than a pipe holds
+    (64 KiB) is read whole, and end commits every path in it."""
+    sess("start", "x", "--no-issue", check=0)
+    names = [f"d{n // 100:02d}/a-rather-long-file-name-to-fill-the-status-output-{n:04d}.txt" for n in range(1500)]
+    for name in names:
+        repo.write(name, "x\n")
+    sess("end", "--no-pr", "-m", "Add many", check=0)
+    pushed = repo.git("ls-tree", "-r", "--name-only", "origin/feature/x").splitlines()
+    assert set(names) <= set(pushed)
+
+
+def test_an_early_git_can_be_waited_for_with_a_timeout_and_stopped(repo: Repo) -> None:
+    from sess import early
+
+    slow = early.spawn_git(("-c", "alias.nap=!sleep 5", "nap"), str(repo.path))
+    assert slow is not None
+    with pytest.raises(TimeoutError):
+        slow.wait(timeout=0.2)
+    assert slow.poll() is None
+    slow.terminate()
+    assert slow.wait(timeout=5) != 0
+    quick = early.spawn_git(("rev-parse", "--show-toplevel"), str(repo.path))
+    assert quick is not None
+    out, err = quick.communicate(timeout=10)
+    assert (quick.returncode, out.strip(), err) == (0, str(repo.path), "")
+
+
+def test_plain_branch_names() -> None:
+    from sess.gitfiles import plain_branch_name
+
+    for name in ("main", "release/1.2", "feature/x_y-z"):
+        assert plain_branch_name(name), name
+    for name in ("", "-x", "a:b", "a..b", "a/", ".a", "a.lock", "a b", "a*", "a//b", "a/.b", "HEAD^"):
+        assert not plain_branch_name(name), name

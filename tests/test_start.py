@@ -443,7 +443,7 @@ def test_pulls_what_a_teammate_pushed(sess: SessRunner, repo: Repo) -> None:
     sha = repo.teammate_push("mate.txt", "from a teammate\n", "Teammate change")
     result = sess("start", "--no-issue", "x", check=0)
     assert result.out.splitlines()[1] == "Session active · from main · pulled 1 commit"
-    assert repo.git("merge-base", "--is-ancestor", sha, "HEAD", check=False) == ""
+    repo.git("merge-base", "--is-ancestor", sha, "HEAD")  # raises if it is not
     assert repo.git("rev-parse", "main") == sha and (repo.path / "mate.txt").exists()
 
 
@@ -493,7 +493,7 @@ def test_branch_that_cannot_be_created_rolls_back(sess: SessRunner, repo: Repo, 
     assert after == before
     assert sessions(db_path) == []
     # the base was brought up to date on the way; that is kept, it loses nothing
-    assert repo.git("merge-base", "--is-ancestor", main_before, "main", check=False) == ""
+    repo.git("merge-base", "--is-ancestor", main_before, "main")  # raises if it is not
 
 
 def test_failed_pull_from_the_base_branch_itself(sess: SessRunner, repo: Repo, db_path: Path) -> None:
@@ -571,6 +571,25 @@ def wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 20) -> No
         time.sleep(0.02)
 
 
+def start_logging(sess: SessRunner, repo: Repo, tmp_path: Path, *args: str,
+                  **popen: Any) -> tuple[subprocess.Popen[str], Path]:
+    """sess started in the background with its stderr going to a file, for `wait_for_step`."""
+    log = tmp_path / "sess-stderr.txt"
+    with log.open("w") as handle:
+        proc = subprocess.Popen(sess.argv(*args), cwd=repo.path, env=sess.env, text=True,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=handle, **popen)
+    return proc, log
+
+
+def wait_for_step(log: Path, step: str, proc: subprocess.Popen[str], timeout: float = 20) -> None:
+    """Until sess has said it is at `step` (the fetch it waits for began earlier, with sess)."""
+    deadline = time.monotonic() + timeout
+    while step not in log.read_text():
+        assert proc.poll() is None, (proc.communicate(), log.read_text())
+        assert time.monotonic() < deadline, f"sess never reached {step!r}"
+        time.sleep(0.02)
+
+
 def stop_sleeper(marker: Path) -> None:
     """The sleeping upload-pack script is orphaned when git is killed: end it by its pid."""
     with contextlib.suppress(ProcessLookupError, ValueError, FileNotFoundError):
@@ -587,17 +606,18 @@ def test_ctrl_c_during_a_slow_pull(sess: SessRunner, repo: Repo, db_path: Path, 
     topic_branch(repo)
     make_dirty(repo)
     before = snapshot(repo)
-    proc = subprocess.Popen(sess.argv("start", "--no-issue", "x", "--dirty", mode, "--message", "wip"), cwd=repo.path,
-                            env=sess.env, text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=to_group)
+    proc, log = start_logging(sess, repo, tmp_path, "start", "--no-issue", "x", "--dirty", mode, "--message", "wip",
+                              start_new_session=to_group)
     try:
         wait_for(marker, proc)
+        wait_for_step(log, "Fetching main from origin", proc)
         began = time.monotonic()
         if to_group:
             os.killpg(proc.pid, signal.SIGINT)
         else:
             proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        out, _ = proc.communicate(timeout=20)
+        err = log.read_text()
     finally:
         stop_sleeper(marker)
         if proc.poll() is None:
@@ -638,17 +658,19 @@ def test_losing_the_race_after_the_branch_exists_rolls_back(sess: SessRunner, re
     topic_branch(repo)
     make_dirty(repo)
     before = snapshot(repo)
-    proc = sess.start("start", "--no-issue", "x", "--dirty", "stash")
+    proc, log = start_logging(sess, repo, tmp_path, "start", "--no-issue", "x", "--dirty", "stash")
     try:
-        wait_for(marker, proc)
+        wait_for_step(log, "Fetching main from origin", proc)  # past its own look for an open session
         project_id = rows(db_path, "SELECT id FROM projects")[0]["id"]
         execute(db_path, "INSERT INTO sessions (project_id, branch, issue_id, issue_title, state, start_time,"
                          " total_elapsed, branch_type) VALUES (?, 'feature/other', '', '', 'paused',"
                          " '2026-01-01 10:00:00.000000+00:00', 0, 'feature')", (project_id,))
-        out, err = proc.communicate(timeout=30)
+        out, _ = proc.communicate(timeout=30)
+        err = log.read_text()
     finally:
         stop_sleeper(marker)
     assert proc.returncode == 1, (out, err)
+    assert "another sess start won the race" in err
     assert "Error: " in err and "Traceback" not in err
     assert snapshot(repo) == before
     assert [s["branch"] for s in open_sessions(db_path)] == ["feature/other"]

@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: list[str]) -> int:
     if argv[:1] in (["start"], ["end"]) and not {"-h", "--help", "--continue", "--abort"} & set(argv):
-        _prefetch(starting=argv[0] == "start")
+        _prefetch(argv)
     if argv[:1] == ["status"] and all(arg == "--json" for arg in argv[1:]):
         # On the budget of a bare interpreter (issue 10): no argparse for its only flag.
         from types import SimpleNamespace
@@ -113,14 +113,26 @@ def _run(argv: list[str]) -> int:
     return int(getattr(_module(args.command), "cmd_" + args.command)(args) or 0)
 
 
-def _prefetch(starting: bool) -> None:
+def _prefetch(argv: list[str]) -> None:
     """start and end look at every ref and at the work tree first: git does that while Python
-    loads the rest of sess (issue 10: as fast as the git underneath)."""
-    from sess import git
+    loads the rest of sess (issue 10: as fast as the git underneath). start also fetches the base
+    it will most likely pull: --base, else the branch origin/HEAD names, else the current one."""
+    from sess import gitfiles
 
-    where = git.locate_quick(os.getcwd())
-    if where is not None:
-        git.prefetch(where[0], starting)
+    where = gitfiles.locate_quick(os.getcwd())
+    if where is None:
+        return
+    base = None
+    starting = argv[0] == "start"
+    if starting:
+        base = next((argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--base"), None)
+        base = base or next((arg[len("--base="):] for arg in argv if arg.startswith("--base=")), None)
+        base = base if base is not None and gitfiles.plain_branch_name(base) else None
+        base = base or gitfiles.remote_head_quick(where[0])
+        base = base or (where[1] if gitfiles.plain_branch_name(where[1]) and where[1] != "HEAD" else None)
+    from sess import early
+
+    early.prefetch(where[0], starting, base)
 
 
 def _print_error(exc: SessError, code: int | None = None) -> int:

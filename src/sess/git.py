@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from sess import proc
+from sess import early, proc
 from sess.errors import SessError
 from sess.gitfiles import branch_exists_quick, git_dir_of, locate_quick
 
@@ -124,27 +124,18 @@ class Refs(NamedTuple):
         return any(name.startswith(prefix) for name in self.remotes)
 
 
-_REFS = ("for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", "refs/heads/", "refs/remotes/")
-_STATUS = ("status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all")
-
-# Looks started before they are asked for (see `prefetch`), by repository and arguments.
-_early: dict[tuple[str, tuple[str, ...]], proc.Running] = {}
+_REFS, _STATUS, _HOOK = early.REFS, early.STATUS, early.HOOK
 
 
-_HOOK = ("rev-parse", "--git-path", "hooks/post-checkout")
-
-
-def prefetch(top: str, starting: bool = False) -> None:
-    """Start the looks that start and end take first (every ref; the work tree, which takes long
-    in a large repository; for start, where a post-checkout hook would be) while Python is still
-    loading the rest of sess. The first `refs(top)`, `work_tree(top)`, `create_branch` take them."""
-    for args in (_STATUS, _REFS, *([_HOOK] if starting else [])):
-        _early[(top, args)] = proc.start(["git", *args], cwd=top)
+def _early(repo: str, args: tuple[str, ...]) -> proc.Running | None:
+    """The look sess.early started for these arguments, if it did."""
+    process = early.take(repo, args)
+    return proc.adopt(["git", *args], process) if process is not None else None
 
 
 def _output(repo: str, args: tuple[str, ...]) -> str:
-    early = _early.pop((repo, args), None)
-    return early.wait().stdout if early is not None else out_raw(repo, *args)
+    started = _early(repo, args)
+    return started.wait().stdout if started is not None else out_raw(repo, *args)
 
 
 def refs(repo: str) -> Refs:
@@ -210,7 +201,14 @@ def is_ancestor(repo: str, ancestor: str, descendant: str) -> bool:
 
 def fetch_branch(repo: str, branch: str, remote: str = "origin") -> proc.Running:
     """Start fetching one branch of the remote (what `git pull REMOTE BRANCH` fetches first)."""
-    return proc.start(["git", "fetch", "--quiet", remote, f"refs/heads/{branch}"], cwd=repo)
+    args = early.fetch_args(branch, remote)
+    started = _early(repo, args)
+    if started is not None:
+        return started
+    # One started on a guess that proved wrong finishes first: FETCH_HEAD is then this one's.
+    for guessed in early.untaken_fetches(repo):
+        proc.adopt(["git", "fetch"], guessed).wait(check=False)
+    return proc.start(["git", *args], cwd=repo)
 
 
 def fetched_head(repo: str) -> str | None:
@@ -259,8 +257,7 @@ class PendingWorkTree:
     """`work_tree` started in the background; `wait()` gives its answer."""
 
     def __init__(self, repo: str) -> None:
-        early = _early.pop((repo, _STATUS), None)
-        self._running = early if early is not None else proc.start(["git", *_STATUS], cwd=repo)
+        self._running = _early(repo, _STATUS) or proc.start(["git", *_STATUS], cwd=repo)
 
     def wait(self) -> WorkTree:
         return _work_tree(self._running.wait().stdout)

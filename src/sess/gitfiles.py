@@ -82,3 +82,34 @@ def git_dir_of(top: str) -> str | None:
     if not pointer.startswith("gitdir: "):
         return None
     return os.path.join(top, pointer[len("gitdir: "):])
+
+
+def remote_head_quick(top: str, remote: str = "origin") -> str | None:
+    """The branch `REMOTE/HEAD` points at ("main"), read from its file; None when the file is not
+    there (never set, or packed) or not the usual symbolic ref."""
+    gitdir = git_dir_of(top)
+    if gitdir is None:
+        return None
+    try:  # a linked worktree keeps its refs in the main repository's git directory
+        with open(os.path.join(gitdir, "commondir"), encoding="utf-8") as handle:
+            gitdir = os.path.join(gitdir, handle.read().strip())
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        with open(os.path.join(gitdir, "refs", "remotes", remote, "HEAD"), encoding="utf-8") as handle:
+            head = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    prefix = f"ref: refs/remotes/{remote}/"
+    name = head[len(prefix):] if head.startswith(prefix) else ""
+    return name if plain_branch_name(name) else None
+
+
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./")
+
+
+def plain_branch_name(name: str) -> bool:
+    """A branch name that git would take and that cannot read as anything else in a refspec or on
+    a command line (no ':', '*', '^', '..', leading '-'): a subset of git-check-ref-format's rules."""
+    return (bool(name) and set(name) <= _PLAIN and name[0] not in "-./" and name[-1] not in "./"
+            and ".." not in name and "//" not in name and "/." not in name and not name.endswith(".lock"))

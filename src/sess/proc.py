@@ -11,10 +11,9 @@ import subprocess
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from sess.early import DROPPED as _DROPPED
+from sess.early import Process, clean_env
 from sess.errors import CommandError, ProgramMissing, Timeout
-
-# Variables that would make git act on another repository, or translate its messages.
-_DROPPED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -28,28 +27,6 @@ class Result(NamedTuple):
     @property
     def ok(self) -> bool:
         return self.returncode == 0
-
-
-def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
-    # Parse-stable output: no pager, no prompts for credentials, no editor, C messages.
-    env.update(
-        {
-            "GIT_TERMINAL_PROMPT": "0",
-            "GIT_PAGER": "cat",
-            "PAGER": "cat",
-            "GIT_EDITOR": "true",
-            "GH_PROMPT_DISABLED": "1",
-            "GH_NO_UPDATE_NOTIFIER": "1",
-            "LC_ALL": "C",
-            # Reads such as `git status` must not take index.lock to refresh the index: a
-            # concurrent sess (or the user's git) would then fail to take it for a real change.
-            "GIT_OPTIONAL_LOCKS": "0",
-        }
-    )
-    if extra:
-        env.update(extra)
-    return env
 
 
 def run(
@@ -95,7 +72,7 @@ class Running:
     """A program started by `start`, working while sess does something else (a fetch while
     `git status` scans the work tree). Killed at exit if nobody waited for it."""
 
-    def __init__(self, args: list[str], popen: subprocess.Popen[str], timeout: float | None) -> None:
+    def __init__(self, args: list[str], popen: subprocess.Popen[str] | Process, timeout: float | None) -> None:
         self.args = args
         self._popen = popen
         self._timeout = timeout
@@ -105,35 +82,48 @@ class Running:
         if self._result is None:
             try:
                 out, err = self._popen.communicate(timeout=self._timeout)
-            except subprocess.TimeoutExpired as exc:
+            except (subprocess.TimeoutExpired, TimeoutError) as exc:
                 self.stop()
                 raise Timeout(f"{' '.join(self.args[:3])} did not finish within {self._timeout:.0f}s") from exc
             except BaseException:
                 self.stop()
                 raise
-            self._result = Result(self.args, self._popen.returncode, out, err)
+            self._result = Result(self.args, self._popen.wait(), out, err)  # exited: wait() says how
         if check and not self._result.ok:
             raise CommandError(self.args, self._result.returncode, self._result.stdout, self._result.stderr)
         return self._result
 
     def stop(self) -> None:
+        """Asked to stop first (git then removes the lock files it holds, as on Ctrl-C), killed
+        if it does not within a second."""
         if self._popen.poll() is None:
-            self._popen.kill()
+            self._popen.terminate()
+            try:
+                self._popen.wait(timeout=1)
+            except (subprocess.TimeoutExpired, TimeoutError):
+                self._popen.kill()
         self._popen.wait()
 
 
 def start(argv: Sequence[str], cwd: str | None = None, *,
           timeout: float | None = DEFAULT_TIMEOUT) -> Running:
     """Start argv and return at once; `wait()` gives its Result as `run` would."""
-    import atexit
-
     args = list(argv)
     try:
         popen = subprocess.Popen(args, cwd=cwd, env=clean_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, errors="replace")
     except FileNotFoundError as exc:
         raise ProgramMissing(f"{args[0]} is not installed (not found on PATH)") from exc
-    running = Running(args, popen, timeout)
+    return adopt(args, popen, timeout)
+
+
+def adopt(args: list[str], process: subprocess.Popen[str] | Process,
+          timeout: float | None = DEFAULT_TIMEOUT) -> Running:
+    """A program already started (by `start`, or early by sess.early) to be waited for as `start`'s
+    are; stopped at exit if nobody did."""
+    import atexit
+
+    running = Running(args, process, timeout)
     atexit.register(running.stop)
     return running
 

@@ -1,0 +1,206 @@
+"""git started before the rest of sess has loaded: `start` and `end` begin with the same looks at
+the repository (every ref, the work tree, for start the fetch of its base), and in a large
+repository those take longer than Python takes to load sess. Started here, with nothing but `os`
+(no subprocess, whose import alone delays them by milliseconds), they run meanwhile; `take`
+hands each one to `proc`, which waits for it as for any program it started itself.
+
+Also the environment every program sess runs gets (`clean_env`), as `proc` needs it too.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Variables that would make git act on another repository, or translate its messages.
+DROPPED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
+
+# The looks, by their arguments to git (sess.git reads their output).
+STATUS = ("status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all")
+REFS = ("for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", "refs/heads/", "refs/remotes/")
+HOOK = ("rev-parse", "--git-path", "hooks/post-checkout")
+
+
+def fetch_args(branch: str, remote: str = "origin") -> tuple[str, ...]:
+    """What `git pull REMOTE BRANCH` fetches first."""
+    return ("fetch", "--quiet", remote, f"refs/heads/{branch}")
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in DROPPED}
+    # Parse-stable output: no pager, no prompts for credentials, no editor, C messages.
+    env.update(
+        {
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_PAGER": "cat",
+            "PAGER": "cat",
+            "GIT_EDITOR": "true",
+            "GH_PROMPT_DISABLED": "1",
+            "GH_NO_UPDATE_NOTIFIER": "1",
+            "LC_ALL": "C",
+            # Reads such as `git status` must not take index.lock to refresh the index: a
+            # concurrent sess (or the user's git) would then fail to take it for a real change.
+            "GIT_OPTIONAL_LOCKS": "0",
+        }
+    )
+    if extra:
+        env.update(extra)
+    return env
+
+
+class Process:
+    """A program started by `spawn`: the part of subprocess.Popen that proc.Running uses. Its
+    output goes to unnamed temporary files, read once it has exited, so a large output never
+    blocks it while nobody reads."""
+
+    def __init__(self, pid: int, out_fd: int, err_fd: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._fds = (out_fd, err_fd)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit code; TimeoutError if it has not exited within `timeout` seconds."""
+        if self.returncode is None and timeout is not None and not self._exits_within(timeout):
+            raise TimeoutError(f"{self.pid} still running after {timeout}s")
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def _exits_within(self, timeout: float) -> bool:
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):  # not Linux: look every few milliseconds
+            import time
+
+            deadline = time.monotonic() + timeout
+            while self.poll() is None:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.002)
+            return True
+        import select
+
+        try:
+            return bool(select.select([pidfd], [], [], timeout)[0])
+        finally:
+            os.close(pidfd)
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        """(stdout, stderr) once it has exited, decoded as `subprocess` does in text mode."""
+        self.wait(timeout)
+        return _read(self._fds[0]), _read(self._fds[1])
+
+    def terminate(self) -> None:
+        self._signal(15)  # SIGTERM
+
+    def kill(self) -> None:
+        self._signal(9)  # SIGKILL
+
+    def _signal(self, number: int) -> None:
+        if self.poll() is None:  # not reaped yet, so the pid is still this process's
+            os.kill(self.pid, number)
+
+
+def _read(fd: int) -> str:
+    chunks = []
+    os.lseek(fd, 0, os.SEEK_SET)
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _unnamed_file() -> int:
+    """A temporary file that no other process can open: created private, unlinked at once."""
+    directory = os.environ.get("TMPDIR") or "/tmp"
+    while True:
+        path = os.path.join(directory, f".sess-{os.getpid()}-{os.urandom(6).hex()}")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        os.unlink(path)
+        return fd
+
+
+def _program(name: str, env: dict[str, str]) -> str | None:
+    for directory in env.get("PATH", os.defpath).split(os.pathsep):
+        path = os.path.join(directory or ".", name)
+        if os.access(path, os.X_OK) and not os.path.isdir(path):
+            return path
+    return None
+
+
+def spawn_git(args: tuple[str, ...], top: str) -> Process | None:
+    """`git -C TOP ARGS...` started with `clean_env()`, stdin from /dev/null; None when it cannot
+    be started here (the caller then runs it the usual way, which reports why)."""
+    env = clean_env()
+    program = _program("git", env)
+    if program is None:
+        return None
+    fds: list[int] = []
+    try:
+        fds = [_unnamed_file(), _unnamed_file()]
+        import _signal  # type: ignore[import-not-found]  # loaded with the interpreter; `signal` costs an enum
+
+        # posix_spawn takes no working directory: git's -C is one.
+        pid = os.posix_spawn(program, ["git", "-C", top, *args], env, file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, fds[0], 1),
+            (os.POSIX_SPAWN_DUP2, fds[1], 2),
+        ], setsigdef=(_signal.SIGPIPE, _signal.SIGXFSZ))  # as subprocess restores them
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        return None
+    return Process(pid, fds[0], fds[1])
+
+
+# Started before anyone asked, by repository and git arguments; `take` hands them over.
+_early: dict[tuple[str, tuple[str, ...]], Process] = {}
+
+
+def prefetch(top: str, starting: bool = False, base: str | None = None) -> None:
+    """Start the looks that start and end take first: every ref; the work tree (the slowest in a
+    large repository); for start, where a post-checkout hook would be and the fetch of `base`, the
+    branch it will most likely start from."""
+    import atexit
+
+    looks = [STATUS, REFS, *([HOOK] if starting else [])]
+    if starting and base is not None:
+        looks.append(fetch_args(base))
+    for args in looks:
+        process = spawn_git(args, top)
+        if process is not None:
+            _early[(top, args)] = process
+    atexit.register(_stop_untaken)
+
+
+def take(top: str, args: tuple[str, ...]) -> Process | None:
+    return _early.pop((top, args), None)
+
+
+def untaken_fetches(top: str) -> list[Process]:
+    """Fetches started on a guess that proved wrong (taken, so that the caller waits for them)."""
+    return [_early.pop(key) for key in [key for key in _early if key[0] == top and key[1][0] == "fetch"]]
+
+
+def _stop_untaken() -> None:
+    """At exit, nothing sess started is left running: asked to stop (git then removes its lock
+    files), killed if it has not within a second."""
+    for process in _early.values():
+        process.terminate()
+    for process in _early.values():
+        try:
+            process.wait(timeout=1)
+        except TimeoutError:
+            process.kill()
+            process.wait()
+    _early.clear()
