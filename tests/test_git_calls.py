@@ -160,7 +160,7 @@ def test_every_changed_path_is_read_however_long_the_list(sess: SessRunner, repo
 
 
 def test_an_early_git_can_be_waited_for_with_a_timeout_and_stopped(repo: Repo) -> None:
-    from sess import early
+    from sess import spawn as early
 
     slow = early.spawn_git(("-c", "alias.nap=!sleep 5", "nap"), str(repo.path))
     assert slow is not None

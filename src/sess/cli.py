@@ -130,9 +130,9 @@ def _prefetch(argv: list[str]) -> None:
         base = base if base is not None and gitfiles.plain_branch_name(base) else None
         base = base or gitfiles.remote_head_quick(where[0])
         base = base or (where[1] if gitfiles.plain_branch_name(where[1]) and where[1] != "HEAD" else None)
-    from sess import early
+    from sess import spawn
 
-    early.prefetch(where[0], starting, base)
+    spawn.prefetch(where[0], starting, base)
 
 
 def _print_error(exc: SessError, code: int | None = None) -> int:

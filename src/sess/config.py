@@ -436,9 +436,11 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
 
 
 def _check_fields(path: str, key: str, value: str, allowed: tuple[str, ...]) -> None:
+    from sess.rules import template_fields
+
     fields = ", ".join("{" + name + "}" for name in allowed)
     try:
-        parsed = list(_fields(value))
+        parsed = list(template_fields(value))
     except ValueError as exc:
         raise ConfigError(f"{shown(path)}: '{key}' is not a valid template: {exc}",
                           f"Fields: {fields}; write {{{{ and }}}} for literal braces.") from None
@@ -450,15 +452,6 @@ def _check_fields(path: str, key: str, value: str, allowed: tuple[str, ...]) -> 
             raise ConfigError(f"{shown(path)}: '{key}' has an unknown field {shown_field}", f"Fields: {fields}.")
 
 
-def _fields(template: str) -> Any:
-    """`string.Formatter().parse`, without importing `string` (and `re`) for it."""
-    try:
-        from _string import formatter_parser  # type: ignore[import-not-found]
-    except ImportError:
-        import string
-
-        return string.Formatter().parse(template)
-    return formatter_parser(template)
 
 
 # --- merging ------------------------------------------------------------------------------------

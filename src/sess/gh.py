@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any, NamedTuple
 
 from sess import proc
 from sess.errors import CommandError, GhUnavailable, ProgramMissing, SessError, UsageError
+from sess.records import NamedTuple
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any
 
 GH_TIMEOUT = 60.0
 EXIT_AUTH = 4  # gh's exit status when no account is logged in

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from typing import NamedTuple
 
-from sess import early, proc
+from sess import proc, spawn
 from sess.errors import SessError
 from sess.gitfiles import branch_exists_quick, git_dir_of, locate_quick
+from sess.records import NamedTuple
 
 __all__ = ["branch_exists_quick", "locate_quick"]  # read from git's files; here for callers of git
 
@@ -124,12 +124,12 @@ class Refs(NamedTuple):
         return any(name.startswith(prefix) for name in self.remotes)
 
 
-_REFS, _STATUS, _HOOK = early.REFS, early.STATUS, early.HOOK
+_REFS, _STATUS, _HOOK = spawn.REFS, spawn.STATUS, spawn.HOOK
 
 
 def _early(repo: str, args: tuple[str, ...]) -> proc.Running | None:
-    """The look sess.early started for these arguments, if it did."""
-    process = early.take(repo, args)
+    """The look sess.spawn started for these arguments, if it did."""
+    process = spawn.take(repo, args)
     return proc.adopt(["git", *args], process) if process is not None else None
 
 
@@ -201,12 +201,12 @@ def is_ancestor(repo: str, ancestor: str, descendant: str) -> bool:
 
 def fetch_branch(repo: str, branch: str, remote: str = "origin") -> proc.Running:
     """Start fetching one branch of the remote (what `git pull REMOTE BRANCH` fetches first)."""
-    args = early.fetch_args(branch, remote)
+    args = spawn.fetch_args(branch, remote)
     started = _early(repo, args)
     if started is not None:
         return started
     # One started on a guess that proved wrong finishes first: FETCH_HEAD is then this one's.
-    for guessed in early.untaken_fetches(repo):
+    for guessed in spawn.untaken_fetches(repo):
         proc.adopt(["git", "fetch"], guessed).wait(check=False)
     return proc.start(["git", *args], cwd=repo)
 

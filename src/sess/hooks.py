@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import NamedTuple
 
 from sess.config import Config
 from sess.errors import SessError
+from sess.records import NamedTuple
 from sess.rules import Project, Session
 
 TAIL_LINES = 3  # lines of a failed hook's output repeated in the error

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sess.errors import UsageError
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def suggest(word: str, known: Iterable[str]) -> list[str]:

@@ -1,19 +1,26 @@
 """The one way sess runs another program: an argument list, never a shell.
 
 Every git and gh call goes through `run`, which cleans the environment, applies a timeout
-and raises `CommandError` carrying the command, exit code and output.
+and raises `CommandError` carrying the command, exit code and output. git, when nothing is
+streamed or fed to it, is started through sess.spawn (os.posix_spawn); `subprocess`, slower to
+load than most commands take to run, is imported only for the rest.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
+import sys
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
-from sess.early import DROPPED as _DROPPED
-from sess.early import Process, clean_env
 from sess.errors import CommandError, ProgramMissing, Timeout
+from sess.records import NamedTuple
+from sess.spawn import DROPPED as _DROPPED
+from sess.spawn import Process, clean_env, spawn_git
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+
+if TYPE_CHECKING:
+    import subprocess
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -41,8 +48,15 @@ def run(
 ) -> Result:
     """Run argv; with `on_output`, stream its combined output line by line as it arrives."""
     args = list(argv)
+    if cwd and not os.path.isdir(cwd):
+        raise ProgramMissing(f"directory {cwd} does not exist")
+    process = spawn_git(tuple(args[1:]), cwd, env) if args[0] == "git" and on_output is None and input is None else None
     try:
-        if on_output is None:
+        if process is not None:
+            result = Running(args, process, timeout).wait(check=False)
+        elif on_output is None:
+            import subprocess
+
             proc = subprocess.run(
                 args,
                 cwd=cwd,
@@ -58,14 +72,20 @@ def run(
         else:
             result = _run_streaming(args, cwd, clean_env(env), timeout, on_output)
     except FileNotFoundError as exc:
-        if cwd and not os.path.isdir(cwd):
-            raise ProgramMissing(f"directory {cwd} does not exist") from exc
         raise ProgramMissing(f"{args[0]} is not installed (not found on PATH)") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise Timeout(f"{' '.join(args[:3])} did not finish within {timeout:.0f}s") from exc
+    except Exception as exc:
+        if _timed_out(exc):
+            raise Timeout(f"{' '.join(args[:3])} did not finish within {timeout:.0f}s") from exc
+        raise
     if check and not result.ok:
         raise CommandError(args, result.returncode, result.stdout, result.stderr)
     return result
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A timeout of either kind of process: subprocess's is only checked for once it is loaded."""
+    loaded = sys.modules.get("subprocess")
+    return isinstance(exc, TimeoutError) or (loaded is not None and isinstance(exc, loaded.TimeoutExpired))
 
 
 class Running:
@@ -82,11 +102,10 @@ class Running:
         if self._result is None:
             try:
                 out, err = self._popen.communicate(timeout=self._timeout)
-            except (subprocess.TimeoutExpired, TimeoutError) as exc:
+            except BaseException as exc:
                 self.stop()
-                raise Timeout(f"{' '.join(self.args[:3])} did not finish within {self._timeout:.0f}s") from exc
-            except BaseException:
-                self.stop()
+                if _timed_out(exc):
+                    raise Timeout(f"{' '.join(self.args[:3])} did not finish within {self._timeout:.0f}s") from exc
                 raise
             self._result = Result(self.args, self._popen.wait(), out, err)  # exited: wait() says how
         if check and not self._result.ok:
@@ -100,7 +119,9 @@ class Running:
             self._popen.terminate()
             try:
                 self._popen.wait(timeout=1)
-            except (subprocess.TimeoutExpired, TimeoutError):
+            except Exception as exc:
+                if not _timed_out(exc):
+                    raise
                 self._popen.kill()
         self._popen.wait()
 
@@ -109,6 +130,11 @@ def start(argv: Sequence[str], cwd: str | None = None, *,
           timeout: float | None = DEFAULT_TIMEOUT) -> Running:
     """Start argv and return at once; `wait()` gives its Result as `run` would."""
     args = list(argv)
+    process = spawn_git(tuple(args[1:]), cwd) if args[0] == "git" else None
+    if process is not None:
+        return adopt(args, process, timeout)
+    import subprocess
+
     try:
         popen = subprocess.Popen(args, cwd=cwd, env=clean_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, errors="replace")
@@ -119,7 +145,7 @@ def start(argv: Sequence[str], cwd: str | None = None, *,
 
 def adopt(args: list[str], process: subprocess.Popen[str] | Process,
           timeout: float | None = DEFAULT_TIMEOUT) -> Running:
-    """A program already started (by `start`, or early by sess.early) to be waited for as `start`'s
+    """A program already started (by `start`, or early by sess.spawn) to be waited for as `start`'s
     are; stopped at exit if nobody did."""
     import atexit
 
@@ -135,6 +161,8 @@ def _run_streaming(
     timeout: float | None,
     on_output: Callable[[str], None],
 ) -> Result:
+    import subprocess
+
     # stderr is folded into stdout so progress lines arrive in the order git wrote them.
     with subprocess.Popen(
         args,
@@ -172,6 +200,7 @@ def run_user_command(
     Ctrl-C the whole group (children too) is stopped. Timeout when it runs longer than `timeout`."""
     import collections
     import signal
+    import subprocess
     import threading
 
     args = list(argv)

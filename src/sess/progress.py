@@ -6,7 +6,10 @@ Workflows never print; they call a `Progress` that the command layer chose.
 from __future__ import annotations
 
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Progress:

@@ -6,13 +6,15 @@ import json
 import re
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
 from sess import colour, rules
 from sess.durations import duration as duration  # re-exported: the name every renderer uses
 from sess.rules import Project, Session
 
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    from typing import Any
+
     from sess.store import Journal
 
 DOT = " · "

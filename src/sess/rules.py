@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from sess.errors import SessError, UsageError
+from sess.records import NamedTuple
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any
 
 ACTIVE, PAUSED, ENDED = "active", "paused", "ended"
 CANCELLED = "cancelled"
@@ -243,15 +247,25 @@ def branch_name(branch_type: str, name: str) -> str:
     return f"{branch_type}/{slug}"
 
 
+def template_fields(template: str) -> Any:
+    """`string.Formatter().parse(template)`: (literal, field name, spec, conversion) for each
+    piece; without importing `string` (and its regular expressions) for it."""
+    try:
+        from _string import formatter_parser  # type: ignore[import-not-found]
+    except ImportError:
+        import string
+
+        return string.Formatter().parse(template)
+    return formatter_parser(template)
+
+
 def fill_template(template: str, fields: dict[str, str], joiners: str = "-_.") -> str:
     """`template` with its `{field}`s filled in; a field that comes out empty takes one adjacent
     joiner with it, the one after it if there is one, else the one before it
     (`{type}/{issue}-{slug}` without an issue gives `feature/add-login`)."""
-    import string
-
     pieces: list[str] = []
     empty: list[int] = []  # indexes in pieces of fields that came out empty
-    for literal, name, _, _ in string.Formatter().parse(template):
+    for literal, name, _, _ in template_fields(template):
         pieces.append(literal)
         if name is not None:
             value = fields.get(name, "")

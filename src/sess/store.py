@@ -13,12 +13,16 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, overload
 
 from sess import rules, timestamps
 from sess.errors import SessError, StoreError
+from sess.records import NamedTuple
 from sess.rules import Project, Session, Slice
 from sess.state import state_dir as state_dir  # re-exported: the name the rest of sess uses
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -309,22 +313,17 @@ class Store:
 
     # -- opening --
 
-    @overload
     @classmethod
-    def open(cls, create: Literal[True] = True) -> Store: ...
-
-    @overload
-    @classmethod
-    def open(cls, create: bool) -> Store | None: ...
+    def open_existing(cls) -> Store | None:
+        """`open`, for commands that only read: None when there is no database yet."""
+        return cls.open() if os.path.exists(os.path.join(state_dir(), "sess.db")) else None
 
     @classmethod
-    def open(cls, create: bool = True) -> Store | None:
-        """Open (and migrate) the database; with create=False, None when there is none yet."""
+    def open(cls) -> Store:
+        """Open (and migrate) the database, made first if there is none."""
         directory = state_dir()
         path = os.path.join(directory, "sess.db")
         if not os.path.exists(path):
-            if not create:
-                return None
             _make_private_file(directory, path)
         try:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)

@@ -82,7 +82,7 @@ def _context(args: argparse.Namespace) -> Context:
     limit, minimum = getattr(args, "limit", None), (1 if args.command == "history" else 0)
     if limit is not None and limit < minimum:
         raise UsageError(f"--limit must be at least {minimum}")
-    store = Store.open(create=False)
+    store = Store.open_existing()
     project = None if args.all else tracked_project(store)
     if store is None:
         return Context(now, period, None, None)

@@ -64,7 +64,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 def cmd_undo(args: argparse.Namespace) -> int:
     from sess.workflows import undo
 
-    store = Store.open(create=False)
+    store = Store.open_existing()
     if store is None:
         raise SessError("not a tracked project", "Run 'sess start' to begin a session here.")
     if args.list:

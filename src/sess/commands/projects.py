@@ -21,7 +21,7 @@ def cmd_projects(args: argparse.Namespace) -> int:
 
     now = timestamps.now()
     where = git.locate(os.getcwd())
-    store = Store.open(create=False)
+    store = Store.open_existing()
     rows = store.projects_with_open_sessions() if store else []
     here = where[0] if where else None
     if args.json:

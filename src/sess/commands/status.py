@@ -35,7 +35,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     now = timestamps.now()
     where = gitfiles.locate_quick(os.getcwd())
-    store = Store.open(create=False) if where is not None else None
+    store = Store.open_existing() if where is not None else None
     project, session, journal = store.status(where[0]) if store and where else (None, None, None)
     idle = None
     branch_exists = True

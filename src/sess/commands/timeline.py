@@ -53,7 +53,7 @@ def parser_export(commands: argparse._SubParsersAction) -> None:  # type: ignore
 def cmd_log(args: argparse.Namespace) -> int:
     from sess.workflows.timeline import target, unaccounted_s
 
-    store = Store.open(create=False)
+    store = Store.open_existing()
     project, session = target(store, os.getcwd(), args.session)
     assert store is not None
     now = timestamps.now()
@@ -121,7 +121,7 @@ def cmd_amend(args: argparse.Namespace) -> int:
     now = timestamps.now()
     start = periods.parse_at_flag("--start", args.start, now) if args.start is not None else None
     end = periods.parse_at_flag("--end", args.end, now) if args.end is not None else None
-    store = Store.open(create=False)
+    store = Store.open_existing()
     project, session = timeline.target(store, os.getcwd(), args.session)
     assert store is not None
     amended = timeline.amend(store, project, session.id, int(match.group(1)), start, end, args.drop, now)
@@ -165,7 +165,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     form = "json" if args.json else (args.format or "csv")
     now = timestamps.now()
     period = periods.parse_period(args.since, args.until, now)
-    store = Store.open(create=False)
+    store = Store.open_existing()
     project = None if args.all else tracked_project(store)
     times: list[tuple[int, str, str, int]] = []
     sessions: dict[int, Any] = {}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
 
 from sess import git, rules
 from sess.errors import Interrupted, SessError
+from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import Store
 
@@ -56,6 +55,8 @@ def project_name(top: str) -> str:
 @contextmanager
 def shielded() -> Iterator[None]:
     """Ctrl-C waits until the block is done: a change of git and the database is made whole."""
+    import signal  # here, not at the top: its enums cost every start and end more than a failure does
+
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
@@ -81,6 +82,8 @@ class Rollback:
 
     def run(self) -> list[str]:
         """Undo everything; returns what could not be undone."""
+        import signal
+
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         failed: list[str] = []
         try:

@@ -7,13 +7,13 @@ The command layer first calls `inspect` for the facts it needs to ask its questi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
 
 from sess import git, proc, rules, timestamps
 from sess.errors import CommandError, SessError
 from sess.gh import Issue
 from sess.hooks import Hooks, SessionInfo
 from sess.progress import Progress
+from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import SessionConflict, Store, project_lock
 from sess.workflows.common import Rollback, Where, locate, project_name

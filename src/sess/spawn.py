@@ -138,10 +138,11 @@ def _program(name: str, env: dict[str, str]) -> str | None:
     return None
 
 
-def spawn_git(args: tuple[str, ...], top: str) -> Process | None:
-    """`git -C TOP ARGS...` started with `clean_env()`, stdin from /dev/null; None when it cannot
-    be started here (the caller then runs it the usual way, which reports why)."""
-    env = clean_env()
+def spawn_git(args: tuple[str, ...], top: str | None, extra_env: dict[str, str] | None = None) -> Process | None:
+    """`git -C TOP ARGS...` (in the current directory without TOP) started with
+    `clean_env(extra_env)`, stdin from /dev/null; None when it cannot be started here (the caller
+    then runs it the usual way, which reports why)."""
+    env = clean_env(extra_env)
     program = _program("git", env)
     if program is None:
         return None
@@ -151,7 +152,7 @@ def spawn_git(args: tuple[str, ...], top: str) -> Process | None:
         import _signal  # type: ignore[import-not-found]  # loaded with the interpreter; `signal` costs an enum
 
         # posix_spawn takes no working directory: git's -C is one.
-        pid = os.posix_spawn(program, ["git", "-C", top, *args], env, file_actions=[
+        pid = os.posix_spawn(program, ["git", *(["-C", top] if top else []), *args], env, file_actions=[
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_DUP2, fds[0], 1),
             (os.POSIX_SPAWN_DUP2, fds[1], 2),
