@@ -182,3 +182,25 @@ def test_plain_branch_names() -> None:
         assert plain_branch_name(name), name
     for name in ("", "-x", "a:b", "a..b", "a/", ".a", "a.lock", "a b", "a*", "a//b", "a/.b", "HEAD^"):
         assert not plain_branch_name(name), name
+
+
+def imported(sess: SessRunner, repo: Repo, *args: str) -> set[str]:
+    """The modules `sess ARGS` imported (python -X importtime)."""
+    import re
+    import subprocess
+
+    proc = subprocess.run([*sess.argv(*args)[:1], "-X", "importtime", *sess.argv(*args)[1:]], cwd=repo.path,
+                          env=sess.env, capture_output=True, text=True, check=False, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    return set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", proc.stderr, re.M))
+
+
+def test_start_end_and_status_leave_the_heavy_modules_unloaded(sess: SessRunner, repo: Repo) -> None:
+    """What costs start-up milliseconds and these commands do not need (issue 10): typing (its
+    NamedTuple is sess.records'), subprocess (git runs through posix_spawn), shutil (argparse's
+    terminal width)."""
+    heavy = {"typing", "subprocess", "shutil", "signal", "string"}
+    assert imported(sess, repo, "start", "x", "--no-issue") & heavy == set()
+    assert imported(sess, repo, "status") & heavy == set()
+    repo.write("x.txt", "x\n")
+    assert imported(sess, repo, "end", "--no-pr", "-m", "Add x") & heavy == {"subprocess", "signal"}  # push streams

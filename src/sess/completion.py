@@ -20,9 +20,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from sess import config, periods
+from sess.records import NamedTuple
 
 SHELLS = ("bash", "zsh", "fish")
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import NamedTuple
 
 from sess.errors import UsageError
+from sess.records import NamedTuple
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FORMS_HINT = "Use a date (2026-11-01), today, yesterday, a weekday (monday), 7d (the last 7 days) or 2w."

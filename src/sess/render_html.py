@@ -11,10 +11,10 @@ from __future__ import annotations
 import html
 import math
 from datetime import date, datetime
-from typing import NamedTuple
 
 from sess import rules
 from sess.durations import duration
+from sess.records import NamedTuple
 from sess.render import safe
 from sess.store_reports import Entry, Totals
 

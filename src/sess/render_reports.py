@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sess import colour
 from sess.periods import Period
@@ -20,6 +19,10 @@ from sess.render import (
     session_state_word,
 )
 from sess.store_reports import Entry, ProjectTotal, Totals
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any
 
 # --- JSON ---------------------------------------------------------------------------------------
 

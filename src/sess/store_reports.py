@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Any, NamedTuple
 
 from sess import rules, timestamps
 from sess.errors import StoreError
+from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import PROJECT_COLUMNS, PROJECT_WIDTH, SESSION_COLUMNS, Store, project_from_row, session_from_row
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Open ends of a period, as bounds that compare like infinities with any real epoch.
 _NEVER_BEFORE = -1e18

@@ -12,16 +12,19 @@ import contextlib
 import os
 import sys
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sess import periods, render, render_reports, timesplit, timestamps
 from sess.commands import add_json, add_period
 from sess.errors import SessError, UsageError
+from sess.records import NamedTuple
 from sess.rules import Project
 from sess.store import Store
 from sess.store_reports import Entry, Reports, Scope, Totals
 
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    from typing import Any
+
     from sess import render_html
 
 BY_PROJECT_IN_STATS = 10

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import TYPE_CHECKING
 
 from sess import render, rules, timestamps
 from sess.commands import add_dirty, add_json, choose_dirty
 from sess.errors import SessError
 from sess.store import Store, UndoEntry
 
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
     from sess.workflows.undo import Undone
 

@@ -11,12 +11,15 @@ import argparse
 import contextlib
 import os
 import sys
-from typing import Any
 
 from sess import config
 from sess.commands import add_json
 from sess.config import KEYS, ConfigError, Layers
 from sess.errors import SessError, UsageError
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def parser_config(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

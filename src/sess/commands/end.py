@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from sess import render, rules, timestamps
 from sess.errors import SessError, UsageError
@@ -14,6 +13,7 @@ from sess.rules import Session
 from sess.store import Store
 from sess.workflows import end
 
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
     from sess.config import Config
 

@@ -9,10 +9,10 @@ would be lost.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
 
 from sess import git, rules
 from sess.errors import CommandError, SessError
+from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import Store, project_lock
 from sess.workflows.common import Rollback, Where, require_project, require_session

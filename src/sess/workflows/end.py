@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, NamedTuple, NoReturn
 
 from sess import gh, git, proc, rules, timestamps
 from sess.errors import CommandError, GhUnavailable, Interrupted, SessError
 from sess.hooks import HookFailed, Hooks, session_info
 from sess.progress import Progress
+from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import Journal, Store, project_lock
 from sess.workflows.common import Where, require_project, require_session
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 NOT_PROVIDED = "Not provided"
 

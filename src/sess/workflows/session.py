@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
 
 from sess import git, rules, timestamps
 from sess.errors import CommandError, SessError, UsageError
+from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import Store, project_lock
 from sess.workflows.common import Where, require_project, require_session

@@ -7,10 +7,10 @@ in agreement with the slices, and is logged for `sess undo`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
 
 from sess import rules
 from sess.errors import SessError, UsageError
+from sess.records import NamedTuple
 from sess.rules import Project, Session, Slice
 from sess.store import Store, project_lock
 

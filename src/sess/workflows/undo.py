@@ -10,10 +10,9 @@ pushed, so it stops the walk back. Nothing is dropped that sess did not create.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from sess import git
 from sess.errors import CommandError, SessError
+from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import Store, UndoEntry, project_lock
 from sess.workflows.common import require_project, shielded
