@@ -73,7 +73,7 @@ def test_start_and_end_ask_git_once_for_each_thing(sess: SessRunner, repo: Repo,
     started = calls(git_log)
     assert [c.split()[0] for c in started].count("status") == 1, started
     assert not any(c.startswith(("checkout", "pull", "remote", "show-ref", "symbolic-ref --short")) for c in started)
-    assert [c for c in started if c.startswith("fetch")] == ["fetch --quiet origin refs/heads/main"], started
+    assert [c for c in started if c.startswith("fetch")] == ["fetch --quiet --no-auto-maintenance origin refs/heads/main"], started
     assert len(started) <= 6, started
     repo.write("x.txt", "x\n")
     repo.write("README", "changed\n")
@@ -143,7 +143,7 @@ def test_a_base_flag_is_fetched_while_sess_loads(sess: SessRunner, repo: Repo, g
     mate = repo.teammate_push("dev.txt", "dev\n", "Work on develop", branch="develop")
     calls(git_log)
     assert "pulled 1 commit" in sess("start", "x", "--no-issue", "--base", "develop", check=0).out
-    assert [c for c in calls(git_log) if c.startswith("fetch")] == ["fetch --quiet origin refs/heads/develop"]
+    assert [c for c in calls(git_log) if c.startswith("fetch")] == ["fetch --quiet --no-auto-maintenance origin refs/heads/develop"]
     assert repo.git("rev-parse", "HEAD") == mate
 
 
@@ -180,7 +180,8 @@ def test_plain_branch_names() -> None:
 
     for name in ("main", "release/1.2", "feature/x_y-z"):
         assert plain_branch_name(name), name
-    for name in ("", "-x", "a:b", "a..b", "a/", ".a", "a.lock", "a b", "a*", "a//b", "a/.b", "HEAD^"):
+    for name in ("", "-x", "a:b", "a..b", "a/", ".a", "a.lock", "a.lock/b", "HEAD", "a b", "a*", "a//b", "a/.b",
+                 "HEAD^"):
         assert not plain_branch_name(name), name
 
 
@@ -204,3 +205,25 @@ def test_start_end_and_status_leave_the_heavy_modules_unloaded(sess: SessRunner,
     assert imported(sess, repo, "status") & heavy == set()
     repo.write("x.txt", "x\n")
     assert imported(sess, repo, "end", "--no-pr", "-m", "Add x") & heavy == {"subprocess", "signal"}  # push streams
+
+
+def test_a_plain_branch_name_is_one_git_takes(tmp_path: Path) -> None:
+    """plain_branch_name answers for git (valid_branch_name asks git only about the rest): every
+    name it takes, `git check-ref-format --branch` must take too."""
+    import subprocess
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sess.gitfiles import plain_branch_name
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(["a", "B", "0", ".", "-", "_", "/", "lock", ".lock", "HEAD"]), min_size=1,
+                    max_size=6).map("".join))
+    def check(name: str) -> None:
+        if plain_branch_name(name):
+            git = subprocess.run(["git", "check-ref-format", "--branch", name], cwd=tmp_path,
+                                 capture_output=True, check=False)
+            assert git.returncode == 0, name
+
+    check()

@@ -7,12 +7,11 @@ so they can never be read as options.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 
 from sess import proc, spawn
 from sess.errors import SessError
-from sess.gitfiles import branch_exists_quick, git_dir_of, locate_quick
+from sess.gitfiles import branch_exists_quick, git_dir_of, locate_quick, plain_branch_name
 from sess.records import NamedTuple
 
 __all__ = ["branch_exists_quick", "locate_quick"]  # read from git's files; here for callers of git
@@ -85,15 +84,10 @@ def git_dir(repo: str) -> str:
 
 # Names that no rule of git-check-ref-format(1) can refuse: no '.', '@', '~', '^', ':', '?', '*',
 # '[', '\\', spaces or control characters, no empty or '-'-led component. Others are asked of git.
-_PLAIN_BRANCH = r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:/[A-Za-z0-9_][A-Za-z0-9_-]*)*"  # compiled on first use
-
-
 def valid_branch_name(repo: str, name: str) -> bool:
     if not name or name.startswith("-"):
         return False
-    if re.fullmatch(_PLAIN_BRANCH, name) and name != "HEAD":
-        return True
-    return ok(repo, "check-ref-format", "--branch", name)
+    return plain_branch_name(name) or ok(repo, "check-ref-format", "--branch", name)
 
 
 class Refs(NamedTuple):

@@ -109,7 +109,10 @@ _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 
 
 def plain_branch_name(name: str) -> bool:
-    """A branch name that git would take and that cannot read as anything else in a refspec or on
-    a command line (no ':', '*', '^', '..', leading '-'): a subset of git-check-ref-format's rules."""
+    """A branch name that `git check-ref-format --branch` takes and that cannot read as anything
+    else in a refspec or on a command line (letters, digits, '_', '-', '.', '/'; no '..', no
+    leading '-', no component that begins with '.' or ends with '.lock'): a subset of git's rules,
+    so that most names need no git process to be known good."""
     return (bool(name) and set(name) <= _PLAIN and name[0] not in "-./" and name[-1] not in "./"
-            and ".." not in name and "//" not in name and "/." not in name and not name.endswith(".lock"))
+            and ".." not in name and "//" not in name and "/." not in name and ".lock/" not in name
+            and not name.endswith(".lock") and name != "HEAD")

@@ -21,8 +21,10 @@ HOOK = ("rev-parse", "--git-path", "hooks/post-checkout")
 
 
 def fetch_args(branch: str, remote: str = "origin") -> tuple[str, ...]:
-    """What `git pull REMOTE BRANCH` fetches first."""
-    return ("fetch", "--quiet", remote, f"refs/heads/{branch}")
+    """What `git pull REMOTE BRANCH` fetches first. Without git's housekeeping afterwards (`git
+    maintenance run --auto`, a process of its own that start would wait for): end's fetch, and
+    the user's commits, give it its turn."""
+    return ("fetch", "--quiet", "--no-auto-maintenance", remote, f"refs/heads/{branch}")
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:

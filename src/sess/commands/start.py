@@ -34,7 +34,7 @@ def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    from sess import config, gh, git, prompts, rules, timestamps
+    from sess import config, git, prompts, rules, timestamps
     from sess.commands.clock import parse_at, paused_elsewhere_lines
     from sess.errors import UsageError
     from sess.hooks import Hooks, session_info
@@ -43,6 +43,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     from sess.workflows.common import Where
 
     if args.issue is not None:
+        from sess import gh
+
         gh.issue_reference(args.issue)  # a malformed --issue is a usage error before anything else
     at = parse_at(args, timestamps.now())
     if at is not None:
@@ -64,6 +66,8 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     issue: gh.Issue | None = None
     if args.issue is not None:
+        from sess import gh
+
         issue = gh.view_issue(top, args.issue)
         if issue.state != "OPEN":
             sys.stderr.write(f"Issue #{issue.id} is {issue.state.lower()}; starting on it anyway\n")

@@ -10,13 +10,16 @@ from datetime import datetime
 
 from sess import git, proc, rules, timestamps
 from sess.errors import CommandError, SessError
-from sess.gh import Issue
 from sess.hooks import Hooks, SessionInfo
 from sess.progress import Progress
 from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import SessionConflict, Store, project_lock
 from sess.workflows.common import Rollback, Where, locate, project_name
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from sess.gh import Issue
 
 
 class Facts(NamedTuple):
