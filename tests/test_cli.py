@@ -213,3 +213,68 @@ def test_stdout_closed_early(sess: SessRunner, repo: Repo, args: list[str]) -> N
     err = proc.stderr.read()
     assert proc.wait(timeout=30) == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
+
+
+# --- start and status read without argparse ---------------------------------------------------
+
+QUICK = ["start", "status"]
+
+
+def _declared(command: str) -> dict[str, tuple[str, bool, tuple[str, ...] | None]]:
+    """Every option string of the command's parser: (dest, takes a value, choices)."""
+    import argparse
+
+    from sess.cli import build_parser
+
+    parser = build_parser([command])
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+    return {option: (action.dest, action.nargs != 0, tuple(action.choices) if action.choices else None)
+            for action in sub._actions for option in action.option_strings if option not in ("-h", "--help")}
+
+
+@pytest.mark.parametrize("command", QUICK)
+def test_the_quick_reading_knows_the_options_the_parser_declares(command: str) -> None:
+    from sess.commands import start, status
+
+    module = {"start": start, "status": status}[command]
+    assert _declared(command) == module.QUICK_OPTIONS
+    assert getattr(module, "quick_" + command)(["--no-hooks"]) is not None
+
+
+def test_start_is_read_quickly_exactly_as_argparse_reads_it() -> None:
+    """Whatever command line quick_start reads, argparse reads the same way; whatever it does not,
+    argparse gets (and words the error, if there is one)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sess.cli import build_parser
+    from sess.commands.start import QUICK_OPTIONS, quick_start
+    from sess.errors import UsageError
+
+    words = st.sampled_from([*QUICK_OPTIONS, "--issue=7", "--dirty=carry", "--dirty=bogus", "--base=",
+                             "--no-issue=1", "--iss", "--", "-", "-h", "name", "other", "-5", "stash", "commit", "42",
+                             "-x", "--at=-1h"])
+
+    @settings(max_examples=600, deadline=None)
+    @given(st.lists(words, max_size=6))
+    def check(argv: list[str]) -> None:
+        quick = quick_start(argv)
+        if quick is None:
+            return
+        try:
+            full = build_parser(["start", *argv]).parse_args(["start", *argv])
+        except (UsageError, SystemExit) as exc:
+            raise AssertionError(f"quick read {argv} as {quick}, argparse refused it: {exc}") from exc
+        assert vars(quick) == vars(full), argv
+
+    check()
+
+
+def test_status_and_start_load_no_argparse(sess: SessRunner, repo: Repo) -> None:
+    import sys
+
+    for args in (["status"], ["status", "--json"], ["start", "x", "--no-issue", "--base", "main"]):
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "sess", *args], cwd=repo.path, env=sess.env,
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert not re.search(r"\|\s+(argparse|gettext|locale)$", proc.stderr, re.M), args

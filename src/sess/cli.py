@@ -96,13 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: list[str]) -> int:
     if argv[:1] in (["start"], ["end"]) and not {"-h", "--help", "--continue", "--abort"} & set(argv):
         _prefetch(argv)
-    if argv[:1] == ["status"] and all(arg == "--json" for arg in argv[1:]):
-        # On the budget of a bare interpreter (issue 10): no argparse for its only flag.
-        from types import SimpleNamespace
-
-        from sess.commands.status import cmd_status
-
-        return cmd_status(SimpleNamespace(command="status", json=len(argv) > 1))  # type: ignore[arg-type]
+    if argv and argv[0] in COMMANDS:
+        # A plain command line of status or start is read without argparse (issue 10: status on
+        # the budget of a bare interpreter, start as fast as the git underneath).
+        module = _module(argv[0])
+        quick = getattr(module, "quick_" + argv[0], None)
+        args = quick(argv[1:]) if quick is not None else None
+        if args is not None:
+            return int(getattr(module, "cmd_" + argv[0])(args) or 0)
     try:
         args = build_parser(argv).parse_args(argv)
     except SystemExit as exc:  # --help and --version print, then exit

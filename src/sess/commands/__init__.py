@@ -11,6 +11,56 @@ from __future__ import annotations
 TYPE_CHECKING = False  # not typing's: `sess status` imports this package without argparse or typing
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
+    from types import SimpleNamespace
+
+# For `quick_args`: an option's dest, whether it takes a value, the values it allows (None: any).
+Option = tuple[str, bool, "tuple[str, ...] | None"]
+
+
+def quick_args(command: str, argv: Sequence[str], options: dict[str, Option], positional: str | None = None,
+               exclusive: tuple[str, ...] = ()) -> SimpleNamespace | None:
+    """What argparse would make of `argv`, read without loading argparse (start is on a budget:
+    issue 10); None whenever a word is not one argparse would read plainly the same way (an
+    abbreviation, a repeat, a value that starts with '-', -h, --, a choice not allowed, two of
+    `exclusive`...), so that argparse then reads the whole line and words every error itself.
+
+    `options` maps each option string (`--base`, `-m`) to its Option; the other dests are None, or
+    False for options without a value. tests/test_cli.py holds each table to its parser."""
+    from types import SimpleNamespace
+
+    values: dict[str, object] = {dest: None if takes else False for dest, takes, _ in options.values()}
+    if positional is not None:
+        values[positional] = None
+    seen: set[str] = set()
+    words = iter(argv)
+    for word in words:
+        if not word.startswith("-"):
+            if positional is None or values[positional] is not None:
+                return None
+            values[positional] = word
+            continue
+        name, equals, value = word.partition("=")
+        option = options.get(name)
+        if option is None or option[0] in seen:
+            return None
+        dest, takes, allowed = option
+        seen.add(dest)
+        if not takes:
+            if equals:
+                return None
+            values[dest] = True
+            continue
+        if not equals:
+            value = next(words, "")
+            if value.startswith("-"):
+                return None
+        if not value or (allowed is not None and value not in allowed):
+            return None
+        values[dest] = value
+    if sum(1 for dest in exclusive if dest in seen) > 1:
+        return None
+    return SimpleNamespace(command=command, **values)
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import datetime
 
@@ -10,6 +9,8 @@ from sess import render
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    import argparse
+
     from sess.rules import Project, Session
 
 

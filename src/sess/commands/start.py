@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from sess import render
-from sess.commands import add_dirty, choose_dirty
+from sess.commands import Option, add_dirty, choose_dirty, quick_args
 from sess.errors import SessError
+from sess.rules import DIRTY_MODES
 from sess.store import Store
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
     from sess import config, gh
 
 
@@ -31,6 +34,20 @@ def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     from sess.commands.clock import add_at
 
     add_at(start, "start the clock")
+
+
+# What `quick_start` reads, as parser_start declares it (a test holds the two together).
+QUICK_OPTIONS: dict[str, Option] = {
+    "--issue": ("issue", True, None), "--no-issue": ("no_issue", False, None),
+    "--type": ("branch_type", True, None), "--base": ("base", True, None),
+    "--dirty": ("dirty", True, DIRTY_MODES), "--message": ("message", True, None), "-m": ("message", True, None),
+    "--at": ("at", True, None), "--no-hooks": ("no_hooks", False, None),
+}
+
+
+def quick_start(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`sess start ARGS`, read without argparse when plain: see commands.quick_args."""
+    return quick_args("start", argv, QUICK_OPTIONS, "name", exclusive=("issue", "no_issue"))  # type: ignore[return-value]
 
 
 def cmd_start(args: argparse.Namespace) -> int:

@@ -6,18 +6,27 @@ import os
 import sys
 
 from sess import render, timestamps
-from sess.commands import add_json
+from sess.commands import Option, add_json, quick_args
 from sess.store import Store
 
 TYPE_CHECKING = False  # not typing's, nor argparse at run time: status is on the prompt's budget
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
 
 
 def parser_status(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     status = commands.add_parser("status", help="show the session in this repository",
                                  description="Show where you are and the session's state.")
     add_json(status)
+
+
+QUICK_OPTIONS: dict[str, Option] = {"--json": ("json", False, None), "--no-hooks": ("no_hooks", False, None)}
+
+
+def quick_status(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`sess status [--json]`, read without argparse: on the budget of a bare interpreter."""
+    return quick_args("status", argv, QUICK_OPTIONS)  # type: ignore[return-value]
 
 
 def _idle_after(top: str) -> int:
