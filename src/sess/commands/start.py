@@ -107,15 +107,17 @@ def cmd_start(args: argparse.Namespace) -> int:
     elif name is None and issue is None:
         raise UsageError("a branch name is needed: pass NAME")
 
-    dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the new branch")
-
-    plan = start.Plan(branch_type, name, issue, dirty, message,
+    plan = start.Plan(branch_type, name, issue, None, None,
                       template=cfg.branch_template, max_length=cfg.branch_max_length, at=at,
                       exclusive=cfg.time_exclusive)
+    branch = start.plan_branch(facts, plan)  # while git still scans the work tree
+    facts = facts.settled()
+    dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the new branch")
+    plan = plan._replace(dirty=dirty, message=message)
     hooks = Hooks(cfg, top, enabled=not args.no_hooks)
     progress = for_terminal()
     try:
-        started = start.run(store, facts, plan, progress, hooks)
+        started = start.run(store, facts, plan, progress, hooks, branch)
     finally:
         progress.close()
     session = started.session

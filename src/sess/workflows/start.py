@@ -24,12 +24,22 @@ if TYPE_CHECKING:
 
 class Facts(NamedTuple):
     where: Where
-    dirty: bool
     base: str  # this session's base: --base, else default_base
     default_base: str  # what the project keeps as its base
-    refs: git.Refs | None = None  # every branch, as inspect found them
-    tree: git.WorkTree | None = None  # the checked-out commit and the changes, as inspect found them
+    refs: git.Refs  # every branch, as inspect found them
+    scan: git.PendingWorkTree  # the work tree, scanned while the command goes on: `settled` waits
+    tree: git.WorkTree | None = None  # the checked-out commit and the changes, once settled
     fetch: proc.Running | None = None  # the base being fetched from origin while the rest goes on
+
+    def settled(self) -> Facts:
+        """These facts with the scan of the work tree finished."""
+        return self if self.tree is not None else self._replace(tree=self.scan.wait())
+
+    @property
+    def dirty(self) -> bool:
+        if self.tree is None:
+            raise RuntimeError("the work tree is still being scanned: ask Facts.settled() first")
+        return self.tree.dirty
 
 
 class Plan(NamedTuple):
@@ -75,10 +85,10 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
     chosen = resolve_base(store, where, base_flag, base_hint, refs) if base_flag is not None else None
     default_base = resolve_base(store, where, None, refs=refs)
     base = chosen or default_base
-    # origin is asked for the base while git scans the work tree: the two waits overlap.
+    # origin is asked for the base while git scans the work tree: the two waits overlap, and the
+    # command names the branch meanwhile (Facts.settled waits for the scan).
     fetch = git.fetch_branch(top, base) if refs.remote_branch(base) else None
-    tree = scan.wait()
-    return Facts(where, tree.dirty, base, default_base, refs, tree, fetch)
+    return Facts(where, base, default_base, refs, scan, fetch=fetch)
 
 
 def resolve_base(store: Store, where: Where, base_flag: str | None, hint: str | None = None,
@@ -147,10 +157,13 @@ def branch_problem(top: str, plan: Plan) -> str | None:
     return None
 
 
-def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks | None = None) -> Started:
+def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks | None = None,
+        branch: str | None = None) -> Started:
+    """`branch`: plan_branch's answer, when the command has asked it already."""
+    facts = facts.settled()
     where = facts.where
     top = where.top
-    branch = plan_branch(facts, plan)
+    branch = branch or plan_branch(facts, plan)
     if facts.dirty and plan.dirty is None:
         raise SessError("the working tree has uncommitted changes", "Pass --dirty stash|commit|discard|carry.")
     if facts.dirty and plan.dirty == "commit" and not plan.message:
@@ -204,7 +217,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
            progress: Progress, rollback: Rollback) -> Started:
     top, base = facts.where.top, facts.base
     original = facts.where.branch
-    head = facts.tree.head if facts.tree is not None else git.head_sha(top)
+    head = facts.tree.head if facts.tree is not None else None
     original_ref = original if original != "HEAD" else head or git.head_sha(top)
 
     def back_to_original() -> None:
@@ -244,7 +257,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
         progress.step(f"Checking out {base}")
         git.checkout(top, base)
         rollback.push(f"return to {original}", back_to_original)
-        head = facts.refs.branch(base) if facts.refs is not None else git.head_sha(top)
+        head = facts.refs.branch(base)
 
     pulled = 0
     if facts.fetch is not None:  # `git pull --ff-only origin BASE`, in its two halves
