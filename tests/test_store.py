@@ -518,3 +518,18 @@ def test_go_database_locked_past_the_busy_timeout(repo: Repo, db_path: Path, mon
     assert store is not None
     store.close()
     assert len(rows(db_path, "SELECT * FROM schema_migrations")) == len(MIGRATIONS)
+
+
+def test_the_database_file_alone_holds_the_history_after_each_command(sess: SessRunner, repo: Repo, db_path: Path,
+                                                                      tmp_path: Path) -> None:
+    """sess leaves its process without the interpreter's teardown (cli.main_and_exit), but still
+    closes the database, which folds SQLite's write-ahead log back into sess.db: a copy of that
+    one file (a backup, the Go tool on another machine) has everything."""
+    import shutil
+
+    sess("start", "x", "--no-issue", check=0)
+    sess("pause", check=0)
+    assert not db_path.with_name("sess.db-wal").exists()
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(db_path, copy)
+    assert [(s["branch"], s["state"]) for s in sessions(copy)] == [("feature/x", "paused")]

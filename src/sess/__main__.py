@@ -1,5 +1,3 @@
-import sys
+from sess.cli import main_and_exit
 
-from sess.cli import main
-
-sys.exit(main())
+main_and_exit()

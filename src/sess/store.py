@@ -330,6 +330,12 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         store = cls(conn, path)
+        # Closed at exit, also by cli.main_and_exit (which skips the interpreter's teardown): the
+        # last connection to close folds the write-ahead log into sess.db, so that the file alone
+        # always holds the whole history (a copy of it, the Go tool).
+        import atexit
+
+        atexit.register(conn.close)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             # With WAL, NORMAL syncs at checkpoints rather than at every commit: the file stays
