@@ -346,8 +346,7 @@ def test_config_path_lists_both_files(sess: SessRunner, repo: Repo, env: dict[st
 
 def test_no_toml_writer_is_imported_when_reading(sess: SessRunner, repo: Repo, env: dict[str, str]) -> None:
     write_user(env, COMMENTED)
-    code = ("import sys, runpy\nsys.argv = ['sess', 'config', 'list']\n"
-            "try:\n    runpy.run_module('sess', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom sess.cli import main\nsys.argv = ['sess', 'config', 'list']\nmain()\n"
             "print('tomlkit' in sys.modules, file=sys.stderr)\n")
     import subprocess
     import sys
