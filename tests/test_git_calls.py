@@ -229,3 +229,15 @@ def test_a_plain_branch_name_is_one_git_takes(tmp_path: Path) -> None:
             assert git.returncode == 0, name
 
     check()
+
+
+def test_a_git_call_that_outlives_its_timeout_is_stopped(repo: Repo) -> None:
+    import time
+
+    from sess import proc
+    from sess.errors import Timeout
+
+    began = time.monotonic()
+    with pytest.raises(Timeout, match="did not finish within"):
+        proc.run(["git", "-c", "alias.nap=!sleep 3", "nap"], cwd=str(repo.path), timeout=0.3)
+    assert time.monotonic() - began < 2.5

@@ -1,10 +1,11 @@
-"""git started before the rest of sess has loaded: `start` and `end` begin with the same looks at
-the repository (every ref, the work tree, for start the fetch of its base), and in a large
-repository those take longer than Python takes to load sess. Started here, with nothing but `os`
-(no subprocess, whose import alone delays them by milliseconds), they run meanwhile; `take`
-hands each one to `proc`, which waits for it as for any program it started itself.
+"""Starting git with nothing but `os` (os.posix_spawn; no `subprocess`, whose import alone costs
+a command milliseconds): what proc.run uses for every git call that is neither streamed nor fed,
+and what starts the first looks of `start` and `end` (every ref, the work tree, for start the
+fetch of its base) before the rest of sess has loaded. In a large repository those looks take
+longer than Python takes to load sess; started early, they run meanwhile, and `take` hands each
+one to proc, which waits for it as for any program it started itself.
 
-Also the environment every program sess runs gets (`clean_env`), as `proc` needs it too.
+Also the environment every program sess runs gets (`clean_env`).
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ class Process:
         import select
 
         try:
-            return bool(select.select([pidfd], [], [], timeout)[0])
+            readable = select.poll()
+            readable.register(pidfd, select.POLLIN)  # a pidfd reads as ready once its process has exited
+            return bool(readable.poll(max(0, int(timeout * 1000))))
         finally:
             os.close(pidfd)
 
