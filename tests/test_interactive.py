@@ -1,6 +1,7 @@
 """The interactive `sess start`, driven through a pseudo-terminal as a user would."""
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -88,6 +89,10 @@ def test_pick_an_issue_by_filtering(spawn: Spawn, repo: Repo, issues: FakeGh, db
     term.expect("Branch name")
     term.expect("add-dark-mode")  # suggested from the issue title
     term.send(ENTER)
+    term.expect("On branch")
+    # The answered line shows the name taken, not an empty answer after the hint.
+    answered = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", str(term.child.before))
+    assert "(default: add-dark-mode) add-dark-mode" in answered, answered
     term.expect("Session active")
     assert term.finish() == 0
     assert repo.current_branch() == "feature/add-dark-mode"

@@ -62,9 +62,26 @@ def text(message: str, default: str = "", required: bool = True,
         return (check(answer) if check else None) or True
 
     shown = safe(default if len(default) <= 60 else default[:57] + "...")
-    answer = str(_ask(questionary.text(message, validate=validate,
+    answer = str(_ask(questionary.text(message, validate=validate, key_bindings=_enter_takes(default),
                                        instruction=f"(default: {shown})" if default else None))).strip()
     return answer or default
+
+
+def _enter_takes(default: str) -> Any:
+    """Enter on an empty line puts `default` in it before the answer is taken, so that the line
+    left on the terminal shows the value taken, not an empty answer."""
+    from prompt_toolkit.key_binding import KeyBindings
+
+    bindings = KeyBindings()
+
+    @bindings.add("enter", eager=True)
+    def _(event: Any) -> None:
+        buffer = event.current_buffer
+        if default and not buffer.text.strip():
+            buffer.text = default
+        buffer.validate_and_handle()
+
+    return bindings
 
 
 def confirm(message: str, default: bool = False) -> bool:
