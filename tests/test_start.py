@@ -681,3 +681,29 @@ def test_python_m_sess_matches_console_script(repo: Repo, env: dict[str, str]) -
     proc = subprocess.run([sys.executable, "-m", "sess", "--version"], cwd=repo.path, env=env,
                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30, check=False)
     assert proc.returncode == 0 and proc.stdout.startswith("SESS v")
+
+
+def test_a_base_checked_out_in_another_worktree_is_refused_before_anything_changes(
+        sess: SessRunner, repo: Repo, tmp_path: Path, db_path: Path) -> None:
+    other = tmp_path / "other-tree"
+    repo.git("worktree", "add", "-q", "-b", "elsewhere", str(other))
+    (other / "README").write_text("changed here\n")
+    r = sess("start", "x", "--no-issue", "--base", "main", "--dirty", "stash", cwd=other, check=1)
+    assert r.err.splitlines()[0] == f"Error: main is checked out in another worktree ({repo.path})"
+    assert "Start the session there" in r.err
+    def there(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=other, env=repo.env, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert there("status", "--short") == "M README"
+    assert there("stash", "list") == "" and there("branch", "--show-current") == "elsewhere"
+    assert not db_path.exists() or sessions(db_path) == []
+    # Its folder gone, git still holds the branch for it until told to forget.
+    repo.git("checkout", "-q", "-b", "side")
+    gone = tmp_path / "gone-tree"
+    repo.git("worktree", "add", "-q", str(gone), "main")
+    import shutil
+
+    shutil.rmtree(gone)
+    r = sess("start", "y", "--no-issue", "--base", "main", check=1)
+    assert "git worktree prune" in r.err

@@ -96,6 +96,7 @@ class Refs(NamedTuple):
     heads: dict[str, str]  # branch -> sha
     remotes: dict[str, str]  # "origin/main" -> sha
     symrefs: dict[str, str]  # "origin/HEAD" -> "origin/main"
+    worktrees: dict[str, str] = {}  # branch -> the work tree it is checked out in (this one too)
 
     def branch(self, name: str) -> str | None:
         return self.heads.get(name)
@@ -137,17 +138,20 @@ def refs(repo: str) -> Refs:
     heads: dict[str, str] = {}
     remotes: dict[str, str] = {}
     symrefs: dict[str, str] = {}
+    worktrees: dict[str, str] = {}
     for line in text.splitlines():
-        name, sha, symref = (line.split("\0") + ["", ""])[:3]
+        name, sha, symref, worktree = (line.split("\0") + ["", "", ""])[:4]
         if name.startswith("refs/heads/"):
             heads[name[len("refs/heads/"):]] = sha
+            if worktree:
+                worktrees[name[len("refs/heads/"):]] = worktree
         elif name.startswith("refs/remotes/"):
             short = name[len("refs/remotes/"):]
             if symref.startswith("refs/remotes/"):
                 symrefs[short] = symref[len("refs/remotes/"):]
             else:
                 remotes[short] = sha
-    return Refs(heads, remotes, symrefs)
+    return Refs(heads, remotes, symrefs, worktrees)
 
 
 def branch_exists(repo: str, branch: str) -> bool:

@@ -17,7 +17,8 @@ DROPPED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
 
 # The looks, by their arguments to git (sess.git reads their output).
 STATUS = ("status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all")
-REFS = ("for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", "refs/heads/", "refs/remotes/")
+REFS = ("for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)%00%(worktreepath)", "refs/heads/",
+        "refs/remotes/")
 HOOK = ("rev-parse", "--git-path", "hooks/post-checkout")
 
 

@@ -6,6 +6,7 @@ The command layer first calls `inspect` for the facts it needs to ask its questi
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from sess import git, proc, rules, timestamps
@@ -85,6 +86,12 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
     chosen = resolve_base(store, where, base_flag, base_hint, refs) if base_flag is not None else None
     default_base = resolve_base(store, where, None, refs=refs)
     base = chosen or default_base
+    elsewhere = refs.worktrees.get(base)
+    if base != where.branch and elsewhere and os.path.realpath(elsewhere) != os.path.realpath(top):
+        # git would refuse to check it out here, after the changes had been set aside.
+        raise SessError(f"{base} is checked out in another worktree ({elsewhere})",
+                        "Start the session there, or pass --base with another branch." if os.path.isdir(elsewhere)
+                        else "That worktree's folder is gone: 'git worktree prune' makes git forget it.")
     # origin is asked for the base while git scans the work tree: the two waits overlap, and the
     # command names the branch meanwhile (Facts.settled waits for the scan).
     fetch = git.fetch_branch(top, base) if refs.remote_branch(base) else None
