@@ -98,8 +98,11 @@ def test_repository_file_wins_over_user_file_key_by_key(sess: SessRunner, repo: 
     assert keys["pr.labels"] == {"value": [], "source": "default"}
 
     text = sess("config", "list", check=0).out
-    assert any(line.split()[:3] == ["branch.template", '"team/{type}/{slug}"', "repo"] for line in text.splitlines())
-    assert any(line.split() == ["branch.max_length", "5", "user"] for line in text.splitlines())
+    assert any(line.split()[:3] == ["branch.template", "repo", '"team/{type}/{slug}"'] for line in text.splitlines())
+    assert any(line.split() == ["branch.max_length", "user", "5"] for line in text.splitlines())
+    # The values start in one column, however long any of them is.
+    starts = {line.index(line.split()[2]) for line in text.splitlines()}
+    assert len(starts) == 1, text
 
     sess("start", "a long name", "--no-issue", "--dirty", "carry", check=0)
     assert repo.current_branch() == "team/feature/a-lon"  # repo's template, user's max_length

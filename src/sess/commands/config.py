@@ -135,20 +135,22 @@ def _list(args: argparse.Namespace) -> int:
             "keys": keys,
         })
         return 0
+    # key, where its value comes from, the value: the source before the value (as git config
+    # --show-origin has it), so that a long value never pushes the next column out of line.
     rows = []
     for key, entry in keys.items():
         value = "(not set)" if entry["value"] is None else _toml(entry["value"])
         source = entry["source"]
         if "skipped" in entry:
-            skipped = entry["skipped"]
+            skipped = _toml(entry["skipped"]["value"])
             if entry["value"] is None:
-                value, source = _toml(skipped["value"]), "repo, not trusted: skipped"
+                value, source = f"{skipped}  (not trusted: skipped)", "repo"
             else:
-                source += f" (repo's {_toml(skipped['value'])} not trusted: skipped)"
-        rows.append((key, render.safe(value), source))
+                value += f"  (repo's {skipped} not trusted: skipped)"
+        rows.append((key, source, render.safe(value)))
     width = max(len(key) for key, _, _ in rows)
-    value_width = min(40, max(len(value) for _, value, _ in rows))
-    render.print_lines([f"{key:<{width}}  {value:<{value_width}}  {source}".rstrip() for key, value, source in rows])
+    source_width = max(len(source) for _, source, _ in rows)
+    render.print_lines([f"{key:<{width}}  {source:<{source_width}}  {value}" for key, source, value in rows])
     return 0
 
 
