@@ -353,3 +353,45 @@ def test_exclusive_pauses_the_other_project_and_report_counts_once(
     wall = (now() - db_time(session_row(db_path, 1)["start_time"])).total_seconds()  # type: ignore[operator]
     assert stats["total_elapsed_seconds"] <= wall + 5
     assert abs(stats["total_elapsed_seconds"] - 7200) < 30
+
+
+def test_undoing_a_start_or_resume_restarts_the_clock_time_exclusive_stopped(
+        sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
+    from conftest import Repo as RepoClass
+    from conftest import run_git
+
+    config = Path(env["HOME"]) / ".config" / "sess" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[time]\nexclusive = true\n")
+    other = tmp_path / "work" / "gadgets"
+    other.mkdir(parents=True)
+    run_git(other, env, "init", "-q", "-b", "main")
+    RepoClass(other, env).commit("README", "g\n", "init")
+
+    sess("start", "--no-issue", "w", "--at", "2h", check=0)
+    widgets_slices = rows(db_path, "SELECT * FROM session_slices WHERE session_id = 1")
+    sess("start", "--no-issue", "g", "--at", "1h", cwd=other, check=0)
+    assert session_row(db_path, 1)["state"] == "paused"
+    result = sess("undo", cwd=other, check=0)
+    assert "The clock of feature/w in widgets runs again (stopped by that start)" in result.out, result
+    # As if it had never stopped: the same open slice, begun two hours ago.
+    assert session_row(db_path, 1)["state"] == "active"
+    assert rows(db_path, "SELECT * FROM session_slices WHERE session_id = 1") == widgets_slices
+    check_go_columns(db_path, 1)
+
+    # Resuming a session stops the other clock too; undoing that resume starts it again.
+    sess("start", "--no-issue", "g", cwd=other, check=0)  # widgets stops
+    sess("pause", cwd=other, check=0)
+    sess("resume", check=0)  # widgets runs again (its pause was its own command, not exclusive's)
+    sess("resume", cwd=other, check=0)  # gadgets runs, widgets stops
+    gadgets = session_row(db_path, 3)["id"]
+    assert (session_row(db_path, 1)["state"], session_row(db_path, gadgets)["state"]) == ("paused", "active")
+    result = sess("undo", cwd=other, check=0)
+    assert "The clock of feature/w in widgets runs again (stopped by that resume)" in result.out, result
+    assert (session_row(db_path, 1)["state"], session_row(db_path, gadgets)["state"]) == ("active", "paused")
+    # A clock changed since that resume is left as it is.
+    sess("resume", cwd=other, check=0)  # widgets stops (exclusive)
+    sess("cancel", check=0)  # and is then given up by hand
+    result = sess("undo", cwd=other, check=0)
+    assert "runs again" not in result.out and session_row(db_path, gadgets)["state"] == "paused"
+    assert session_row(db_path, 1)["outcome"] == "cancelled"

@@ -511,16 +511,20 @@ class Store:
         return self.session(session_id)
 
     def apply(self, session: Session, changes: dict[str, object], now: datetime,
-              undo: str | None = None) -> Session:
+              undo: str | None = None, stopped_by: tuple[int, str] | None = None) -> Session:
         """Write a transition from `rules`, keeping the slice table in step, in one transaction.
 
-        With `undo` (the action's name), what it takes to revert it goes in the undo log.
+        With `undo` (the action's name), what it takes to revert it goes in the undo log;
+        `stopped_by`: (session id, "start" or "resume") when time.exclusive made this pause, so
+        that undoing that start or resume starts this clock again (`stopped_for`).
         """
         with self.transaction() as conn:
             before = _snapshot(conn, session.id) if undo else None
             self._transition(conn, session, changes, now)
             if undo and before is not None:
-                data = {"before": before, "after": _snapshot(conn, session.id)["columns"]}
+                data: dict[str, Any] = {"before": before, "after": _snapshot(conn, session.id)["columns"]}
+                if stopped_by is not None:
+                    data["stopped_by"] = {"session_id": stopped_by[0], "action": stopped_by[1]}
                 self._log_undo(conn, session.project_id, session.id, undo, session.branch, data)
         return self.session(session.id)
 
@@ -681,6 +685,19 @@ class Store:
                 data = {}
             entries.append(UndoEntry(row[0], row[1], row[2], row[3], row[4], data, _parse_time(row[6])))
         return entries
+
+    def stopped_for(self, session_id: int, action: str) -> list[tuple[Project, UndoEntry]]:
+        """The pauses time.exclusive made in other projects when this session was started or
+        resumed, each while it is still the newest change in its project not undone."""
+        found = []
+        for (project_id,) in self.conn.execute(
+                "SELECT DISTINCT project_id FROM undo_log WHERE action = 'pause' AND undone_at IS NULL "
+                "AND data LIKE '%\"stopped_by\"%'").fetchall():
+            newest = self.undo_entries(project_id, 1)
+            if newest and newest[0].action == "pause" and \
+                    newest[0].data.get("stopped_by") == {"session_id": session_id, "action": action}:
+                found.append((self.project_by_id(project_id), newest[0]))
+        return found
 
     def undo_snapshot(self, entry: UndoEntry) -> Session:
         """Put the session back as it was before a pause, resume or amend; cancel leaves it paused."""

@@ -57,7 +57,7 @@ def resume(store: Store, cwd: str, where: Where | None = None, at: datetime | No
                 ) from exc
             switched = True
         resumed = store.apply(session, changes, at or now, undo="resume")
-        others = pause_others(store, project, at or now) if exclusive else []
+        others = pause_others(store, project, at or now, (session.id, "resume")) if exclusive else []
         return Resumed(project, resumed, switched, others)
 
 
@@ -81,11 +81,13 @@ def _clock(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def pause_others(store: Store, project: Project, at: datetime) -> list[tuple[Project, Session]]:
+def pause_others(store: Store, project: Project, at: datetime,
+                 stopped_by: tuple[int, str]) -> list[tuple[Project, Session]]:
     """time.exclusive: stop the clock running in any other project (at `at`, or where it began if later).
 
     The other project's lock is only tried briefly: two sess commands resuming in each other's
     projects at once must not wait on each other; a clock that could not be stopped is left as it is.
+    `stopped_by`: (session id, "start" or "resume"), for undo to start these clocks again.
     """
     from sess.workflows.common import shielded
 
@@ -94,7 +96,8 @@ def pause_others(store: Store, project: Project, at: datetime) -> list[tuple[Pro
         moment = max(at, other.current_slice_start or at)
         try:
             with project_lock(other_project.path, wait_s=2.0), shielded():
-                paused.append((other_project, store.apply(other, rules.pause(other, moment), moment, undo="pause")))
+                paused.append((other_project, store.apply(other, rules.pause(other, moment), moment, undo="pause",
+                                                          stopped_by=stopped_by)))
         except SessError:
             continue  # busy, or it changed meanwhile (paused by its own sess): nothing to stop here
     return paused

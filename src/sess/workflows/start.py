@@ -322,5 +322,5 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
     if plan.exclusive:
         from sess.workflows.session import pause_others
 
-        paused = pause_others(store, project, plan.at or timestamps.now())
+        paused = pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
     return Started(project, session, base, pulled, stash_note, paused)

@@ -54,7 +54,22 @@ def undo(store: Store, cwd: str) -> Undone:
             return _undo_start(store, where.top, project, entry)
         with shielded():
             session = store.undo_snapshot(entry)
-        return Undone(project, entry, session, [])
+        notes = _restart_stopped(store, entry.session_id, "resume") if entry.action == "resume" else []
+        return Undone(project, entry, session, notes)
+
+
+def _restart_stopped(store: Store, session_id: int, action: str) -> list[str]:
+    """The clocks that time.exclusive stopped in other projects when that start or resume ran,
+    running again as if never stopped (each while that pause is still its project's last change)."""
+    notes = []
+    for other, pause in store.stopped_for(session_id, action):
+        try:
+            with project_lock(other.path, wait_s=2.0), shielded():
+                store.undo_snapshot(pause)
+            notes.append(f"The clock of {pause.summary} in {other.name} runs again (stopped by that {action})")
+        except SessError as exc:
+            notes.append(f"The clock of {pause.summary} in {other.name} stays stopped: {exc.message}")
+    return notes
 
 
 def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> Undone:
@@ -102,6 +117,7 @@ def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> U
             notes.append("The changes start discarded cannot come back")
         notes.append(_remove_branch(top, branch, str(tip) if tip else None))
         store.delete_started_session(entry)
+    notes.extend(_restart_stopped(store, session_id, "start"))
     here = git.current_branch(top)
     notes.insert(0, "HEAD detached" if here == "HEAD" else f"On branch {here}")
     return Undone(project, entry, None, notes)
