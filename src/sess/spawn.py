@@ -25,8 +25,12 @@ HOOK = ("rev-parse", "--git-path", "hooks/post-checkout")
 def fetch_args(branch: str, remote: str = "origin") -> tuple[str, ...]:
     """What `git pull REMOTE BRANCH` fetches first. Without git's housekeeping afterwards (`git
     maintenance run --auto`, a process of its own that start would wait for): end's fetch, and
-    the user's commits, give it its turn."""
-    return ("fetch", "--quiet", "--no-auto-maintenance", remote, f"refs/heads/{branch}")
+    the user's commits, give it its turn. As a setting, not --no-auto-maintenance, which a git
+    older than 2.29 would refuse (it ignores the setting and runs its `gc --auto` as always)."""
+    return (*_FETCH, "--quiet", remote, f"refs/heads/{branch}")
+
+
+_FETCH = ("-c", "maintenance.auto=false", "fetch")
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -209,7 +213,7 @@ def take(top: str, args: tuple[str, ...]) -> Process | None:
 
 def untaken_fetches(top: str) -> list[Process]:
     """Fetches started on a guess that proved wrong (taken, so that the caller waits for them)."""
-    return [_early.pop(key) for key in [key for key in _early if key[0] == top and key[1][0] == "fetch"]]
+    return [_early.pop(key) for key in [key for key in _early if key[0] == top and key[1][:3] == _FETCH]]
 
 
 def _stop_untaken() -> None:
