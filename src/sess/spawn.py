@@ -19,7 +19,6 @@ DROPPED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
 STATUS = ("status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all")
 REFS = ("for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)%00%(worktreepath)", "refs/heads/",
         "refs/remotes/")
-HOOK = ("rev-parse", "--git-path", "hooks/post-checkout")
 
 
 def fetch_args(branch: str, remote: str = "origin") -> tuple[str, ...]:
@@ -193,13 +192,11 @@ _early: dict[tuple[str, tuple[str, ...]], Process] = {}
 
 def prefetch(top: str, starting: bool = False, base: str | None = None) -> None:
     """Start the looks that start and end take first: every ref; the work tree (the slowest in a
-    large repository); for start, where a post-checkout hook would be and the fetch of `base`, the
-    branch it will most likely start from."""
+    large repository); for start, the fetch of `base`, the branch it will most likely start from."""
     import atexit
 
     # The longest first: the scan of the work tree, then the fetch.
-    looks = [STATUS, *([fetch_args(base)] if starting and base is not None else []), REFS,
-             *([HOOK] if starting else [])]
+    looks = [STATUS, *([fetch_args(base)] if starting and base is not None else []), REFS]
     for args in looks:
         process = spawn_git(args, top)
         if process is not None:

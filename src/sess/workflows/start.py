@@ -281,7 +281,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
                 head = theirs  # the fast-forward moved HEAD there
 
     progress.step(f"Creating {branch}")
-    git.create_branch(top, branch, current=base)
+    git.create_branch(top, branch)
 
     def remove_branch() -> None:
         back_to_original()
