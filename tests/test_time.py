@@ -323,8 +323,8 @@ def test_ctrl_c_at_the_question_changes_nothing(sess: SessRunner, repo: Repo, db
 
 # --- time.exclusive -------------------------------------------------------------------------------
 
-def test_exclusive_pauses_the_other_project_and_report_counts_once(
-        sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
+def exclusive_with_gadgets(env: dict[str, str], tmp_path: Path) -> Path:
+    """time.exclusive on in the user's file, and a second project ("gadgets") beside the repo fixture's."""
     from conftest import Repo as RepoClass
     from conftest import run_git
 
@@ -335,6 +335,12 @@ def test_exclusive_pauses_the_other_project_and_report_counts_once(
     other.mkdir(parents=True)
     run_git(other, env, "init", "-q", "-b", "main")
     RepoClass(other, env).commit("README", "g\n", "init")
+    return other
+
+
+def test_exclusive_pauses_the_other_project_and_report_counts_once(
+        sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
+    other = exclusive_with_gadgets(env, tmp_path)
 
     sess("start", "--no-issue", "w", "--at", "2h", check=0)
     result = sess("start", "--no-issue", "g", "--at", "1h", cwd=other, check=0)
@@ -357,16 +363,7 @@ def test_exclusive_pauses_the_other_project_and_report_counts_once(
 
 def test_undoing_a_start_or_resume_restarts_the_clock_time_exclusive_stopped(
         sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
-    from conftest import Repo as RepoClass
-    from conftest import run_git
-
-    config = Path(env["HOME"]) / ".config" / "sess" / "config.toml"
-    config.parent.mkdir(parents=True)
-    config.write_text("[time]\nexclusive = true\n")
-    other = tmp_path / "work" / "gadgets"
-    other.mkdir(parents=True)
-    run_git(other, env, "init", "-q", "-b", "main")
-    RepoClass(other, env).commit("README", "g\n", "init")
+    other = exclusive_with_gadgets(env, tmp_path)
 
     sess("start", "--no-issue", "w", "--at", "2h", check=0)
     widgets_slices = rows(db_path, "SELECT * FROM session_slices WHERE session_id = 1")
