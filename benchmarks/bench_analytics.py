@@ -16,22 +16,18 @@ more; `status` the same at 100k sessions as at one.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchlib import BASELINE, insert_rows, sess_command, timed
+from benchlib import BASELINE, insert_rows, sess_command, timed, verdict, workdir
 
 PROJECTS = 200
-SRC = Path(__file__).resolve().parent.parent / "src"
 
 
 # --- building the databases -------------------------------------------------------------------
@@ -144,16 +140,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
-    root = Path(args.keep or tempfile.mkdtemp(prefix="sess-bench-"))
-    root.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    # pip compiles a package's bytecode when it installs it; PYTHONDONTWRITEBYTECODE would
-    # recompile sess on every run and measure that instead.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    (root / "gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
-    env.update(GIT_CONFIG_GLOBAL=str(root / "gitconfig"), GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")])))
-    try:
+    with workdir(args.keep, "sess-bench-") as (root, env):
         repo = make_repo(root, env)
         homes: dict[int, Path] = {}
         for size in sorted({1, *sizes}):
@@ -205,11 +192,7 @@ def main() -> int:
         same = many / one <= 1.10
         ok = ok and same
         print(f"{'status':<26} {many / one:.2f}x at {big} vs 1 session {'ok' if same else 'MISSED'} (<= 1.10x)")
-        print("\nall targets met" if ok else "\nsome targets missed")
-        return 0 if ok else 1
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+        return verdict(ok)
 
 
 if __name__ == "__main__":

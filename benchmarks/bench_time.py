@@ -18,17 +18,15 @@ import argparse
 import os
 import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
-from bench_analytics import PROJECTS, SRC, make_repo, make_schema
-from benchlib import BASELINE, insert_rows, sess_command, timed
+from bench_analytics import PROJECTS, make_repo, make_schema
+from benchlib import BASELINE, insert_rows, sess_command, timed, verdict, workdir
 
 SLICES = 3
 
@@ -109,15 +107,8 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=100_000)
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it (default: a temporary directory)")
     args = parser.parse_args()
-    root = Path(args.keep or tempfile.mkdtemp(prefix="sess-bench-time-"))
-    root.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    (root / "gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
-    env.update(GIT_CONFIG_GLOBAL=str(root / "gitconfig"), GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")])),
-               SESS_HOME=str(root / "home"))
-    try:
+    with workdir(args.keep, "sess-bench-time-") as (root, env):
+        env["SESS_HOME"] = str(root / "home")
         repo = make_repo(root, env)
         if not (root / "home" / "sess.db").exists():
             began = time.perf_counter()
@@ -143,11 +134,7 @@ def main() -> int:
               f"{written} rows  {rate:,.0f} rows/s {'ok' if rate >= 200_000 else 'MISSED'} (>= 200,000)   "
               f"cpu {cpu * 1000:.0f}ms = {written / cpu:,.0f} rows per CPU second")
         print(f"load average now: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-        print("\nall targets met" if ok else "\nsome targets missed")
-        return 0 if ok else 1
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+        return verdict(ok)
 
 
 if __name__ == "__main__":
