@@ -244,3 +244,18 @@ def test_a_git_call_that_outlives_its_timeout_is_stopped(repo: Repo) -> None:
     with pytest.raises(Timeout, match="did not finish within"):
         proc.run(["git", "-c", "alias.nap=!sleep 3", "nap"], cwd=str(repo.path), timeout=0.3)
     assert time.monotonic() - began < 2.5
+
+
+def test_changed_paths_are_every_path_git_status_names(repo: Repo) -> None:
+    """One reader of `git status` (porcelain v2) for start, end, cancel, undo and the idle clock:
+    changed, renamed and untracked paths, spaces and all."""
+    from sess import git
+
+    assert git.changed_paths(str(repo.path)) == [] and not git.is_dirty(str(repo.path))
+    repo.commit("old name.txt", "x\n", "Add a file")
+    repo.git("mv", "old name.txt", "new name.txt")
+    repo.write("README", "changed\n")
+    repo.write("dir/untracked file.txt", "u\n")
+    # A rename is named by its new path (its old one is not a change of its own).
+    assert sorted(git.changed_paths(str(repo.path))) == ["README", "dir/untracked file.txt", "new name.txt"]
+    assert git.is_dirty(str(repo.path))

@@ -82,8 +82,6 @@ def git_dir(repo: str) -> str:
 
 # --- refs --------------------------------------------------------------------------------------
 
-# Names that no rule of git-check-ref-format(1) can refuse: no '.', '@', '~', '^', ':', '?', '*',
-# '[', '\\', spaces or control characters, no empty or '-'-led component. Others are asked of git.
 def valid_branch_name(repo: str, name: str) -> bool:
     if not name or name.startswith("-"):
         return False
@@ -231,10 +229,6 @@ def ls_remote_branch(repo: str, branch: str, remote: str = "origin") -> str | No
 
 # --- working tree ------------------------------------------------------------------------------
 
-def status_lines(repo: str) -> list[str]:
-    return [line for line in out_raw(repo, "status", "--porcelain=v1", "--untracked-files=all").splitlines() if line]
-
-
 class WorkTree(NamedTuple):
     """The checked-out branch and the uncommitted changes, from one `git status`."""
 
@@ -286,16 +280,9 @@ def _work_tree(text: str) -> WorkTree:
 
 
 def changed_paths(repo: str) -> list[str]:
-    """Every path with uncommitted changes (untracked ones too), as git names them."""
-    text = out_raw(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all")
-    paths: list[str] = []
-    fields = iter(text.split("\0"))
-    for field in fields:
-        if len(field) > 3:
-            paths.append(field[3:])
-            if field[0] in "RC":
-                next(fields, None)  # a rename's source follows
-    return paths
+    """Every path with uncommitted changes (untracked ones too), as git names them: the `git
+    status` that `work_tree` reads, without the branch header (and its ahead/behind count)."""
+    return list(_work_tree(out_raw(repo, *(arg for arg in _STATUS if arg != "--branch"))).changed)
 
 
 def out_raw(repo: str, *args: str) -> str:
@@ -303,7 +290,7 @@ def out_raw(repo: str, *args: str) -> str:
 
 
 def is_dirty(repo: str) -> bool:
-    return bool(status_lines(repo))
+    return bool(changed_paths(repo))
 
 
 def last_activity(repo: str, branch: str, with_worktree: bool) -> float | None:
