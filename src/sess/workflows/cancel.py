@@ -15,7 +15,7 @@ from sess.errors import CommandError, SessError
 from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import Store, project_lock
-from sess.workflows.common import Rollback, Where, require_project, require_session
+from sess.workflows.common import Rollback, Where, check_dirty_choice, require_project, require_session
 
 
 class Facts(NamedTuple):
@@ -56,10 +56,7 @@ def inspect(store: Store, cwd: str) -> Facts:
 
 def run(store: Store, facts: Facts, plan: Plan, now: datetime) -> Cancelled:
     top = facts.where.top
-    if facts.dirty and plan.dirty is None:
-        raise SessError("the working tree has uncommitted changes", "Pass --dirty stash|commit|discard|carry.")
-    if facts.dirty and plan.dirty == "commit" and not plan.message:
-        raise SessError("--dirty commit needs a commit message", "Pass --message MSG.")
+    check_dirty_choice(facts.dirty, plan.dirty, plan.message)
     with project_lock(top):
         session = require_session(store, facts.project)
         if session.id != facts.session.id:

@@ -48,6 +48,14 @@ def require_session(store: Store, project: Project, *states: str, missing: str =
     return session
 
 
+def check_dirty_choice(dirty: bool, mode: str | None, message: str | None) -> None:
+    """A workflow that sets uncommitted changes aside (start, cancel) needs to be told how."""
+    if dirty and mode is None:
+        raise SessError("the working tree has uncommitted changes", "Pass --dirty stash|commit|discard|carry.")
+    if dirty and mode == "commit" and not message:
+        raise SessError("--dirty commit needs a commit message", "Pass --message MSG.")
+
+
 def project_name(top: str) -> str:
     return os.path.basename(top.rstrip("/")) or top
 

@@ -16,7 +16,7 @@ from sess.progress import Progress
 from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import SessionConflict, Store, project_lock
-from sess.workflows.common import Rollback, Where, locate, project_name
+from sess.workflows.common import Rollback, Where, check_dirty_choice, locate, project_name
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
@@ -171,10 +171,7 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
     where = facts.where
     top = where.top
     branch = branch or plan_branch(facts, plan)
-    if facts.dirty and plan.dirty is None:
-        raise SessError("the working tree has uncommitted changes", "Pass --dirty stash|commit|discard|carry.")
-    if facts.dirty and plan.dirty == "commit" and not plan.message:
-        raise SessError("--dirty commit needs a commit message", "Pass --message MSG.")
+    check_dirty_choice(facts.dirty, plan.dirty, plan.message)
     if hooks is not None:  # the last word before anything changes
         hooks.run("pre-start", SessionInfo(project_name(top), top, branch, plan.branch_type, facts.base,
                                            issue_id=plan.issue.id if plan.issue else None,
