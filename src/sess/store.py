@@ -534,9 +534,7 @@ class Store:
         current = conn.execute("SELECT state FROM sessions WHERE id = ?", (session.id,)).fetchone()
         if current is None or current[0] != session.state:
             raise SessError("the session changed under us (another sess process?); try again")
-        assignments = ", ".join(f"{column} = ?" for column in changes)
-        conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ?",
-                     [*(_db_value(value) for value in changes.values()), session.id])
+        _update_session(conn, session.id, {column: _db_value(value) for column, value in changes.items()})
         stamp = timestamps.format_db(now)
         if session.state == rules.ACTIVE:
             cls._close_slice(conn, session, now)
@@ -633,16 +631,11 @@ class Store:
             if _slice_ids(before) != sorted(piece.id for piece in old if piece.id):
                 raise SessError("the session changed under us (another sess process?); try again")
             if changes:
-                assignments = ", ".join(f"{column} = ?" for column in changes)
-                conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ?",
-                             [*(_db_value(value) for value in changes.values()), session.id])
-            conn.execute("DELETE FROM session_slices WHERE session_id = ?", (session.id,))
-            conn.executemany(
-                "INSERT INTO session_slices (id, session_id, start_time, end_time, start_epoch, end_epoch) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(piece.id or None, session.id, timestamps.format_db(piece.start),
-                  timestamps.format_db(piece.end) if piece.end else None, piece.start.timestamp(),
-                  piece.end.timestamp() if piece.end else None) for piece in sorted(new, key=lambda p: p.start)])
+                _update_session(conn, session.id, {column: _db_value(value) for column, value in changes.items()})
+            _put_slices(conn, session.id, [
+                (piece.id or None, timestamps.format_db(piece.start), timestamps.format_db(piece.end) if piece.end
+                 else None, piece.start.timestamp(), piece.end.timestamp() if piece.end else None)
+                for piece in sorted(new, key=lambda p: p.start)])
             data = {"before": before, "after": _snapshot(conn, session.id)["columns"]}
             self._log_undo(conn, session.project_id, session.id, "amend", summary, data)
         return self.session(session.id)
@@ -677,14 +670,8 @@ class Store:
         rows = self.conn.execute(
             "SELECT id, project_id, session_id, action, summary, data, created_at FROM undo_log "
             "WHERE project_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT ?", (project_id, limit)).fetchall()
-        entries = []
-        for row in rows:
-            try:
-                data = json.loads(row[5] or "{}")
-            except ValueError:
-                data = {}
-            entries.append(UndoEntry(row[0], row[1], row[2], row[3], row[4], data, _parse_time(row[6])))
-        return entries
+        return [UndoEntry(row[0], row[1], row[2], row[3], row[4], _json_data(row[5]), _parse_time(row[6]))
+                for row in rows]
 
     def stopped_for(self, session_id: int, action: str) -> list[tuple[Project, UndoEntry]]:
         """The pauses time.exclusive made in other projects when this session was started or
@@ -767,23 +754,37 @@ def _slice_ids(snapshot: dict[str, Any]) -> list[int]:
 
 def _restore(conn: sqlite3.Connection, session_id: int, snapshot: dict[str, Any]) -> None:
     columns = snapshot["columns"]
-    assignments = ", ".join(f"{column} = ?" for column in _SNAPSHOT_COLUMNS)
-    conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ?",
-                 [*(columns.get(column) for column in _SNAPSHOT_COLUMNS), session_id])
+    _update_session(conn, session_id, {column: columns.get(column) for column in _SNAPSHOT_COLUMNS})
+    _put_slices(conn, session_id, [tuple(piece) for piece in snapshot["slices"]])
+
+
+def _update_session(conn: sqlite3.Connection, session_id: int, values: dict[str, Any]) -> None:
+    """Set these columns (names from sess's own code, never from input) of one session."""
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    conn.execute(f"UPDATE sessions SET {assignments} WHERE id = ?", [*values.values(), session_id])
+
+
+def _put_slices(conn: sqlite3.Connection, session_id: int, rows: list[tuple[Any, ...]]) -> None:
+    """The session's slices, all replaced by `rows` of (id or None, start_time, end_time,
+    start_epoch, end_epoch)."""
     conn.execute("DELETE FROM session_slices WHERE session_id = ?", (session_id,))
     conn.executemany("INSERT INTO session_slices (id, session_id, start_time, end_time, start_epoch, end_epoch) "
-                     "VALUES (?, ?, ?, ?, ?, ?)",
-                     [(piece[0], session_id, *piece[1:]) for piece in snapshot["slices"]])
+                     "VALUES (?, ?, ?, ?, ?, ?)", [(row[0], session_id, *row[1:]) for row in rows])
+
+
+def _json_data(text: str | None) -> dict[str, Any]:
+    """A JSON object kept in a column (undo data, the end journal); {} when it is unreadable."""
+    try:
+        data: dict[str, Any] = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return data
 
 
 def _journal_from_row(row: tuple[Any, ...] | None) -> Journal | None:
     if row is None or row[0] is None:
         return None
-    try:
-        data = json.loads(row[3] or "{}")
-    except ValueError:
-        data = {}
-    return Journal(row[0], row[1], row[2], data, row[4], _parse_time(row[5]))
+    return Journal(row[0], row[1], row[2], _json_data(row[3]), row[4], _parse_time(row[5]))
 
 
 def _split_status_row(row: tuple[Any, ...]) -> tuple[Project, Session | None, Journal | None]:
