@@ -130,7 +130,17 @@ def emit_json(document: dict[str, Any]) -> None:
 
 def session_line(session: Session, now: datetime) -> str:
     """`Session active · 2h34m · #123`"""
-    parts = [f"Session {state_word(session.state)}", duration(rules.elapsed_seconds(session, now))]
+    return _timed(f"Session {state_word(session.state)}", session, now)
+
+
+def finished_line(verb: str, session: Session, now: datetime) -> str:
+    """`Ended session on feature/x (feature) · 2h34m · #123`, with verb "Ended" or "Cancelled"."""
+    return _timed(f"{verb} session on {branch_label(session.branch, session.branch_type)}", session, now)
+
+
+def _timed(head: str, session: Session, now: datetime) -> str:
+    """`head · its time · #issue`"""
+    parts = [head, duration(rules.elapsed_seconds(session, now))]
     if session.issue_id:
         parts.append(issue_ref(session))
     return DOT.join(parts)

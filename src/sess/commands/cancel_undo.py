@@ -46,11 +46,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     plan = cancel.Plan(dirty, message, bool(args.delete_branch))
     done = cancel.run(store, facts, plan, timestamps.now())
     session = done.session
-    first = [f"Cancelled session on {render.branch_label(session.branch, session.branch_type)}",
-             render.duration(rules.elapsed_seconds(session, timestamps.now()))]
-    if session.issue_id:
-        first.append(render.issue_ref(session))
-    lines = [render.DOT.join(first), *done.notes]
+    lines = [render.finished_line("Cancelled", session, timestamps.now()), *done.notes]
     from sess import git
 
     lines.append(f"On branch {git.current_branch(facts.where.top)}")

@@ -217,11 +217,7 @@ def _default_message(session: Session) -> str:
 
 def _ended_lines(ended: end.Ended) -> list[str]:
     session = ended.session
-    first = [f"Ended session on {render.branch_label(session.branch, session.branch_type)}",
-             render.duration(rules.elapsed_seconds(session, timestamps.now()))]
-    if session.issue_id:
-        first.append(render.issue_ref(session))
-    lines = [render.DOT.join(first)]
+    lines = [render.finished_line("Ended", session, timestamps.now())]
     if ended.committed:
         sha, message = ended.committed
         subject = message.strip().splitlines()[0] if message.strip() else ""
