@@ -170,14 +170,6 @@ def has_remote(repo: str, name: str = "origin") -> bool:
     return name in out(repo, "remote").split()
 
 
-def remote_head_branch(repo: str, remote: str = "origin") -> str | None:
-    """The branch `origin/HEAD` points at, e.g. "main"."""
-    result = git(repo, "symbolic-ref", "--short", "-q", f"refs/remotes/{remote}/HEAD", check=False)
-    ref = result.stdout.strip()
-    prefix = f"{remote}/"
-    return ref[len(prefix):] if result.ok and ref.startswith(prefix) else None
-
-
 def commits_ahead(repo: str, base: str, head: str = "HEAD") -> int:
     return int(out(repo, "rev-list", "--count", f"{base}..{head}"))
 

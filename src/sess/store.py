@@ -438,11 +438,6 @@ class Store:
         with self.transaction() as conn:
             conn.execute("UPDATE projects SET base_branch = ? WHERE id = ?", (branch, project_id))
 
-    def touch_project(self, project_id: int) -> None:
-        with self.transaction() as conn:
-            conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?",
-                         (timestamps.format_db(timestamps.now()), project_id))
-
     def projects_with_open_sessions(self) -> list[tuple[Project, Session | None, Journal | None]]:
         rows = self.conn.execute(
             f"""SELECT {PROJECT_COLUMNS}, {SESSION_COLUMNS}, {JOURNAL_COLUMNS}
