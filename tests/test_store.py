@@ -481,7 +481,7 @@ def test_timestamps_written_with_the_local_offset(sess: SessRunner, repo: Repo, 
 def test_a_lock_that_outlasts_the_busy_timeout_is_reported(sess: SessRunner, repo: Repo, db_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process with a short busy timeout: a clear StoreError, never 'not a database' or a crash."""
-    from sess import store as store_module
+    from sess.store import core as store_module  # where Store.open reads the timeout
     from sess.errors import StoreError
 
     sess("start", "x", "--no-issue", check=0)
@@ -500,7 +500,7 @@ def test_a_lock_that_outlasts_the_busy_timeout_is_reported(sess: SessRunner, rep
 
 
 def test_go_database_locked_past_the_busy_timeout(repo: Repo, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sess import store as store_module
+    from sess.store import core as store_module  # where Store.open reads the timeout
     from sess.errors import StoreError
 
     make_go_db(db_path).close()

@@ -16,7 +16,7 @@ from sess import rules
 from sess.durations import duration
 from sess.records import NamedTuple
 from sess.render import safe
-from sess.store_reports import Entry, Totals
+from sess.store.reports import Entry, Totals
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TOP_ROWS = 12  # projects and issues beyond these are summed into "and N more"

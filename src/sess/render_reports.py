@@ -18,7 +18,7 @@ from sess.render import (
     session_json,
     session_state_word,
 )
-from sess.store_reports import Entry, ProjectTotal, Totals
+from sess.store.reports import Entry, ProjectTotal, Totals
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:

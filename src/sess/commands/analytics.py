@@ -1,7 +1,7 @@
 """`sess history`, `sess stats`, `sess report`: what was worked on, and where the time went.
 
 Without `--all` they cover the project you stand in; with `--since`/`--until` only the time
-inside that period counts (see sess.periods for the forms and sess.store_reports for how time
+inside that period counts (see sess.periods for the forms and sess.store.reports for how time
 is clipped). History in a period lists the sessions with time inside it, newest start first.
 """
 
@@ -19,7 +19,7 @@ from sess.errors import SessError, UsageError
 from sess.records import NamedTuple
 from sess.rules import Project
 from sess.store import Store
-from sess.store_reports import Entry, Reports, Scope, Totals
+from sess.store.reports import Entry, Reports, Scope, Totals
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:

@@ -160,7 +160,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from sess import periods
     from sess.commands.analytics import tracked_project
-    from sess.store_reports import Reports, Scope
+    from sess.store.reports import Reports, Scope
 
     if args.json and args.format == "csv":
         raise UsageError("--json and --format csv contradict each other")

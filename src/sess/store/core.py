@@ -1,0 +1,387 @@
+"""The store: the only module that speaks SQL.
+
+The database is the Go sess v0.4 file (`$SESS_HOME/sess.db`, else `~/.sess-cli/sess.db`), kept
+readable by it. Migrations are ordered, named and recorded; each runs in one transaction.
+WAL and a busy timeout let concurrent invocations wait for each other instead of failing.
+"""
+
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+
+from sess import rules, timestamps
+from sess.errors import SessError, StoreError
+from sess.rules import Project, Session, Slice
+from sess.state import state_dir
+from sess.store.files import BUSY_TIMEOUT_S, busy, locked_error, make_private_file
+from sess.store.rows import (
+    JOURNAL_COLUMNS,
+    PROJECT_COLUMNS,
+    PROJECT_WIDTH,
+    SESSION_COLUMNS,
+    Journal,
+    SessionConflict,
+    db_value,
+    journal_from_row,
+    parse_time,
+    project_from_row,
+    put_slices,
+    session_from_row,
+    split_status_row,
+    update_session,
+)
+from sess.store.schema import MIGRATIONS, backup, check_integrity, migration_lock
+from sess.store.undo import UndoMixin, slice_ids, take_snapshot
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any
+
+class Store(UndoMixin):
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+
+    # -- opening --
+
+    @classmethod
+    def open_existing(cls) -> Store | None:
+        """`open`, for commands that only read: None when there is no database yet."""
+        return cls.open() if os.path.exists(os.path.join(state_dir(), "sess.db")) else None
+
+    @classmethod
+    def open(cls) -> Store:
+        """Open (and migrate) the database, made first if there is none."""
+        directory = state_dir()
+        path = os.path.join(directory, "sess.db")
+        if not os.path.exists(path):
+            make_private_file(directory, path)
+        try:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        store = cls(conn, path)
+        # Closed at exit, also by cli.main_and_exit (which skips the interpreter's teardown): the
+        # last connection to close folds the write-ahead log into sess.db, so that the file alone
+        # always holds the whole history (a copy of it, the Go tool).
+        import atexit
+
+        atexit.register(conn.close)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            # With WAL, NORMAL syncs at checkpoints rather than at every commit: the file stays
+            # consistent whatever is killed, and an end's dozen journal writes cost no fsync each.
+            conn.execute("PRAGMA synchronous = NORMAL")
+            if conn.execute("PRAGMA user_version").fetchone()[0] < len(MIGRATIONS):
+                store._migrate()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if busy(exc):
+                raise locked_error(path) from exc
+            raise StoreError(f"{path} is not a usable sess database ({exc})",
+                             "Move the file aside; sess never overwrites it.") from exc
+        return store
+
+    def _migrate(self) -> None:
+        conn, path = self.conn, self.path
+        with migration_lock():
+            # Re-read under the lock: a concurrent process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= len(MIGRATIONS):
+                return
+            kept_copy = None
+            if conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():  # not a brand-new file
+                check_integrity(conn, path)
+                kept_copy = backup(conn, path, version)
+            conn.create_function("sess_epoch", 1, timestamps.epoch, deterministic=True)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                # Another process may hold the file; then a later open sets WAL.
+                with suppress(sqlite3.OperationalError):
+                    conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                         "(name TEXT PRIMARY KEY, applied_at DATETIME NOT NULL)")
+            for index, (name, step) in enumerate(MIGRATIONS, start=1):
+                try:
+                    with self.transaction():
+                        # Re-checked inside the lock: a concurrent process may have applied it.
+                        done = conn.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)).fetchone()
+                        if not done:
+                            step(conn)
+                            conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                                         (name, timestamps.format_db(timestamps.now())))
+                        conn.execute(f"PRAGMA user_version = {index}")
+                except StoreError:
+                    raise
+                except Exception as exc:
+                    if isinstance(exc, sqlite3.Error) and busy(exc):
+                        raise
+                    kept = (f"The database as it was before is kept at {kept_copy}." if kept_copy else
+                            "It was empty before.")
+                    raise StoreError(f"could not migrate {path}: step {name} failed ({exc}); "
+                                     f"it stays at step {index - 1}, which this sess cannot use",
+                                     f"{kept} Report this, with the file if you can; sess never replaces it.") from exc
+        with suppress(OSError):  # tighten a file the Go tool created 0644
+            os.chmod(path, 0o600)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One unit of work; BEGIN IMMEDIATE takes the write lock up front so it waits, not fails."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if busy(exc):
+                raise locked_error(self.path) from exc
+            raise
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- projects --
+
+    def project_by_path(self, path: str) -> Project | None:
+        row = self.conn.execute(f"SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.path = ?", (path,)).fetchone()
+        return project_from_row(row) if row else None
+
+    def project_by_id(self, project_id: int) -> Project:
+        row = self.conn.execute(f"SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.id = ?", (project_id,)).fetchone()
+        return project_from_row(row)
+
+    def track_project(self, name: str, path: str, base_branch: str) -> Project:
+        now = timestamps.format_db(timestamps.now())
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO projects (name, path, created_at, last_used_at, base_branch, is_active)
+                   VALUES (?, ?, ?, ?, ?, 1)
+                   ON CONFLICT(path) DO UPDATE SET last_used_at = excluded.last_used_at, is_active = 1""",
+                (name, path, now, now, base_branch),
+            )
+        project = self.project_by_path(path)
+        assert project is not None
+        return project
+
+    def set_base_branch(self, project_id: int, branch: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE projects SET base_branch = ? WHERE id = ?", (branch, project_id))
+
+    def projects_with_open_sessions(self) -> list[tuple[Project, Session | None, Journal | None]]:
+        rows = self.conn.execute(
+            f"""SELECT {PROJECT_COLUMNS}, {SESSION_COLUMNS}, {JOURNAL_COLUMNS}
+                FROM projects p
+                LEFT JOIN sessions s ON s.project_id = p.id AND s.state IN ('active', 'paused')
+                LEFT JOIN end_journal j ON j.session_id = s.id
+                WHERE p.is_active = 1
+                ORDER BY p.last_used_at DESC, p.id DESC"""
+        ).fetchall()
+        return [split_status_row(row) for row in rows]
+
+    # -- sessions --
+
+    def status(self, path: str) -> tuple[Project | None, Session | None, Journal | None]:
+        """Project, open session and unfinished end for a path, in one read."""
+        row = self.conn.execute(
+            f"""SELECT {PROJECT_COLUMNS}, {SESSION_COLUMNS}, {JOURNAL_COLUMNS}
+                FROM projects p
+                LEFT JOIN sessions s ON s.project_id = p.id AND s.state IN ('active', 'paused')
+                LEFT JOIN end_journal j ON j.session_id = s.id
+                WHERE p.path = ?""",
+            (path,),
+        ).fetchone()
+        if row is None:
+            return None, None, None
+        return split_status_row(row)
+
+    def open_session(self, project_id: int) -> Session | None:
+        row = self.conn.execute(
+            f"SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? AND s.state IN ('active', 'paused') "
+            "ORDER BY s.id DESC LIMIT 1",
+            (project_id,),
+        ).fetchone()
+        return session_from_row(row) if row else None
+
+    def session(self, session_id: int) -> Session:
+        row = self.conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"session {session_id} does not exist")
+        return session_from_row(row)
+
+    def start_session(self, project_id: int, branch: str, branch_type: str,
+                      issue_id: str | None, issue_title: str | None, now: datetime,
+                      base_branch: str | None = None, undo: dict[str, Any] | None = None) -> Session:
+        stamp = timestamps.format_db(now)
+        try:
+            with self.transaction() as conn:
+                cursor = conn.execute(
+                    """INSERT INTO sessions (project_id, branch, issue_id, issue_title, state, start_time,
+                           total_elapsed, branch_type, current_slice_start, start_epoch, base_branch)
+                       VALUES (?, ?, ?, ?, 'active', ?, 0, ?, ?, ?, ?)""",
+                    # '' for no issue, as the Go tool wrote it, so it reads our rows too.
+                    (project_id, branch, issue_id or "", issue_title or "", stamp, branch_type, stamp,
+                     now.timestamp(), base_branch),
+                )
+                session_id = cursor.lastrowid
+                conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
+                             (session_id, stamp, now.timestamp()))
+                conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?",
+                             (timestamps.format_db(timestamps.now()), project_id))
+                if undo is not None:
+                    self._log_undo(conn, project_id, session_id, "start", branch, undo)
+        except sqlite3.IntegrityError as exc:
+            raise SessionConflict("the project already has an open session") from exc
+        assert session_id is not None
+        return self.session(session_id)
+
+    def apply(self, session: Session, changes: dict[str, object], now: datetime,
+              undo: str | None = None, stopped_by: tuple[int, str] | None = None) -> Session:
+        """Write a transition from `rules`, keeping the slice table in step, in one transaction.
+
+        With `undo` (the action's name), what it takes to revert it goes in the undo log;
+        `stopped_by`: (session id, "start" or "resume") when time.exclusive made this pause, so
+        that undoing that start or resume starts this clock again (`stopped_for`).
+        """
+        with self.transaction() as conn:
+            before = take_snapshot(conn, session.id) if undo else None
+            self._transition(conn, session, changes, now)
+            if undo and before is not None:
+                data: dict[str, Any] = {"before": before, "after": take_snapshot(conn, session.id)["columns"]}
+                if stopped_by is not None:
+                    data["stopped_by"] = {"session_id": stopped_by[0], "action": stopped_by[1]}
+                self._log_undo(conn, session.project_id, session.id, undo, session.branch, data)
+        return self.session(session.id)
+
+    @classmethod
+    def _transition(cls, conn: sqlite3.Connection, session: Session, changes: dict[str, object],
+                    now: datetime) -> None:
+        current = conn.execute("SELECT state FROM sessions WHERE id = ?", (session.id,)).fetchone()
+        if current is None or current[0] != session.state:
+            raise SessError("the session changed under us (another sess process?); try again")
+        update_session(conn, session.id, {column: db_value(value) for column, value in changes.items()})
+        stamp = timestamps.format_db(now)
+        if session.state == rules.ACTIVE:
+            cls._close_slice(conn, session, now)
+        if changes.get("state") == rules.ACTIVE:
+            conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
+                         (session.id, stamp, now.timestamp()))
+        conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?",
+                     (timestamps.format_db(timestamps.now()), session.project_id))
+
+    @staticmethod
+    def _close_slice(conn: sqlite3.Connection, session: Session, now: datetime) -> None:
+        stamp = timestamps.format_db(now)
+        closed = conn.execute(
+            "UPDATE session_slices SET end_time = ?, end_epoch = ? WHERE session_id = ? AND end_time IS NULL",
+            (stamp, now.timestamp(), session.id),
+        ).rowcount
+        if not closed and session.current_slice_start is not None:
+            # A slice begun by the Go tool, which keeps no slice rows.
+            start = session.current_slice_start
+            conn.execute(
+                """INSERT INTO session_slices (session_id, start_time, end_time, start_epoch, end_epoch)
+                   VALUES (?, ?, ?, ?, ?)""",
+                (session.id, timestamps.format_db(start), stamp, start.timestamp(), now.timestamp()),
+            )
+
+    # -- the end journal --
+
+    def journal(self, session_id: int) -> Journal | None:
+        row = self.conn.execute(f"SELECT {JOURNAL_COLUMNS} FROM end_journal j WHERE j.session_id = ?",
+                                (session_id,)).fetchone()
+        return journal_from_row(row)
+
+    def save_journal(self, session_id: int, step: str, status: str, data: dict[str, Any],
+                     error: str | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO end_journal (session_id, step, status, data, error, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(session_id) DO UPDATE SET step = excluded.step, status = excluded.status,
+                       data = excluded.data, error = excluded.error, updated_at = excluded.updated_at""",
+                (session_id, step, status, json.dumps(data, sort_keys=True), error,
+                 timestamps.format_db(timestamps.now())),
+            )
+
+    def clear_journal(self, session_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM end_journal WHERE session_id = ?", (session_id,))
+
+    def end_session(self, session: Session, pr_number: int | None, pr_url: str | None, now: datetime) -> Session:
+        """Mark the session ended and drop its journal, in one transaction."""
+        changes = rules.end(session, now, pr_number, pr_url)
+        with self.transaction() as conn:
+            self._transition(conn, session, changes, now)
+            conn.execute("DELETE FROM end_journal WHERE session_id = ?", (session.id,))
+            # A barrier for `sess undo`: the work is pushed, nothing before it can be undone.
+            self._log_undo(conn, session.project_id, session.id, "end", session.branch, {})
+        return self.session(session.id)
+
+    # -- slices --
+
+    def slices(self, session: Session) -> list[Slice]:
+        """The session's slices, newest first; a running slice the Go tool began is included (id 0)."""
+        rows = self.conn.execute(
+            "SELECT id, session_id, start_time, end_time FROM session_slices WHERE session_id = ? "
+            "ORDER BY start_epoch DESC, id DESC", (session.id,)).fetchall()
+        found = [Slice(row[0], row[1], parse_time(row[2]) or session.start_time, parse_time(row[3]))
+                 for row in rows]
+        if (session.state == rules.ACTIVE and session.current_slice_start is not None
+                and not any(piece.end is None for piece in found)):
+            found.insert(0, Slice(0, session.id, session.current_slice_start, None))
+        return found
+
+    def overlap(self, project_id: int, session_id: int, start: datetime, end: datetime,
+                now: datetime) -> tuple[Session, Slice] | None:
+        """A slice of another session of the project that shares time with [start, end)."""
+        row = self.conn.execute(
+            f"""SELECT sl.id, sl.start_time, sl.end_time, {SESSION_COLUMNS}
+                FROM session_slices sl JOIN sessions s ON s.id = sl.session_id
+                WHERE s.project_id = :project AND sl.session_id <> :session AND sl.start_epoch < :end
+                  AND COALESCE(sl.end_epoch, CASE WHEN s.state = 'active' THEN :now ELSE sl.start_epoch END) > :start
+                ORDER BY sl.start_epoch LIMIT 1""",
+            {"project": project_id, "session": session_id, "start": start.timestamp(), "end": end.timestamp(),
+             "now": now.timestamp()}).fetchone()
+        if row is None:
+            return None
+        other = session_from_row(row[3:])
+        return other, Slice(row[0], other.id, parse_time(row[1]) or other.start_time, parse_time(row[2]))
+
+    def replace_slices(self, session: Session, old: list[Slice], new: list[Slice], changes: dict[str, object],
+                       summary: str) -> Session:
+        """Write amended slices and the Go columns that agree with them, logged for undo, at once."""
+        with self.transaction() as conn:
+            before = take_snapshot(conn, session.id)
+            if slice_ids(before) != sorted(piece.id for piece in old if piece.id):
+                raise SessError("the session changed under us (another sess process?); try again")
+            if changes:
+                update_session(conn, session.id, {column: db_value(value) for column, value in changes.items()})
+            put_slices(conn, session.id, [
+                (piece.id or None, timestamps.format_db(piece.start), timestamps.format_db(piece.end) if piece.end
+                 else None, piece.start.timestamp(), piece.end.timestamp() if piece.end else None)
+                for piece in sorted(new, key=lambda p: p.start)])
+            data = {"before": before, "after": take_snapshot(conn, session.id)["columns"]}
+            self._log_undo(conn, session.project_id, session.id, "amend", summary, data)
+        return self.session(session.id)
+
+    def running_elsewhere(self, project_id: int) -> list[tuple[Project, Session]]:
+        """Active sessions of other projects (for time.exclusive)."""
+        rows = self.conn.execute(
+            f"""SELECT {PROJECT_COLUMNS}, {SESSION_COLUMNS} FROM sessions s JOIN projects p ON p.id = s.project_id
+                WHERE s.state = 'active' AND s.project_id <> ? ORDER BY s.id""", (project_id,)).fetchall()
+        return [(project_from_row(row[:PROJECT_WIDTH]), session_from_row(row[PROJECT_WIDTH:])) for row in rows]
+
+    # -- cancel --
+
+    def cancel_session(self, session: Session, now: datetime) -> Session:
+        return self.apply(session, rules.cancel(session, now), now, undo="cancel")
+
+    # -- the undo log --
