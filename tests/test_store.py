@@ -481,8 +481,8 @@ def test_timestamps_written_with_the_local_offset(sess: SessRunner, repo: Repo, 
 def test_a_lock_that_outlasts_the_busy_timeout_is_reported(sess: SessRunner, repo: Repo, db_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process with a short busy timeout: a clear StoreError, never 'not a database' or a crash."""
-    from sess.store import core as store_module  # where Store.open reads the timeout
     from sess.errors import StoreError
+    from sess.store import core as store_module  # where Store.open reads the timeout
 
     sess("start", "x", "--no-issue", check=0)
     monkeypatch.setenv("SESS_HOME", str(db_path.parent))
@@ -500,8 +500,8 @@ def test_a_lock_that_outlasts_the_busy_timeout_is_reported(sess: SessRunner, rep
 
 
 def test_go_database_locked_past_the_busy_timeout(repo: Repo, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sess.store import core as store_module  # where Store.open reads the timeout
     from sess.errors import StoreError
+    from sess.store import core as store_module  # where Store.open reads the timeout
 
     make_go_db(db_path).close()
     monkeypatch.setenv("SESS_HOME", str(db_path.parent))
