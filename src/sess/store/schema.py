@@ -202,6 +202,27 @@ def _undo_log(conn: sqlite3.Connection) -> None:
     )
 
 
+# A random version-4 uuid in SQLite's own terms, so that a row the Go tool inserts gets one too.
+_NEW_UUID = ("lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) "
+             "|| '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' "
+             "|| hex(randomblob(6)))")
+
+
+def _session_uuid(conn: sqlite3.Connection) -> None:
+    # The identity a session keeps across machines (sync's records, a tracker's worklogs): the
+    # row id is only this database's. Existing rows get one now; the trigger gives one to every
+    # new row, ours and the Go tool's alike, which knows nothing of the column.
+    if "uuid" not in _columns(conn, "sessions"):
+        conn.execute("ALTER TABLE sessions ADD COLUMN uuid TEXT")
+    conn.execute(f"UPDATE sessions SET uuid = {_NEW_UUID} WHERE uuid IS NULL")
+    conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS ux_sessions_uuid ON sessions(uuid)")
+    conn.execute(
+        f"""CREATE TRIGGER IF NOT EXISTS sessions_uuid AFTER INSERT ON sessions
+            FOR EACH ROW WHEN NEW.uuid IS NULL
+            BEGIN UPDATE sessions SET uuid = {_NEW_UUID} WHERE id = NEW.id; END"""
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_go_schema", _go_schema),
     ("0002_go_v04_columns", _go_v04_columns),
@@ -214,6 +235,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0009_analytics_indexes", _analytics_indexes),
     ("0010_sessions_outcome", _session_outcome),
     ("0011_undo_log", _undo_log),
+    ("0012_sessions_uuid", _session_uuid),
 ]
 
 
