@@ -82,7 +82,8 @@ def test_missing_files_are_defaults(sess: SessRunner, repo: Repo) -> None:
         "branch.types", "branch.default_type", "branch.template", "branch.max_length", "base", "pr.draft",
         "pr.reviewers", "pr.labels", "pr.assignees", "pr.title", "pr.template", "end.delete_branch",
         "end.sync_base", "time.idle_after", "time.exclusive", "hooks.pre-start", "hooks.post-start",
-        "hooks.pre-end", "hooks.post-end", "hooks.post-pause", "hooks.post-resume", "hooks.timeout"]
+        "hooks.pre-end", "hooks.post-end", "hooks.post-pause", "hooks.post-resume", "hooks.timeout",
+        "pr.repo", "forge.type", "forge.host"]
 
 
 # --- precedence -------------------------------------------------------------------------------

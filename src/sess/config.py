@@ -38,7 +38,8 @@ class Config:
     __slots__ = ("branch_types", "branch_default_type", "branch_template", "branch_max_length", "base",
                  "pr_draft", "pr_reviewers", "pr_labels", "pr_assignees", "pr_title", "pr_template",
                  "end_delete_branch", "end_sync_base", "time_idle_after_s", "time_exclusive", "hooks",
-                 "hooks_timeout_s", "sources", "untrusted_hooks", "repo_file")
+                 "hooks_timeout_s", "sources", "untrusted_hooks", "repo_file",
+                 "pr_repo", "forge_type", "forge_host")
 
     branch_types: tuple[str, ...]  # branch.types
     branch_default_type: str  # branch.default_type
@@ -64,6 +65,10 @@ class Config:
     # Events whose hook in the repository's file was skipped because that content is not trusted.
     untrusted_hooks: tuple[str, ...]
     repo_file: str | None  # the repository's .sess.toml, when there is a repository
+    # The forge (SPEC Part 3 "GitHub as it really is", "GitLab, Jira and Linear").
+    pr_repo: str | None  # pr.repo: OWNER/NAME that pull requests go to (None: gh's own resolution order)
+    forge_type: str | None  # forge.type: github or gitlab when origin's host does not say
+    forge_host: str | None  # forge.host: the host the forge's CLI talks to (self-hosted, SSH aliases)
 
     def __init__(self, *, branch_types: tuple[str, ...] = DEFAULT_BRANCH_TYPES, branch_default_type: str = "feature",
                  branch_template: str = "{type}/{slug}", branch_max_length: int = 60, base: str | None = None,
@@ -72,7 +77,8 @@ class Config:
                  end_delete_branch: bool = False, end_sync_base: bool = True, time_idle_after_s: int = 2 * 3600,
                  time_exclusive: bool = False, hooks: Mapping[str, str | tuple[str, ...]] = _NONE,
                  hooks_timeout_s: int = 10 * 60, sources: Mapping[str, str] = _NONE,
-                 untrusted_hooks: tuple[str, ...] = (), repo_file: str | None = None) -> None:
+                 untrusted_hooks: tuple[str, ...] = (), repo_file: str | None = None,
+                 pr_repo: str | None = None, forge_type: str | None = None, forge_host: str | None = None) -> None:
         values = dict(locals())
         del values["self"]
         for name, value in values.items():
@@ -105,6 +111,8 @@ KEYS = (
     "pr.draft", "pr.reviewers", "pr.labels", "pr.assignees", "pr.title", "pr.template",
     "end.delete_branch", "end.sync_base", "time.idle_after", "time.exclusive",
     *(f"hooks.{event}" for event in HOOK_EVENTS), "hooks.timeout",
+    # The forge (Part 3).
+    "pr.repo", "forge.type", "forge.host",
 )
 
 DEFAULTS = Config()
@@ -117,8 +125,10 @@ KINDS: Mapping[str, str] = MappingProxyType({
     "pr.labels": STRINGS, "pr.assignees": STRINGS, "pr.title": STRING, "pr.template": STRING,
     "end.delete_branch": BOOL, "end.sync_base": BOOL, "time.idle_after": DURATION, "time.exclusive": BOOL,
     **{f"hooks.{event}": COMMAND for event in HOOK_EVENTS}, "hooks.timeout": DURATION,
+    "pr.repo": STRING, "forge.type": STRING, "forge.host": STRING,
 })
-SECTIONS = ("branch", "pr", "end", "time", "hooks")
+SECTIONS = ("branch", "pr", "end", "time", "hooks", "forge")
+FORGE_TYPES = ("github", "gitlab")  # forge.type (sess.forges.TYPES, not imported here: it is not needed to read)
 
 # The fields each template may use.
 BRANCH_FIELDS = ("type", "slug", "issue", "user", "date")
@@ -132,6 +142,7 @@ _ATTRS = {
     "pr.assignees": "pr_assignees", "pr.title": "pr_title", "pr.template": "pr_template",
     "end.delete_branch": "end_delete_branch", "end.sync_base": "end_sync_base",
     "time.idle_after": "time_idle_after_s", "time.exclusive": "time_exclusive", "hooks.timeout": "hooks_timeout_s",
+    "pr.repo": "pr_repo", "forge.type": "forge_type", "forge.host": "forge_host",
 }
 
 # What `sess config list/get` shows for a default, as a file would hold it.
@@ -432,7 +443,20 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
             raise bad(f"must be a path inside the repository, not '{value}'")
     elif key in ("base", "branch.default_type") and (value.startswith("-") or any(c.isspace() for c in value)):
         raise bad(f"is not a branch name: '{value}'")
+    elif key in ("pr.repo", "forge.type", "forge.host"):
+        _check_forge_key(key, value, bad)
     return value
+
+
+def _check_forge_key(key: str, value: str, bad: Any) -> None:
+    import re
+
+    if key == "pr.repo" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+", value):
+        raise bad(f"must be OWNER/NAME, not '{value}'")
+    if key == "forge.type" and value not in FORGE_TYPES:
+        raise bad(f"must be one of {', '.join(FORGE_TYPES)}, not '{value}'")
+    if key == "forge.host" and not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?", value):
+        raise bad(f"must be a host name such as git.example.com, not '{value}'")
 
 
 def _check_fields(path: str, key: str, value: str, allowed: tuple[str, ...]) -> None:

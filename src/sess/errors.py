@@ -80,5 +80,9 @@ class StoreError(SessError):
     """The database cannot be opened or used."""
 
 
-class GhUnavailable(SessError):
+class ForgeUnavailable(SessError):
+    """The forge's CLI is missing or not logged in: its features are off, the rest works."""
+
+
+class GhUnavailable(ForgeUnavailable):
     """`gh` is missing or not logged in: GitHub features are off, the rest works."""

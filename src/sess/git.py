@@ -413,3 +413,9 @@ def user_name(repo: str) -> str:
 def last_commit_subject(repo: str, ref: str = "HEAD") -> str:
     return out(repo, "log", "-1", "--format=%s", ref, "--")
 
+
+
+def remote_url(repo: str, name: str) -> str | None:
+    """The URL of remote `name` as git (and gh) use it, insteadOf applied; None without that remote."""
+    result = proc.run(["git", "remote", "get-url", "--", name], cwd=repo, check=False)
+    return (result.stdout.strip() or None) if result.ok else None

@@ -49,7 +49,7 @@ def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_end(args: argparse.Namespace) -> int:
-    from sess import config
+    from sess import config, forges
     from sess.hooks import Hooks, session_info
     from sess.progress import for_terminal
 
@@ -78,7 +78,7 @@ def cmd_end(args: argparse.Namespace) -> int:
                             "Resolve the conflicts and 'git add' them, then run 'sess end --continue'; "
                             "or 'sess end --abort'.")
         if end.wants_pr(journal, bool(args.no_pr)):
-            end.check_gh(where.top, continuing=True)
+            end.check_forge(where.top, True, end.Plan.from_data(journal.data.get("plan") or {}).forge_settings)
         progress = for_terminal()
         try:
             if not args.continue_:
@@ -90,7 +90,7 @@ def cmd_end(args: argparse.Namespace) -> int:
     else:
         facts = end.inspect(store, cwd)
         if facts.has_origin and not args.no_pr and not facts.nothing_to_ship:
-            end.check_gh(facts.where.top, continuing=False)  # before any question or step
+            end.check_forge(facts.where.top, False, forges.Settings.of(cfg))  # before any question or step
         plan = _gather(args, facts, cfg)._replace(sync_base=cfg.end_sync_base)
         from sess import prompts
 
@@ -152,7 +152,7 @@ def _gather(args: argparse.Namespace, facts: end.Facts, cfg: Config) -> end.Plan
 
     summary, testing, notes = args.summary, args.testing, args.notes
     opens_pr = facts.has_origin and not no_pr and not facts.nothing_to_ship
-    if ask and opens_pr and None in (summary, testing, notes) and not _pr_already_open(facts):
+    if ask and opens_pr and None in (summary, testing, notes) and not _pr_already_open(facts, cfg):
         if summary is None:
             summary = prompts.text("PR summary (what and why)", required=False)
         if testing is None:
@@ -177,7 +177,8 @@ def _gather(args: argparse.Namespace, facts: end.Facts, cfg: Config) -> end.Plan
                     delete_branch=delete_branch, nothing_to_ship=facts.nothing_to_ship,
                     reviewers=cfg.pr_reviewers, labels=cfg.pr_labels, assignees=cfg.pr_assignees,
                     title_template=cfg.pr_title, template=template,
-                    stop_at=_stop_at(args, facts, cfg.time_idle_after_s))
+                    stop_at=_stop_at(args, facts, cfg.time_idle_after_s),
+                    forge_type=cfg.forge_type, forge_host=cfg.forge_host, pr_repo=cfg.pr_repo)
 
 
 def _stop_at(args: argparse.Namespace, facts: end.Facts, idle_after_s: int) -> str | None:
@@ -193,12 +194,12 @@ def _stop_at(args: argparse.Namespace, facts: end.Facts, idle_after_s: int) -> s
     return timestamps.format_db(at) if at is not None else None
 
 
-def _pr_already_open(facts: end.Facts) -> bool:
+def _pr_already_open(facts: end.Facts, cfg: Config) -> bool:
     """An open PR for the branch is reused as it is: no point asking for its text."""
-    from sess import gh
+    from sess import forges
 
     try:
-        existing = gh.find_open_pr(facts.where.top, facts.session.branch)
+        existing = forges.open_forge(facts.where.top, forges.Settings.of(cfg)).find_open_pr(facts.session.branch)
     except SessError:
         return False  # gh is unusable now; the PR step will say so
     if existing is not None:

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
 
-    from sess import config, gh
+    from sess import config
+    from sess.forges import Forge, Issue
 
 
 def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,15 +61,20 @@ def cmd_start(args: argparse.Namespace) -> int:
     from sess.workflows.common import Where
 
     if args.issue is not None:
-        from sess import gh
+        from sess import forges
 
-        gh.issue_reference(args.issue)  # a malformed --issue is a usage error before anything else
+        forges.issue_reference(args.issue)  # a malformed --issue is a usage error before anything else
     at = parse_at(args, timestamps.now())
     if at is not None:
         rules.check_not_future("--at", at, timestamps.now())
     cwd = os.getcwd()
     top, current = git.require_repo(cwd)
     cfg = config.load(top)  # a broken configuration stops us before anything is touched
+    forge: Forge | None = None
+    if args.issue is not None:
+        from sess import forges
+
+        forge = forges.open_forge(top, forges.Settings.of(cfg))
     types = cfg.branch_types
     if args.branch_type is not None and args.branch_type not in types:
         raise UsageError(f"unknown branch type '{args.branch_type}'", f"Choose one of: {', '.join(types)}.")
@@ -81,17 +87,15 @@ def cmd_start(args: argparse.Namespace) -> int:
                           base_hint=base_hint)
     ask = prompts.interactive()
 
-    issue: gh.Issue | None = None
-    if args.issue is not None:
-        from sess import gh
-
-        issue = gh.view_issue(top, args.issue)
+    issue: Issue | None = None
+    if forge is not None:
+        issue = forge.view_issue(args.issue)
         if issue.state != "OPEN":
             sys.stderr.write(f"Issue #{issue.id} is {issue.state.lower()}; starting on it anyway\n")
     elif not args.no_issue:
         # NAME names the branch; whether an issue is linked is a choice of its own.
         prompts.require("--issue ID or --no-issue", "no issue chosen")
-        issue = _ask_issue(top)
+        issue = _ask_issue(top, cfg)
 
     branch_type = args.branch_type
     if branch_type is None:
@@ -144,17 +148,17 @@ def _file_of(cfg: config.Config, key: str) -> str:
     return (cfg.repo_file or "") if cfg.source(key) == config.REPO else config.user_path()
 
 
-def _ask_issue(top: str) -> gh.Issue | None:
-    from sess import gh, prompts
-    from sess.errors import GhUnavailable
+def _ask_issue(top: str, cfg: config.Config) -> Issue | None:
+    from sess import forges, prompts
+    from sess.errors import ForgeUnavailable
 
     try:
-        issues = gh.list_open_issues(top)
-    except GhUnavailable as exc:
+        issues = forges.open_forge(top, forges.Settings.of(cfg)).list_open_issues()
+    except ForgeUnavailable as exc:
         sys.stderr.write(f"{exc.message}: issues cannot be listed\n")
         if prompts.confirm("Start without an issue?", default=True):
             return None
         raise SessError("cancelled; nothing was changed", exc.hint) from None
-    choices: list[tuple[str, gh.Issue | None]] = [("Start without an issue", None)]
+    choices: list[tuple[str, Issue | None]] = [("Start without an issue", None)]
     choices += [(render.safe(f"#{issue.id}  {issue.title}"), issue) for issue in issues]
     return prompts.select("Issue", choices, search=len(issues) > 0)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from sess import gh, git, proc, rules, timestamps
-from sess.errors import CommandError, GhUnavailable, Interrupted, SessError
+from sess import forges, git, proc, rules, timestamps
+from sess.errors import CommandError, ForgeUnavailable, Interrupted, SessError
 from sess.hooks import HookFailed, Hooks, session_info
 from sess.progress import Progress
 from sess.records import NamedTuple
@@ -64,6 +64,14 @@ class Plan(NamedTuple):
     title_template: str | None = None  # pr.title
     template: str | None = None  # the text of the repository's pull request template
     stop_at: str | None = None  # when the clock stops (--at, or the last activity), else when it ends
+    # forge.type, forge.host, pr.repo: where the pull request goes, fixed like the rest.
+    forge_type: str | None = None
+    forge_host: str | None = None
+    pr_repo: str | None = None
+
+    @property
+    def forge_settings(self) -> forges.Settings:
+        return forges.Settings(self.forge_type, self.forge_host, self.pr_repo)
 
     def to_data(self) -> dict[str, Any]:
         data = dict(self._asdict())
@@ -87,7 +95,8 @@ class Plan(NamedTuple):
                    nothing_to_ship=bool(data.get("nothing_to_ship")), sync_base=bool(data.get("sync_base", True)),
                    reviewers=names("reviewers"), labels=names("labels"), assignees=names("assignees"),
                    title_template=text("title_template"), template=text("template"),
-                   stop_at=text("stop_at"))
+                   stop_at=text("stop_at"), forge_type=text("forge_type"), forge_host=text("forge_host"),
+                   pr_repo=text("pr_repo"))
 
 
 class Facts(NamedTuple):
@@ -202,11 +211,11 @@ def wants_pr(journal: Journal, no_pr: bool) -> bool:
             and step <= STEPS.index(PULL_REQUEST))
 
 
-def check_gh(top: str, continuing: bool) -> None:
-    """Before the first step: gh installed and logged in, else stop with the ways on."""
+def check_forge(top: str, continuing: bool, settings: forges.Settings | None = None) -> None:
+    """Before the first step: the forge's CLI installed and logged in, else stop with the ways on."""
     try:
-        gh.check_ready(top)
-    except GhUnavailable as exc:
+        forges.open_forge(top, settings).check_ready()
+    except ForgeUnavailable as exc:
         again = "sess end --continue" if continuing else "sess end"
         first = "Install gh (https://cli.github.com)" if "installed" in exc.message else "Run 'gh auth login'"
         raise SessError(exc.message, f"{first}, then '{again}' again; or '{again} --no-pr' to end without a "
@@ -349,9 +358,9 @@ def _run_steps(store: Store, top: str, project: Project, session: Session, data:
             what = said(exc)
             store.save_journal(session.id, name, "failed", data, what)
             raise EndStopped(name, what) from None
-        except GhUnavailable as exc:
+        except ForgeUnavailable as exc:
             store.save_journal(session.id, name, "failed", data, exc.message)
-            raise EndStopped(name, exc.message, _gh_hint(exc)) from None
+            raise EndStopped(name, exc.message, _forge_hint(exc)) from None
         except SessError as exc:
             store.save_journal(session.id, name, "failed", data, exc.message)
             raise EndStopped(name, exc.message, exc.hint or CONTINUE_HINT) from None
@@ -381,7 +390,7 @@ def _run_steps(store: Store, top: str, project: Project, session: Session, data:
     )
 
 
-def _gh_hint(exc: GhUnavailable) -> str:
+def _forge_hint(exc: ForgeUnavailable) -> str:
     if "not installed" in exc.message:
         first = "Install gh (https://cli.github.com)"
     elif "logged in" in exc.message:
@@ -651,7 +660,8 @@ def _pull_request(ctx: _Context) -> None:
         return
     top, branch = ctx.top, ctx.branch
     ctx.progress.step("Looking for an open pull request")
-    existing = gh.find_open_pr(top, branch)
+    forge = forges.open_forge(top, ctx.plan.forge_settings)
+    existing = forge.find_open_pr(branch)
     if existing is not None:
         ctx.data["pr"] = {"number": existing.number, "url": existing.url, "reused": True, "draft": False}
         return
@@ -659,13 +669,13 @@ def _pull_request(ctx: _Context) -> None:
     title = pr_title(plan, ctx.session, git.last_commit_subject(top, f"refs/heads/{branch}"))
     ctx.progress.step("Opening a draft pull request" if plan.draft else "Opening a pull request")
     try:
-        created = gh.create_pr(top, ctx.base, branch, title, pr_body(plan, ctx.session), plan.draft,
-                               reviewers=plan.reviewers, labels=plan.labels, assignees=plan.assignees)
-    except GhUnavailable:
+        created = forge.create_pr(ctx.base, branch, title, pr_body(plan, ctx.session), plan.draft,
+                                  reviewers=plan.reviewers, labels=plan.labels, assignees=plan.assignees)
+    except ForgeUnavailable:
         raise
     except SessError:
         # A gh that outlived a killed sess, or a retry after a timeout, may have made it after all.
-        existing = gh.find_open_pr(top, branch)
+        existing = forge.find_open_pr(branch)
         if existing is None:
             raise
         ctx.data["pr"] = {"number": existing.number, "url": existing.url, "reused": True, "draft": False}

@@ -20,7 +20,7 @@ from sess.workflows.common import Rollback, Where, check_dirty_choice, locate, p
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
-    from sess.gh import Issue
+    from sess.forges import Issue
 
 
 class Facts(NamedTuple):

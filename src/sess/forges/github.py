@@ -1,4 +1,4 @@
-"""Everything sess asks of GitHub, through the `gh` executable and its --json output."""
+"""GitHub, through the `gh` executable and its --json output: the `github` forge."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 import re
 from collections.abc import Sequence
 
-from sess import proc
-from sess.errors import CommandError, GhUnavailable, ProgramMissing, SessError, UsageError
-from sess.records import NamedTuple
+from sess import forges, proc
+from sess.errors import CommandError, GhUnavailable, ProgramMissing, SessError
+from sess.forges import Issue, PullRequest, PullRequestState
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
@@ -18,16 +18,39 @@ GH_TIMEOUT = 60.0
 EXIT_AUTH = 4  # gh's exit status when no account is logged in
 
 
-class Issue(NamedTuple):
-    id: str
-    title: str
-    url: str = ""
-    state: str = "OPEN"
+class Forge(forges.Forge):
+    """GitHub over gh; each call runs in the repository, as gh resolves it from there."""
 
+    name = forges.GITHUB
 
-class PullRequest(NamedTuple):
-    number: int
-    url: str
+    def check_ready(self) -> None:
+        check_ready(self.top)
+
+    def view_issue(self, ref: str) -> Issue:
+        return view_issue(self.top, ref)
+
+    def list_open_issues(self, limit: int = 100) -> list[Issue]:
+        return list_open_issues(self.top, limit)
+
+    def find_open_pr(self, branch: str) -> PullRequest | None:
+        return find_open_pr(self.top, branch)
+
+    def create_pr(self, base: str, branch: str, title: str, body: str, draft: bool, *,
+                  reviewers: Sequence[str] = (), labels: Sequence[str] = (),
+                  assignees: Sequence[str] = ()) -> PullRequest:
+        return create_pr(self.top, base, branch, title, body, draft, reviewers=reviewers, labels=labels,
+                         assignees=assignees)
+
+    def view_pr(self, ref: str) -> PullRequestState:
+        data = _json(_gh(self.top, "pr", "view", ref, "--json",
+                         "number,url,state,headRefName,headRepositoryOwner,isCrossRepository,title"))
+        owner = data.get("headRepositoryOwner") or {}
+        return PullRequestState(int(data["number"]), str(data["url"]), str(data.get("state", "")).upper(),
+                                str(data.get("headRefName", "")), str(owner.get("login", "")),
+                                bool(data.get("isCrossRepository")), str(data.get("title", "")))
+
+    def checkout_pr(self, ref: str, branch: str) -> None:
+        _gh(self.top, "pr", "checkout", ref, f"--branch={branch}")
 
 
 def _gh(repo: str, *args: str) -> str:
@@ -57,40 +80,13 @@ def check_ready(repo: str) -> None:
     if result.ok and "Failed to log in" not in result.stdout + result.stderr:
         return
     said = result.stdout + result.stderr
-    host = _origin_host(repo)
+    host = forges.origin_host(repo)
     if host and f"Logged in to {host} account" in said and f"Failed to log in to {host}" not in said:
         return  # only an account on another host is in trouble
     failed = re.search(r"Failed to log in to (\S+)", said)
     if failed:
         raise GhUnavailable(f"gh's login to {failed.group(1)} is no longer valid", "Run 'gh auth login'.")
     raise GhUnavailable("gh is not logged in", "Run 'gh auth login'.")
-
-
-def _origin_host(repo: str) -> str | None:
-    """The host in origin's URL (https://HOST/..., ssh://[user@]HOST/..., user@HOST:...)."""
-    result = proc.run(["git", "remote", "get-url", "origin"], cwd=repo, check=False)
-    url = result.stdout.strip()
-    match = re.match(r"^(?:[a-z+]+://)?(?:[^@/]+@)?([^:/]+)[:/]", url) if result.ok else None
-    return match.group(1) if match and not url.startswith(("/", ".", "file:")) else None
-
-
-_ISSUE_URL = re.compile(r"https?://[^/\s]+/[^/\s]+/[^/\s]+/issues/(\d+)/?(?:[?#]\S*)?")
-
-
-def issue_reference(value: str) -> tuple[str, str]:
-    """(number, what to ask gh for) from `42`, `#42` or an issue URL; a usage error otherwise.
-
-    gh is asked for the URL itself, so an issue of another repository is looked up there.
-    """
-    text = value.strip()
-    if text.lstrip("#").isdigit() and text.count("#") <= 1 and text.isascii():
-        number = str(int(text.lstrip("#")))
-        return number, number
-    match = _ISSUE_URL.fullmatch(text)
-    if match:
-        return str(int(match.group(1))), text
-    raise UsageError(f"--issue {value!r} is not an issue: pass 42, #42 or https://github.com/OWNER/REPO/issues/42",
-                     "Run 'sess start --help' for usage.")
 
 
 def _json(text: str) -> Any:
@@ -107,7 +103,7 @@ def list_open_issues(repo: str, limit: int = 100) -> list[Issue]:
 
 
 def view_issue(repo: str, issue_id: str) -> Issue:
-    number, ref = issue_reference(issue_id)
+    number, ref = forges.issue_reference(issue_id)
     try:
         data = _json(_gh(repo, "issue", "view", ref, "--json", "number,title,url,state"))
     except SessError as exc:

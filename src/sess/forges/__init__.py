@@ -1,0 +1,158 @@
+"""The forges pull requests go to: one interface that workflows ask, one module per forge.
+
+`Forge` is what the rest of sess may ask of a forge (SPEC Part 3, STYLE.md point 8): whether its
+CLI is ready for origin's host, the open PR of a branch, a new PR, a PR's state, an issue, the
+open issues, checking out a PR. `github` answers over `gh`; no other module names gh. `open_forge`
+is the one place that decides which forge a repository has: origin's exact host (github.com,
+gitlab.com), else the configured `forge.type`.
+
+Loading this package loads no forge: `sess start` without `--issue` never imports gh's code, and
+`status` and `prompt` import none of this.
+"""
+
+from __future__ import annotations
+
+from sess.errors import ForgeUnavailable as ForgeUnavailable
+from sess.records import NamedTuple
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sess.config import Config
+
+GITHUB = "github"
+GITLAB = "gitlab"
+# Hosts whose forge is known without configuration (exact match only: a self-hosted
+# GitHub Enterprise or GitLab says so with forge.type and forge.host).
+KNOWN_HOSTS = {"github.com": GITHUB, "gitlab.com": GITLAB}
+TYPES = (GITHUB, GITLAB)
+
+
+class Issue(NamedTuple):
+    id: str
+    title: str
+    url: str = ""
+    state: str = "OPEN"
+
+
+class PullRequest(NamedTuple):
+    number: int
+    url: str
+
+
+class PullRequestState(NamedTuple):
+    """A PR as `view_pr` sees it (for `reopen` and `start --pr`)."""
+
+    number: int
+    url: str
+    state: str  # OPEN, CLOSED, MERGED
+    head_branch: str = ""
+    head_owner: str = ""  # the login owning the head repository
+    cross_repository: bool = False  # the head is in a fork
+    title: str = ""
+
+
+class Settings(NamedTuple):
+    """What the configuration says about the forge: forge.type, forge.host, pr.repo."""
+
+    type: str | None = None
+    host: str | None = None
+    repo: str | None = None  # OWNER/NAME the pull requests go to
+
+    @classmethod
+    def of(cls, cfg: Config) -> Settings:
+        return cls(cfg.forge_type, cfg.forge_host, cfg.pr_repo)
+
+
+class Forge:
+    """What sess asks of a forge. Each method raises ForgeUnavailable when the forge's CLI is
+    missing or logged out, SessError when it failed otherwise."""
+
+    name = ""  # github, gitlab
+
+    def __init__(self, top: str, settings: Settings | None = None) -> None:
+        self.top = top
+        self.settings = settings or Settings()
+
+    def check_ready(self) -> None:
+        """Fail with ForgeUnavailable unless the CLI is installed and logged in for origin's host."""
+        raise NotImplementedError
+
+    def view_issue(self, ref: str) -> Issue:
+        raise NotImplementedError
+
+    def list_open_issues(self, limit: int = 100) -> list[Issue]:
+        raise NotImplementedError
+
+    def find_open_pr(self, branch: str) -> PullRequest | None:
+        """The open pull request whose head is `branch` of the repository sess pushes to."""
+        raise NotImplementedError
+
+    def create_pr(self, base: str, branch: str, title: str, body: str, draft: bool, *,
+                  reviewers: Sequence[str] = (), labels: Sequence[str] = (),
+                  assignees: Sequence[str] = ()) -> PullRequest:
+        raise NotImplementedError
+
+    def view_pr(self, ref: str) -> PullRequestState:
+        raise NotImplementedError
+
+    def checkout_pr(self, ref: str, branch: str) -> None:
+        """Check out the head of PR `ref` as the local branch `branch`, its upstream set to the head."""
+        raise NotImplementedError
+
+
+def forge_type(origin_host: str | None, settings: Settings) -> str | None:
+    """Which forge: origin's exact host when it is a known one, else forge.type, else None."""
+    if origin_host and origin_host.lower() in KNOWN_HOSTS:
+        return KNOWN_HOSTS[origin_host.lower()]
+    return settings.type
+
+
+def open_forge(top: str, settings: Settings | None = None) -> Forge:
+    """The forge of the repository at `top`; nothing is run until it is asked something."""
+    settings = settings or Settings()
+    # One import per forge, here only: loading any of them costs start-up time. Every origin
+    # goes to gh for now, as before the forges package (which forge_type says comes next).
+    from sess.forges import github
+
+    return github.Forge(top, settings)
+
+
+def origin_host(top: str) -> str | None:
+    """The host in origin's URL (https://HOST/..., ssh://[user@]HOST/..., user@HOST:...)."""
+    from sess import git
+
+    return host_of(git.remote_url(top, "origin"))
+
+
+def host_of(url: str | None) -> str | None:
+    import re
+
+    if not url or url.startswith(("/", ".", "file:")):
+        return None
+    match = re.match(r"^(?:[a-z+]+://)?(?:[^@/]+@)?([^:/]+)[:/]", url)
+    return match.group(1) if match else None
+
+
+_ISSUE_URL = r"https?://[^/\s]+/[^/\s]+/[^/\s]+/issues/(\d+)/?(?:[?#]\S*)?"
+
+
+def issue_reference(value: str) -> tuple[str, str]:
+    """(number, what to ask gh for) from `42`, `#42` or an issue URL; a usage error otherwise.
+
+    gh is asked for the URL itself, so an issue of another repository is looked up there.
+    """
+    text = value.strip()
+    if text.lstrip("#").isdigit() and text.count("#") <= 1 and text.isascii():
+        number = str(int(text.lstrip("#")))
+        return number, number
+    import re
+
+    match = re.fullmatch(_ISSUE_URL, text)
+    if match:
+        return str(int(match.group(1))), text
+    from sess.errors import UsageError
+
+    raise UsageError(f"--issue {value!r} is not an issue: pass 42, #42 or https://github.com/OWNER/REPO/issues/42",
+                     "Run 'sess start --help' for usage.")
