@@ -21,7 +21,23 @@ Output = Callable[[str], None] | None
 
 def git(repo: str, *args: str, check: bool = True, on_output: Output = None,
         timeout: float | None = proc.DEFAULT_TIMEOUT, input: str | None = None) -> proc.Result:
-    return proc.run(["git", *args], cwd=repo, check=check, on_output=on_output, timeout=timeout, input=input)
+    result = proc.run(["git", *args], cwd=repo, check=check, on_output=on_output, timeout=timeout, input=input)
+    if "is ambiguous." in result.stderr or (on_output is not None and "is ambiguous." in result.stdout):
+        _refuse_ambiguous(result)
+    return result
+
+
+def _refuse_ambiguous(result: proc.Result) -> None:
+    """sess names refs in full (`refs/remotes/origin/main`), so git never has to guess which of a
+    tag, a branch or a remote-tracking ref of one name is meant; if it still had to, that is an
+    error, never a guess taken quietly."""
+    import re
+
+    found = re.search(r"warning: refname '([^']*)' is ambiguous\.", result.stderr + result.stdout)
+    if found:
+        raise SessError(f"git {result.argv[1] if len(result.argv) > 1 else ''}: the ref name '{found.group(1)}' "
+                        "is ambiguous (a tag or branch of that name exists too)",
+                        "Rename or delete the one that is not meant (git tag -d / git branch -m), then try again.")
 
 
 def out(repo: str, *args: str) -> str:

@@ -570,11 +570,11 @@ def _rebase(ctx: _Context) -> None:
         ctx.progress.step(f"Rebasing onto {target}")
         ctx.data["pre_rebase_head"] = ctx.refs.branch(ctx.branch) if ctx.refs else ctx.tip()
         ctx.store.save_journal(ctx.session.id, REBASE, "running", ctx.data)
-        result = git.git(top, "rebase", target, check=False, on_output=ctx.output)
+        result = git.git(top, "rebase", _qualified(target), check=False, on_output=ctx.output)
         if not result.ok:
             _rebase_stopped(ctx, target, result)
         ctx.data["rebased_head"] = ctx.tip_now = ctx.tip()
-    ctx.data["empty_after_rebase"] = git.commits_ahead(top, target, f"refs/heads/{ctx.branch}") == 0
+    ctx.data["empty_after_rebase"] = git.commits_ahead(top, _qualified(target), f"refs/heads/{ctx.branch}") == 0
     _follow_commit(ctx)
 
 
