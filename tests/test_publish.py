@@ -58,3 +58,89 @@ def test_git_saying_a_ref_name_is_ambiguous_is_an_error(repo: Repo) -> None:
     with pytest.raises(SessError, match="'twin' is ambiguous"):
         git.git(str(repo.path), "rev-parse", "twin")
     assert git.out(str(repo.path), "rev-parse", "refs/heads/twin")  # named in full: no question
+
+
+# --- item 6: PR templates never come from git's own files --------------------------------------
+
+TOKEN = "extraheader = AUTHORIZATION: basic c2VjcmV0LXRva2Vu"
+
+
+def team(repo: Repo, text: str) -> None:
+    repo.commit(".sess.toml", text, "Team conventions for sess")
+    repo.git("push", "-q", "origin", "main")
+
+
+def end_refused(sess: SessRunner, repo: Repo, gh: FakeGh, *needles: str) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    repo.commit("x.txt", "x\n", "Do x")
+    r = sess("end", "--summary", "S")
+    assert r.code == 1, r
+    for needle in needles:
+        assert needle in r.err, r
+    assert gh.prs() == []
+    assert TOKEN not in r.out + r.err
+    assert repo.git("ls-remote", "--heads", "origin", BRANCH) == ""  # refused before any step
+
+
+def with_token(repo: Repo) -> None:
+    repo.git("config", "http.https://example.com/.extraheader", "AUTHORIZATION: basic c2VjcmV0LXRva2Vu")
+
+
+def test_repository_file_naming_git_config_as_template_is_refused(sess: SessRunner, repo: Repo,
+                                                                  gh: FakeGh) -> None:
+    with_token(repo)
+    team(repo, '[pr]\ntemplate = ".git/config"\n')
+    r = sess("start", "x", "--no-issue")
+    assert r.code == 1, r
+    assert "'pr.template' must not be in the git directory: '.git/config'" in r.err, r
+
+
+def test_a_committed_symlink_template_to_git_config_is_refused_unread(sess: SessRunner, repo: Repo,
+                                                                      gh: FakeGh) -> None:
+    import os
+
+    with_token(repo)
+    (repo.path / ".github").mkdir()
+    os.symlink("../.git/config", repo.path / ".github" / "pull_request_template.md")
+    repo.git("add", ".github")
+    repo.git("commit", "-q", "-m", "template")
+    repo.git("push", "-q", "origin", "main")
+    end_refused(sess, repo, gh, "'.github/pull_request_template.md' (the repository) is in the git directory; "
+                                "it was not read")
+
+
+def test_a_symlink_template_inside_the_repository_is_refused(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    import os
+
+    repo.commit("docs/real.md", "## Summary\n", "real")
+    os.symlink("real.md", repo.path / "docs" / "pull_request_template.md")
+    repo.git("add", "docs")
+    repo.git("commit", "-q", "-m", "template")
+    end_refused(sess, repo, gh, "'docs/pull_request_template.md' (the repository) is a symlink")
+
+
+def test_user_file_naming_a_file_in_the_git_directory_is_refused(sess: SessRunner, repo: Repo, gh: FakeGh,
+                                                                 env: dict[str, str]) -> None:
+    from test_config import write_user
+
+    with_token(repo)
+    write_user(env, f'[pr]\ntemplate = "{repo.path}/.git/config"\n')
+    end_refused(sess, repo, gh, "(your configuration) is in the git directory; it was not read")
+
+
+def test_an_untracked_template_is_not_the_teams(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    repo.write(".github/pull_request_template.md", "## Local only\n")
+    (repo.path / ".git" / "info" / "exclude").write_text(".github/\n")
+    sess("start", "x", "--no-issue", check=0)
+    repo.commit("x.txt", "x\n", "Do x")
+    sess("end", "--summary", "S", check=0)
+    (pr,) = gh.prs()
+    assert "Local only" not in pr["body"] and "## Summary\n\nS\n" in pr["body"]
+
+
+def test_a_configured_template_that_git_does_not_track_is_refused(sess: SessRunner, repo: Repo,
+                                                                  gh: FakeGh) -> None:
+    team(repo, '[pr]\ntemplate = "meta/pr.md"\n')
+    repo.write("meta/pr.md", "## Summary\n")
+    (repo.path / ".git" / "info" / "exclude").write_text("meta/\n")
+    end_refused(sess, repo, gh, "'meta/pr.md'", "is not tracked by git; it was not read")

@@ -441,6 +441,8 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
         parts = value.replace("\\", "/").split("/")
         if os.path.isabs(value) or value.startswith("~") or ".." in parts:
             raise bad(f"must be a path inside the repository, not '{value}'")
+        if any(part.lower() == ".git" for part in parts):
+            raise bad(f"must not be in the git directory: '{value}'")
     elif key in ("base", "branch.default_type") and (value.startswith("-") or any(c.isspace() for c in value)):
         raise bad(f"is not a branch name: '{value}'")
     elif key in ("pr.repo", "forge.type", "forge.host"):

@@ -11,6 +11,7 @@ import os
 import re
 
 from sess.config import REPO, Config, ConfigError, shown
+from sess.errors import SessError
 
 # Where GitHub looks for a repository's template, in this order; the file name in any case.
 DEFAULT_PLACES = (".github", "docs", "")
@@ -19,7 +20,11 @@ MAX_BYTES = 256 * 1024
 
 
 def find(top: str, config: Config) -> str | None:
-    """The template's text: `pr.template`, else the repository's own; None when there is none."""
+    """The template's text: `pr.template`, else the repository's own; None when there is none.
+
+    Never a file under the git directory (`.git/config` may hold a token), from either file; a
+    template from the repository (found by name, or named by `.sess.toml`) only when it is a regular
+    file that git tracks, never through a symlink: each is refused unread."""
     configured = config.pr_template
     if configured is not None:
         source = config.source("pr.template")
@@ -28,8 +33,11 @@ def find(top: str, config: Config) -> str | None:
         if os.path.isabs(path):
             if source == REPO:  # config.check refuses this already; kept as a second lock
                 raise ConfigError(f"'pr.template' in {where} must be a path inside the repository, not '{configured}'")
-            return _read(path, configured, where)
-        return _read(_inside(top, path, configured, where), configured, where)
+            return _read(_outside_git_dir(top, path, configured, where), configured, where)
+        real = _outside_git_dir(top, _inside(top, path, configured, where), configured, where)
+        if source == REPO and os.path.lexists(os.path.join(top, path)):  # else _read says it does not exist
+            _tracked_regular_file(top, path, configured, where)
+        return _read(real, configured, where)
     for directory in DEFAULT_PLACES:
         folder = os.path.join(top, directory) if directory else top
         try:
@@ -41,8 +49,53 @@ def find(top: str, config: Config) -> str | None:
                 relative = os.path.join(directory, name) if directory else name
                 full = os.path.join(folder, name)
                 if os.path.isfile(full) or os.path.islink(full):
-                    return _read(_inside(top, relative, relative, "the repository"), relative, "the repository")
+                    real = _outside_git_dir(top, _inside(top, relative, relative, "the repository"), relative,
+                                            "the repository")
+                    if not _tracked_regular_file(top, relative, relative, "the repository", untracked_ok=True):
+                        continue  # not git's: a file of this clone only, never taken for the team's
+                    return _read(real, relative, "the repository")
     return None
+
+
+def _refused(configured: str, where: str, why: str) -> ConfigError:
+    return ConfigError(f"the pull request template '{configured}' ({where}) {why}; it was not read",
+                       "A template must be a regular file that git tracks in the repository.")
+
+
+def _outside_git_dir(top: str, real: str, configured: str, where: str) -> str:
+    """`real`, refused when it lies in the git directory (of this work tree, or the common one)."""
+    from sess import git
+
+    real = os.path.realpath(real)
+    places = {os.path.realpath(os.path.join(top, ".git"))}
+    try:
+        places.add(os.path.realpath(git.git_dir(top)))
+        places.add(os.path.realpath(os.path.join(top, git.out(top, "rev-parse", "--git-common-dir"))))
+    except SessError:
+        pass
+    for place in places:
+        if os.path.commonpath([place, real]) == place:
+            raise _refused(configured, where, "is in the git directory")
+    return real
+
+
+def _tracked_regular_file(top: str, relative: str, configured: str, where: str, untracked_ok: bool = False) -> bool:
+    """Whether git tracks `relative` as a regular file, reached through no symlink; a symlink is
+    refused, and so is an untracked file unless `untracked_ok` (then False)."""
+    from sess import git
+
+    root = os.path.realpath(top)
+    if os.path.realpath(os.path.join(root, relative)) != os.path.normpath(os.path.join(root, relative)):
+        raise _refused(configured, where, "is a symlink (or reached through one)")
+    listed = git.git(top, "--literal-pathspecs", "ls-files", "--stage", "-z", "--", relative, check=False).stdout
+    modes = [entry.split(" ", 1)[0] for entry in listed.split("\0") if entry]
+    if modes and all(mode in ("100644", "100755") for mode in modes):
+        return True
+    if modes:
+        raise _refused(configured, where, "is not a regular file in git")
+    if untracked_ok:
+        return False
+    raise _refused(configured, where, "is not tracked by git")
 
 
 def _inside(top: str, relative: str, configured: str, where: str) -> str:
