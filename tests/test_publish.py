@@ -144,3 +144,75 @@ def test_a_configured_template_that_git_does_not_track_is_refused(sess: SessRunn
     repo.write("meta/pr.md", "## Summary\n")
     (repo.path / ".git" / "info" / "exclude").write_text("meta/\n")
     end_refused(sess, repo, gh, "'meta/pr.md'", "is not tracked by git; it was not read")
+
+
+# --- item 7: unresolved merges -------------------------------------------------------------------
+
+def conflicting_merge(sess: SessRunner, repo: Repo) -> None:
+    """A session branch in the middle of `git merge main` that stopped on a conflict in a.txt."""
+    repo.commit("a.txt", "base\n", "a")
+    repo.git("push", "-q", "origin", "main")
+    sess("start", "x", "--no-issue", check=0)
+    repo.commit("a.txt", "ours\n", "Ours")
+    repo.git("checkout", "-q", "main")
+    repo.commit("a.txt", "theirs\n", "Theirs")
+    repo.git("checkout", "-q", BRANCH)
+    repo.git("merge", "-q", "main", check=False)
+    assert (repo.path / ".git" / "MERGE_HEAD").exists()
+
+
+def test_end_during_an_unresolved_merge_commits_nothing(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    conflicting_merge(sess, repo)
+    tip = repo.git("rev-parse", "HEAD")
+    r = sess("end", "-m", "Work", "--summary", "S")
+    assert r.code == 1, r
+    assert r.err.splitlines()[0] == ("Error: a merge is not concluded (Merge branch 'main' into feature/x); "
+                                     "unresolved conflicts in a.txt"), r
+    assert "git merge --abort" in r.err
+    assert repo.git("rev-parse", "HEAD") == tip and (repo.path / ".git" / "MERGE_HEAD").exists()
+    assert repo.git("ls-remote", "--heads", "origin", BRANCH) == "" and gh.prs() == []
+
+
+def test_end_with_conflicts_resolved_but_the_merge_not_concluded_is_refused(sess: SessRunner, repo: Repo,
+                                                                           gh: FakeGh) -> None:
+    conflicting_merge(sess, repo)
+    repo.write("a.txt", "both\n")
+    repo.git("add", "a.txt")
+    r = sess("end", "-m", "Work", "--summary", "S")
+    assert r.code == 1, r
+    assert r.err.startswith("Error: a merge is not concluded (Merge branch 'main' into feature/x)\n"), r
+    assert (repo.path / ".git" / "MERGE_HEAD").exists()
+
+
+def resolved_merge(repo: Repo) -> str:
+    """The current branch in the middle of `git merge side`: the conflict resolved and added, not
+    yet committed."""
+    here = repo.current_branch()
+    repo.commit("a.txt", "base\n", "a")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("a.txt", "side\n", "Side")
+    repo.git("checkout", "-q", here)
+    repo.commit("a.txt", "here\n", "Here")
+    repo.git("merge", "-q", "side", check=False)
+    repo.write("a.txt", "both\n")
+    repo.git("add", "a.txt")
+    return (repo.path / ".git" / "MERGE_HEAD").read_text()
+
+
+def test_start_during_an_unconcluded_merge_keeps_merge_head(sess: SessRunner, repo: Repo) -> None:
+    merge_head = resolved_merge(repo)
+    r = sess("start", "y", "--no-issue", "--dirty", "stash")
+    assert r.code == 1, r
+    assert r.err.startswith("Error: a merge is not concluded (Merge branch 'side')\n"), r
+    assert (repo.path / ".git" / "MERGE_HEAD").read_text() == merge_head
+    assert repo.git("stash", "list") == "" and repo.current_branch() == "main"
+
+
+def test_cancel_during_an_unconcluded_merge_keeps_merge_head(sess: SessRunner, repo: Repo) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    merge_head = resolved_merge(repo)
+    r = sess("cancel", "--dirty", "stash")
+    assert r.code == 1, r
+    assert r.err.startswith("Error: a merge is not concluded (Merge branch 'side' into feature/x)\n"), r
+    assert (repo.path / ".git" / "MERGE_HEAD").read_text() == merge_head
+    assert repo.git("stash", "list") == ""

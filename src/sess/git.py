@@ -243,6 +243,7 @@ class WorkTree(NamedTuple):
     branch: str  # "HEAD" when detached
     head: str | None  # None before the first commit
     changed: tuple[str, ...]  # every path with uncommitted changes, untracked ones too
+    unmerged: tuple[str, ...] = ()  # paths with unresolved conflicts (also in `changed`)
 
     @property
     def dirty(self) -> bool:
@@ -268,7 +269,7 @@ def work_tree_start(repo: str) -> PendingWorkTree:
 
 
 def _work_tree(text: str) -> WorkTree:
-    branch, head, changed = "HEAD", None, []
+    branch, head, changed, unmerged = "HEAD", None, [], []
     fields = iter(text.split("\0"))
     for field in fields:
         if field.startswith("# branch.head "):
@@ -279,12 +280,14 @@ def _work_tree(text: str) -> WorkTree:
             head = None if oid == "(initial)" else oid
         elif field[:2] in ("1 ", "u "):
             changed.append(field.split(" ", 8 if field[0] == "1" else 10)[-1])
+            if field[0] == "u":
+                unmerged.append(changed[-1])
         elif field.startswith("2 "):
             changed.append(field.split(" ", 9)[-1])
             next(fields, None)  # the path it was renamed or copied from
         elif field.startswith("? "):
             changed.append(field[2:])
-    return WorkTree(branch, head, tuple(changed))
+    return WorkTree(branch, head, tuple(changed), tuple(unmerged))
 
 
 def changed_paths(repo: str) -> list[str]:
@@ -330,6 +333,39 @@ def count_commits(repo: str, ref: str, *excluding: str) -> int:
 
 def conflicted_files(repo: str) -> list[str]:
     return [line for line in out_raw(repo, "diff", "--name-only", "--diff-filter=U").splitlines() if line]
+
+
+def unconcluded(repo: str, tree: WorkTree | None = None, heads_only: bool = False) -> tuple[str, str] | None:
+    """(what, hint) when a merge, cherry-pick or revert is under way or paths are still unmerged:
+    committing would take its conflict markers along, stashing or switching would drop MERGE_HEAD.
+    `heads_only`: look only at git's files (no git call) for the first."""
+    gd = git_dir(repo)
+    for head, what, abort in (("MERGE_HEAD", "a merge", "git merge --abort"),
+                              ("CHERRY_PICK_HEAD", "a cherry-pick", "git cherry-pick --abort"),
+                              ("REVERT_HEAD", "a revert", "git revert --abort")):
+        if not os.path.exists(os.path.join(gd, head)):
+            continue
+        try:
+            with open(os.path.join(gd, "MERGE_MSG"), encoding="utf-8", errors="replace") as handle:
+                subject = handle.readline().strip()
+        except OSError:
+            subject = ""
+        unmerged = tree.unmerged if tree is not None else tuple(conflicted_files(repo))
+        named = f"{what} is not concluded" + (f" ({subject})" if subject and what == "a merge" else "")
+        if unmerged:
+            named += f"; unresolved conflicts in {_shown_paths(unmerged)}"
+        return named, f"Resolve it and conclude it ('git commit'), or undo it ('{abort}'); then try again."
+    if heads_only:
+        return None
+    unmerged = tree.unmerged if tree is not None else tuple(conflicted_files(repo))
+    if unmerged:
+        return (f"unresolved conflicts in {_shown_paths(unmerged)}",
+                "Resolve them and 'git add' them (or 'git checkout --merge' / 'git restore'), then try again.")
+    return None
+
+
+def _shown_paths(paths: tuple[str, ...], most: int = 5) -> str:
+    return ", ".join(paths[:most]) + (f" and {len(paths) - most} more" if len(paths) > most else "")
 
 
 def rebase_in_progress(repo: str) -> bool:

@@ -50,6 +50,9 @@ def inspect(store: Store, cwd: str) -> Facts:
     top = where.top
     exists = git.branch_exists(top, session.branch)
     on_branch = exists and where.branch == session.branch
+    merging = git.unconcluded(top) if on_branch else None  # stashed or left, MERGE_HEAD would be lost
+    if merging is not None:
+        raise SessError(*merging)
     return Facts(where, project, session, exists, on_branch, on_branch and git.is_dirty(top),
                  rules.session_base(session, project))
 

@@ -187,6 +187,9 @@ def inspect(store: Store, cwd: str) -> Facts:
     base = rules.session_base(session, project)
     base_ref = _base_ref(refs, base, has_origin)
     tree = git.work_tree(top)
+    merging = git.unconcluded(top, tree)
+    if merging is not None:
+        raise SessError(*merging)
     if tree.dirty and where.branch != session.branch:
         raise SessError(*_elsewhere(where.branch, session.branch, list(tree.changed), "sess end"))
     # Only a clean tree needs the count: with changes there is something to ship anyway.
@@ -505,6 +508,9 @@ def _commit(ctx: _Context) -> None:
         _note_commit_if_done(ctx)
         ctx.clean = ctx.known is not None
         return
+    merging = git.unconcluded(top, ctx.known.tree if ctx.known else None)
+    if merging is not None:
+        raise _Stop(merging[0], merging[1].replace("then try again", "then run 'sess end --continue'"))
     message = ctx.plan.message
     if not message:
         raise _Stop("the working tree has uncommitted changes and no commit message was given",

@@ -82,6 +82,9 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
                 f"a session is already {existing.state} on {existing.branch}",
                 "Run 'sess end' to finish it, or 'sess status' to see it.",
             )
+    merging = git.unconcluded(top, heads_only=True)  # set aside or switched away from, its MERGE_HEAD would be lost
+    if merging is not None:
+        raise SessError(*merging)
     # A bad --base first.
     chosen = resolve_base(store, where, base_flag, base_hint, refs) if base_flag is not None else None
     default_base = resolve_base(store, where, None, refs=refs)
