@@ -39,6 +39,8 @@ COMMANDS = {
     "prompt": "prompt",
     "completion": "completion",
     "config": "config",
+    "sync": "team",
+    "team": "team",
 }
 
 

@@ -39,7 +39,8 @@ class Config:
                  "pr_draft", "pr_reviewers", "pr_labels", "pr_assignees", "pr_title", "pr_template",
                  "end_delete_branch", "end_sync_base", "time_idle_after_s", "time_exclusive", "hooks",
                  "hooks_timeout_s", "sources", "untrusted_hooks", "repo_file",
-                 "pr_repo", "forge_type", "forge_host")
+                 "pr_repo", "forge_type", "forge_host",
+                 "sync_enabled", "sync_auto")
 
     branch_types: tuple[str, ...]  # branch.types
     branch_default_type: str  # branch.default_type
@@ -69,6 +70,9 @@ class Config:
     pr_repo: str | None  # pr.repo: OWNER/NAME that pull requests go to (None: gh's own resolution order)
     forge_type: str | None  # forge.type: github or gitlab when origin's host does not say
     forge_host: str | None  # forge.host: the host the forge's CLI talks to (self-hosted, SSH aliases)
+    # sync.enabled: on only where the repository's file says so and the user's does not say false
+    sync_enabled: bool
+    sync_auto: bool  # sync.auto: `sess sync` after start, end, cancel and switch
 
     def __init__(self, *, branch_types: tuple[str, ...] = DEFAULT_BRANCH_TYPES, branch_default_type: str = "feature",
                  branch_template: str = "{type}/{slug}", branch_max_length: int = 60, base: str | None = None,
@@ -78,7 +82,8 @@ class Config:
                  time_exclusive: bool = False, hooks: Mapping[str, str | tuple[str, ...]] = _NONE,
                  hooks_timeout_s: int = 10 * 60, sources: Mapping[str, str] = _NONE,
                  untrusted_hooks: tuple[str, ...] = (), repo_file: str | None = None,
-                 pr_repo: str | None = None, forge_type: str | None = None, forge_host: str | None = None) -> None:
+                 pr_repo: str | None = None, forge_type: str | None = None, forge_host: str | None = None,
+                 sync_enabled: bool = False, sync_auto: bool = True) -> None:
         values = dict(locals())
         del values["self"]
         for name, value in values.items():
@@ -113,6 +118,7 @@ KEYS = (
     *(f"hooks.{event}" for event in HOOK_EVENTS), "hooks.timeout",
     # The forge (Part 3).
     "pr.repo", "forge.type", "forge.host",
+    "sync.enabled", "sync.auto",
 )
 
 DEFAULTS = Config()
@@ -126,8 +132,9 @@ KINDS: Mapping[str, str] = MappingProxyType({
     "end.delete_branch": BOOL, "end.sync_base": BOOL, "time.idle_after": DURATION, "time.exclusive": BOOL,
     **{f"hooks.{event}": COMMAND for event in HOOK_EVENTS}, "hooks.timeout": DURATION,
     "pr.repo": STRING, "forge.type": STRING, "forge.host": STRING,
+    "sync.enabled": BOOL, "sync.auto": BOOL,
 })
-SECTIONS = ("branch", "pr", "end", "time", "hooks", "forge")
+SECTIONS = ("branch", "pr", "end", "time", "hooks", "forge", "sync")
 FORGE_TYPES = ("github", "gitlab")  # forge.type (sess.forges.TYPES, not imported here: it is not needed to read)
 
 # The fields each template may use.
@@ -143,6 +150,7 @@ _ATTRS = {
     "end.delete_branch": "end_delete_branch", "end.sync_base": "end_sync_base",
     "time.idle_after": "time_idle_after_s", "time.exclusive": "time_exclusive", "hooks.timeout": "hooks_timeout_s",
     "pr.repo": "pr_repo", "forge.type": "forge_type", "forge.host": "forge_host",
+    "sync.enabled": "sync_enabled", "sync.auto": "sync_auto",
 }
 
 # What `sess config list/get` shows for a default, as a file would hold it.
@@ -151,6 +159,7 @@ DEFAULT_VALUES: Mapping[str, Any] = MappingProxyType({
     "branch.template": "{type}/{slug}", "branch.max_length": 60, "pr.draft": False, "pr.reviewers": [],
     "pr.labels": [], "pr.assignees": [], "end.delete_branch": False, "end.sync_base": True,
     "time.idle_after": "2h", "time.exclusive": False, "hooks.timeout": "10m",
+    "sync.enabled": False, "sync.auto": True,
 })
 
 
@@ -544,6 +553,13 @@ def merge(layers: Layers) -> Config:
             else:
                 values[_ATTRS[key]] = value
             sources[key] = source
+    # Sharing is the team's choice and each member's veto: the repository's file opts in, and the
+    # user's `enabled = false` wins; the user's `true` alone shares nothing (it would reach the
+    # origin of every repository, open-source ones included).
+    values["sync_enabled"] = (repo is not None and repo.values.get("sync.enabled") is True
+                              and (user is None or user.values.get("sync.enabled") is not False))
+    if user is not None and user.values.get("sync.enabled") is False:
+        sources["sync.enabled"] = USER
     config = Config(**values, hooks=MappingProxyType(hooks), sources=MappingProxyType(sources),
                     untrusted_hooks=tuple(untrusted), repo_file=layers.repo_file)
     return _check_default_type(config, layers)

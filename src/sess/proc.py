@@ -251,3 +251,34 @@ def run_user_command(
     reader.join(timeout=0.5)
     output = "\n".join(tail)
     return Result(args, proc.returncode, output, output)
+
+
+def run_bytes(argv: Sequence[str], cwd: str | None = None, *, input: bytes = b"",
+              timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
+    """Run argv feeding it `input` and return its output as bytes, as git's object plumbing
+    (cat-file --batch, hash-object) needs them: sizes count bytes, content may be any. Failures
+    raise as `run`'s do; past the timeout the program is asked to stop first, as `Running.stop`
+    asks (git then removes the lock files it holds)."""
+    import subprocess
+
+    args = list(argv)
+    try:
+        popen = subprocess.Popen(args, cwd=cwd, env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+    except FileNotFoundError as exc:
+        raise ProgramMissing(f"{args[0]} is not installed (not found on PATH)") from exc
+    try:
+        out, err = popen.communicate(input, timeout=timeout)
+    except BaseException as exc:
+        popen.terminate()
+        try:
+            popen.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait()
+        if isinstance(exc, subprocess.TimeoutExpired):
+            raise Timeout(f"{' '.join(args[:3])} did not finish within {timeout:.0f}s") from exc
+        raise
+    if popen.returncode != 0:
+        raise CommandError(args, popen.returncode, "", err.decode("utf-8", "replace"))
+    return out

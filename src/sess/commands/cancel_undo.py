@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from sess import render, rules, timestamps
 from sess.commands import add_dirty, add_json, choose_dirty
@@ -52,6 +53,11 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     lines.append(f"On branch {git.current_branch(facts.where.top)}")
     lines.append("No push, no pull request · 'sess undo' reopens it (paused)")
     render.print_lines(lines)
+    from sess import sync
+    from sess.commands.team import warn
+
+    sys.stdout.flush()
+    sync.auto(facts.where.top, None, warn)
     return 0
 
 

@@ -96,6 +96,8 @@ def effective(layers: Layers, cfg: config.Config) -> dict[str, dict[str, Any]]:
         value = layer.raw[key] if layer is not None else config.DEFAULT_VALUES.get(key)
         if key == "branch.default_type":
             value = cfg.branch_default_type  # the first type when the files name types but no default
+        elif key == "sync.enabled":
+            value = cfg.sync_enabled  # the user's true alone does not turn it on; its false turns it off
         entry: dict[str, Any] = {"value": value, "source": source}
         event = key[len("hooks."):]
         if event in cfg.untrusted_hooks and layers.repo is not None:

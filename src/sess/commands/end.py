@@ -104,7 +104,16 @@ def cmd_end(args: argparse.Namespace) -> int:
     render.print_lines(_ended_lines(ended))
     sys.stdout.flush()
     hooks.run("post-end", session_info(ended.project, ended.session, ended.base))
+    _auto_sync(ended.project.path, cfg)
     return 0
+
+
+def _auto_sync(top: str, cfg: Config) -> None:
+    if cfg.sync_enabled and cfg.sync_auto:
+        from sess import sync
+        from sess.commands.team import warn
+
+        sync.auto(top, cfg, warn)
 
 
 def _refuse_flags(args: argparse.Namespace, what: str, allow_changes: bool) -> None:

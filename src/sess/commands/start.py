@@ -139,6 +139,11 @@ def cmd_start(args: argparse.Namespace) -> int:
     render.print_lines(lines)
     sys.stdout.flush()  # the summary before what the post-start hook prints
     hooks.run("post-start", session_info(started.project, session, started.base))
+    if cfg.sync_enabled and cfg.sync_auto:
+        from sess import sync
+        from sess.commands.team import warn
+
+        sync.auto(top, cfg, warn)
     return 0
 
 

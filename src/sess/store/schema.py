@@ -223,6 +223,50 @@ def _session_uuid(conn: sqlite3.Connection) -> None:
     )
 
 
+def _team_records(conn: sqlite3.Connection) -> None:
+    # Teammates' session records as `sess sync` read them from refs/sess/v1/* on origin (and
+    # yours from your other devices), apart from the Go tool's tables and your own sessions.
+    # team_refs: each ref's tip when it was last read, so a sync reads only the refs that moved.
+    _script(conn,
+        """
+        CREATE TABLE IF NOT EXISTS team_refs (
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            ref TEXT NOT NULL,
+            tip TEXT NOT NULL,
+            tip_epoch REAL,
+            PRIMARY KEY (project_id, ref)
+        );
+        CREATE TABLE IF NOT EXISTS team_sessions (
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            uuid TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            blob TEXT NOT NULL,
+            actor_hash TEXT NOT NULL,
+            device TEXT NOT NULL,
+            actor_name TEXT NOT NULL,
+            actor_email TEXT NOT NULL,
+            branch TEXT NOT NULL,
+            branch_type TEXT NOT NULL,
+            issue_tracker TEXT,
+            issue_id TEXT,
+            issue_title TEXT,
+            pr_number INTEGER,
+            pr_url TEXT,
+            state TEXT NOT NULL,
+            outcome TEXT,
+            start_epoch REAL NOT NULL,
+            end_epoch REAL,
+            elapsed_s INTEGER NOT NULL,
+            slices TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (project_id, uuid)
+        );
+        CREATE INDEX IF NOT EXISTS idx_team_sessions_ref ON team_sessions(project_id, ref);
+        CREATE INDEX IF NOT EXISTS idx_team_sessions_open ON team_sessions(project_id, state);
+        CREATE INDEX IF NOT EXISTS idx_team_sessions_start ON team_sessions(project_id, start_epoch);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_go_schema", _go_schema),
     ("0002_go_v04_columns", _go_v04_columns),
@@ -236,6 +280,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0010_sessions_outcome", _session_outcome),
     ("0011_undo_log", _undo_log),
     ("0012_sessions_uuid", _session_uuid),
+    ("0013_team_records", _team_records),
 ]
 
 

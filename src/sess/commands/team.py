@@ -1,0 +1,217 @@
+"""`sess sync` (share your session records through refs on origin, read your teammates') and
+`sess team` (who is on what, from the last sync)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from sess import render, timestamps
+from sess.commands import add_json
+from sess.errors import SessError
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    import argparse
+    from datetime import datetime
+    from typing import Any
+
+    from sess.config import Config
+    from sess.rules import Project
+    from sess.store import Store
+    from sess.store.team import TeamRecord
+
+TEAM_RECENT_DAYS = 7  # `sess team --all`: ended sessions of the last week too
+
+
+def parser_sync(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    sync = commands.add_parser(
+        "sync", help="share session records with the team through origin",
+        description="Fetch the team's session records from origin (refs/sess/v1/*), read the ones that changed, "
+                    "and push yours: your sessions of this repository from this device, without paths, commit "
+                    "messages or PR bodies. Needs '[sync] enabled = true' in .sess.toml.")
+    sync.add_argument("--dry-run", action="store_true", help="show what would be pushed; fetch and push nothing")
+
+
+def parser_team(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    team = commands.add_parser(
+        "team", help="who is on what, from the last sync",
+        description="The open sessions of everyone in this project as of the last 'sess sync', yours on other "
+                    "devices included.")
+    team.add_argument("--all", action="store_true", help=f"also sessions ended in the last {TEAM_RECENT_DAYS} days")
+    add_json(team)
+
+
+def sync_enabled(top: str, cfg: Config, what: str) -> None:
+    """SessError unless this repository shares its records and the user has not opted out."""
+    from sess import config
+
+    if cfg.sync_enabled:
+        return
+    user = config.read_layers(top).user
+    if user is not None and user.values.get("sync.enabled") is False:
+        raise SessError(f"{what}: you opted out of sync (sync.enabled = false in {config.shown(config.user_path())})")
+    raise SessError(f"{what}: sync is not enabled in this repository",
+                    "The team opts in with '[sync]' 'enabled = true' in .sess.toml.")
+
+
+def _project(what: str) -> tuple[Store, Project, Config]:
+    """The project here, tracked on first use, with sync enabled."""
+    from sess import config, git
+    from sess.store import Store
+    from sess.workflows.common import Where, project_name
+
+    top, branch = git.require_repo(os.getcwd())
+    cfg = config.load(top)
+    sync_enabled(top, cfg, what)
+    store = Store.open()
+    project = store.project_by_path(top)
+    if project is None:
+        from sess.workflows.start import resolve_base
+
+        try:
+            base = resolve_base(store, Where(top, branch, None), None)
+        except SessError:
+            base = branch
+        project = store.track_project(project_name(top), top, base)
+    return store, project, cfg
+
+
+def warn(text: str) -> None:
+    """One warning line on stderr (sync's: its text may quote a teammate's ref)."""
+    sys.stderr.write(render.safe(text) + "\n")
+
+
+# --- sync -----------------------------------------------------------------------------------------
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from sess import sync
+
+    store, project, _ = _project("cannot sync")
+    done = sync.run(store, project.path, project.id, dry_run=args.dry_run, warn=warn)
+    if args.dry_run:
+        lines = [f"Would push {render.plural(done.written, 'session')} of yours to {done.ref} on origin",
+                 f"{done.changed} new or changed since the last push · nothing fetched or pushed"]
+    else:
+        lines = [f"Synced {project.name} with origin"]
+        if done.pushed:
+            lines.append(f"Pushed {render.plural(done.written, 'session')} ({done.changed} changed) to {done.ref}")
+        else:
+            lines.append(f"{render.plural(done.written, 'session')} of yours, up to date on {done.ref}")
+        read = (f"Read {render.plural(done.refs_read, 'changed ref')} ({render.plural(done.records_read, 'record')})"
+                if done.refs_read else "No teammate's ref changed")
+        lines.append(render.DOT.join([read, render.plural(done.people, "person") if done.people == 1
+                                      else f"{done.people} people"]))
+    render.print_lines(lines)
+    return 0
+
+
+# --- team -----------------------------------------------------------------------------------------
+
+def cmd_team(args: argparse.Namespace) -> int:
+    from sess import sync
+    from sess.store import team
+
+    store, project, _ = _project("cannot show the team")
+    now = timestamps.now()
+    since = now.timestamp() - TEAM_RECENT_DAYS * 86400 if args.all else None
+    device = sync.device_id()
+    mine = _own_entries(store, project, device, now, since)
+    theirs = [_entry(record, device, now) for record in team.records(store, project.id, since)
+              if record.device != device]
+    me = sync.actor_hash(_email(project.path))
+    for entry in theirs:
+        entry["you"] = entry.pop("_actor") == me
+    entries = sorted(mine + theirs, key=lambda entry: (entry["state"] == "ended", -entry["_start"]))
+    if args.json:
+        render.emit_json({"project": {"name": project.name, "path": project.path},
+                          "sessions": [{k: v for k, v in entry.items() if not k.startswith("_")}
+                                       for entry in entries]})
+        return 0
+    heading = "Sessions" if args.all else "Open sessions"
+    lines = [f"{heading} in {project.name} ({len(entries)})"]
+    if not entries:
+        lines.append("")
+        lines.append("Nobody is on anything here" + ("" if args.all else " right now")
+                     + " · 'sess sync' fetches the latest")
+    for entry in entries:
+        lines.append("")
+        lines.extend(_entry_lines(entry, now))
+    render.print_lines(lines)
+    return 0
+
+
+def _email(top: str) -> str:
+    from sess import git
+
+    return git.git(top, "config", "--get", "user.email", check=False).stdout.strip()
+
+
+def _own_entries(store: Store, project: Project, device: str, now: datetime,
+                 since: float | None) -> list[dict[str, Any]]:
+    from sess import git, rules
+    from sess.store import team
+
+    entries = []
+    name = git.user_name(project.path) or "you"
+    for _, session, _ in team.own_sessions(store, [project.id]):
+        ended = session.end_time.timestamp() if session.end_time else session.start_time.timestamp()
+        if not session.is_open and (since is None or ended < since):
+            continue
+        entries.append({
+            "person": {"name": name, "email": None}, "you": True, "device": device, "this_device": True,
+            "branch": session.branch, "branch_type": session.branch_type,
+            "issue": {"id": session.issue_id, "title": session.issue_title} if session.issue_id else None,
+            "state": rules.CANCELLED if session.cancelled else session.state,
+            "started_at": render.iso(session.start_time), "ended_at": render.iso(session.end_time),
+            "elapsed_seconds": rules.elapsed_seconds(session, now), "synced_at": None,
+            "_start": session.start_time.timestamp()})
+    return entries
+
+
+def _entry(record: TeamRecord, device: str, now: datetime) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from sess.sync import live_elapsed
+
+    def moment(epoch: float | None) -> str | None:
+        return datetime.fromtimestamp(epoch, UTC).astimezone().isoformat() if epoch is not None else None
+
+    return {
+        "person": {"name": record.actor_name, "email": record.actor_email}, "you": False,
+        "device": record.device, "this_device": record.device == device,
+        "branch": record.branch, "branch_type": record.branch_type,
+        "issue": {"id": record.issue_id, "title": record.issue_title} if record.issue_id else None,
+        "state": "cancelled" if record.outcome == "cancelled" else record.state,
+        "started_at": moment(record.start_epoch), "ended_at": moment(record.end_epoch),
+        "elapsed_seconds": live_elapsed(record, now.timestamp()), "synced_at": moment(record.synced_epoch),
+        "_start": record.start_epoch, "_actor": record.actor_hash}
+
+
+def _entry_lines(entry: dict[str, Any], now: datetime) -> list[str]:
+    from datetime import datetime
+
+    from sess.durations import duration
+
+    who = "You" if entry["you"] else render.safe(entry["person"]["name"])
+    head = [who, render.safe(render.branch_label(entry["branch"], entry["branch_type"])),
+            render.state_word(entry["state"]), duration(entry["elapsed_seconds"])]
+    if entry["issue"]:
+        head.append(f"#{render.safe(entry['issue']['id'])}")
+    started = datetime.fromisoformat(entry["started_at"])
+    detail = [f"since {since_text(started, now)}",
+              "this device" if entry["this_device"] else f"device {entry['device'][:8]}"]
+    if entry["synced_at"]:
+        detail.append(f"synced {render.relative(datetime.fromisoformat(entry['synced_at']), now)}")
+    lines = [render.DOT.join(head), "  " + render.DOT.join(detail)]
+    if entry["issue"] and entry["issue"]["title"]:
+        lines.append(f"  {render.safe(entry['issue']['title'])}")
+    return lines
+
+
+def since_text(moment: datetime, now: datetime) -> str:
+    """09:14 today, else the date and the time."""
+    local = moment.astimezone()
+    if local.date() == now.astimezone().date():
+        return f"{local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"

@@ -1,0 +1,130 @@
+"""The team's records: what `sess sync` writes of your sessions, and teammates' records as it
+read them from origin, kept in tables of their own (team_refs, team_sessions) so that the Go
+tool's tables and your own analytics stay as they were."""
+
+from __future__ import annotations
+
+import json
+
+from sess.records import NamedTuple
+from sess.rules import Session
+from sess.store.rows import SESSION_COLUMNS, session_from_row
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from sess.store.core import Store
+
+
+class TeamRecord(NamedTuple):
+    """One session of someone's, as read from their ref (checked and cleaned by sess.sync)."""
+
+    uuid: str
+    actor_hash: str
+    device: str
+    actor_name: str
+    actor_email: str
+    branch: str
+    branch_type: str
+    issue_tracker: str | None
+    issue_id: str | None
+    issue_title: str | None
+    pr_number: int | None
+    pr_url: str | None
+    state: str
+    outcome: str | None
+    start_epoch: float
+    end_epoch: float | None
+    elapsed_s: int
+    slices: list[tuple[float, float | None]]
+    blob: str  # the git blob it was read from, so an unchanged one is not read again
+    ref: str = ""
+    synced_epoch: float | None = None  # the time of its ref's tip: when its author last synced
+
+
+_RECORD_COLUMNS = ("uuid, actor_hash, device, actor_name, actor_email, branch, branch_type, issue_tracker, "
+                   "issue_id, issue_title, pr_number, pr_url, state, outcome, start_epoch, end_epoch, elapsed_s, "
+                   "slices, blob")
+
+
+# --- your own sessions, as sync writes them ---------------------------------------------------------
+
+def own_sessions(store: Store, project_ids: list[int]) -> list[tuple[str, Session, list[tuple[float, float | None]]]]:
+    """(uuid, session, slices as epochs) of every session of these projects."""
+    if not project_ids:
+        return []
+    marks = ", ".join("?" for _ in project_ids)
+    conn = store.conn
+    slices: dict[int, list[tuple[float, float | None]]] = {}
+    for session_id, start, end in conn.execute(
+            f"""SELECT l.session_id, l.start_epoch, l.end_epoch FROM session_slices l
+                JOIN sessions s ON s.id = l.session_id WHERE s.project_id IN ({marks})
+                ORDER BY l.session_id, l.start_epoch, l.id""", project_ids):
+        slices.setdefault(session_id, []).append((start, end))
+    rows = conn.execute(f"SELECT s.uuid, {SESSION_COLUMNS} FROM sessions s WHERE s.project_id IN ({marks}) "
+                        "AND s.uuid IS NOT NULL ORDER BY s.id", project_ids).fetchall()
+    return [(row[0], session := session_from_row(row[1:]), slices.get(session.id, [])) for row in rows]
+
+
+def tracked_paths(store: Store) -> list[tuple[int, str]]:
+    return list(store.conn.execute("SELECT id, path FROM projects WHERE is_active = 1 ORDER BY id"))
+
+
+# --- teammates' records ------------------------------------------------------------------------------
+
+def ref_tips(store: Store, project_id: int) -> dict[str, str]:
+    """Each ref's tip when it was last read."""
+    return dict(store.conn.execute("SELECT ref, tip FROM team_refs WHERE project_id = ?", (project_id,)))
+
+
+def ref_blobs(store: Store, project_id: int, ref: str) -> dict[str, str]:
+    """uuid -> blob of the records read from `ref`."""
+    return dict(store.conn.execute("SELECT uuid, blob FROM team_sessions WHERE project_id = ? AND ref = ?",
+                                   (project_id, ref)))
+
+
+def apply_ref(store: Store, project_id: int, ref: str, tip: str, tip_epoch: float | None,
+              records: list[TeamRecord], gone: list[str]) -> None:
+    """What one ref now holds: `records` new or changed, `gone` (uuids) no longer there."""
+    with store.transaction() as conn:
+        if gone:
+            conn.executemany("DELETE FROM team_sessions WHERE project_id = ? AND ref = ? AND uuid = ?",
+                             [(project_id, ref, uuid) for uuid in gone])
+        conn.executemany(
+            f"""INSERT OR REPLACE INTO team_sessions (project_id, ref, {_RECORD_COLUMNS})
+                VALUES (?, ?, {", ".join("?" for _ in range(19))})""",
+            [(project_id, ref, *record[:17], json.dumps(record.slices), record.blob) for record in records])
+        conn.execute("INSERT OR REPLACE INTO team_refs (project_id, ref, tip, tip_epoch) VALUES (?, ?, ?, ?)",
+                     (project_id, ref, tip, tip_epoch))
+
+
+def forget_refs(store: Store, project_id: int, refs: list[str]) -> None:
+    """Refs no longer on origin: their records go with them."""
+    if not refs:
+        return
+    with store.transaction() as conn:
+        for ref in refs:
+            conn.execute("DELETE FROM team_sessions WHERE project_id = ? AND ref = ?", (project_id, ref))
+            conn.execute("DELETE FROM team_refs WHERE project_id = ? AND ref = ?", (project_id, ref))
+
+
+def _record(row: tuple[object, ...]) -> TeamRecord:
+    values = list(row)
+    try:
+        values[17] = [tuple(pair) for pair in json.loads(str(values[17]))]
+    except (ValueError, TypeError):
+        values[17] = []
+    return TeamRecord(*values)  # type: ignore[arg-type]
+
+
+def records(store: Store, project_id: int, ended_since: float | None = None) -> list[TeamRecord]:
+    """Open records of this project, newest first; with `ended_since`, also those ended since then."""
+    where = "t.project_id = ? AND (t.state IN ('active', 'paused')"
+    params: list[object] = [project_id]
+    if ended_since is not None:
+        where += " OR COALESCE(t.end_epoch, t.start_epoch) >= ?"
+        params.append(ended_since)
+    rows = store.conn.execute(
+        f"""SELECT {", ".join("t." + c.strip() for c in _RECORD_COLUMNS.split(","))}, t.ref, r.tip_epoch
+            FROM team_sessions t LEFT JOIN team_refs r ON r.project_id = t.project_id AND r.ref = t.ref
+            WHERE {where}) ORDER BY t.start_epoch DESC, t.uuid""", params).fetchall()
+    return [_record(row) for row in rows]
