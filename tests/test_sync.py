@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import GITCONFIG, Repo, Result, SessRunner, refused, run_git
+from conftest import GITCONFIG, FakeGh, Repo, Result, SessRunner, refused, run_git
 
 SYNC_ON = "[sync]\nenabled = true\n"
 
@@ -312,3 +313,51 @@ def test_hostile_records_are_skipped_or_shown_safely(team: dict[str, Person], re
     # the broken records are not retried on every sync: the ref did not move
     again = bob("sync")
     assert "Warning" not in again.err and "No teammate's ref changed" in again.out, again
+
+
+# --- who is on it already ------------------------------------------------------------------------------
+
+def test_start_on_an_issue_someone_is_on_warns(team: dict[str, Person], gh: FakeGh, repo: Repo) -> None:
+    ada, bob, desk = team["ada"], team["bob"], team["desk"]
+    gh.add_issue(42, "Add OAuth2 login")
+    ada("start", "--issue", "42")  # sync.auto shares it
+    bob("sync")
+    started = bob("start", "--issue", "42", "--type", "bugfix")
+    [line] = [line for line in started.err.splitlines() if "has been on" in line]
+    assert re.fullmatch(r"Ada Dev has been on #42 since \d\d:\d\d \(feature/add-oauth2-login, synced just now\)",
+                        line), started
+    assert bob.repo.current_branch() == "bugfix/add-oauth2-login"  # piped: a warning, and on
+    # on her other device, her own session is not "another actor", Bob's is
+    desk("sync")
+    own = desk("start", "--issue", "42", "--type", "chore")
+    assert "Ada Dev has been on" not in own.err and "Bob Builder has been on #42" in own.err, own
+
+
+def test_start_on_a_taken_issue_asks_on_a_terminal(team: dict[str, Person], gh: FakeGh, repo: Repo) -> None:
+    from test_interactive import ENTER, Terminal
+
+    ada, bob = team["ada"], team["bob"]
+    gh.add_issue(42, "Add OAuth2 login")
+    ada("start", "--issue", "42")
+    bob("sync")
+    terminal = Terminal(bob.env, bob.repo.path, "start", "--issue", "42", "--type", "bugfix", "new-login")
+    try:
+        terminal.expect("Ada Dev has been on #42 since")
+        terminal.expect("Start on #42 anyway?")
+        terminal.send(ENTER)  # the default: no
+        assert terminal.finish() == 1
+    finally:
+        if terminal.child.isalive():
+            terminal.child.terminate(force=True)
+    assert "cancelled; nothing was changed" in terminal.seen
+    assert bob.repo.current_branch() == "main" and not bob.repo.is_dirty()
+    assert json.loads(bob("status", "--json").out)["session"] is None
+    terminal = Terminal(bob.env, bob.repo.path, "start", "--issue", "42", "--type", "bugfix", "new-login")
+    try:
+        terminal.expect("Start on #42 anyway?")
+        terminal.send("y")
+        assert terminal.finish() == 0
+    finally:
+        if terminal.child.isalive():
+            terminal.child.terminate(force=True)
+    assert bob.repo.current_branch() == "bugfix/new-login"

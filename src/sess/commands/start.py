@@ -96,6 +96,10 @@ def cmd_start(args: argparse.Namespace) -> int:
         # NAME names the branch; whether an issue is linked is a choice of its own.
         prompts.require("--issue ID or --no-issue", "no issue chosen")
         issue = _ask_issue(top, cfg)
+    if issue is not None and cfg.sync_enabled and facts.where.project is not None:
+        from sess.commands.team import check_taken
+
+        check_taken(store, facts.where.project, issue.id, ask)  # from the last sync: no network
 
     branch_type = args.branch_type
     if branch_type is None:

@@ -215,3 +215,31 @@ def since_text(moment: datetime, now: datetime) -> str:
     if local.date() == now.astimezone().date():
         return f"{local:%H:%M}"
     return f"{local:%Y-%m-%d %H:%M}"
+
+
+# --- who is on it already -------------------------------------------------------------------------
+
+def check_taken(store: Store, project: Project, issue_id: str, ask: bool) -> None:
+    """`start --issue`: say who else has an open session on it (as of the last sync); on a
+    terminal, ask whether to go on (Enter: no)."""
+    from datetime import UTC, datetime
+
+    from sess import prompts, sync
+    from sess.store import team
+
+    records = team.open_on_issue(store, project.id, issue_id)
+    if not records:
+        return
+    me = sync.actor_hash(_email(project.path))
+    others = [record for record in records if record.actor_hash != me]
+    if not others:
+        return
+    now = timestamps.now()
+    for record in others:
+        started = datetime.fromtimestamp(record.start_epoch, UTC)
+        synced = (f", synced {render.relative(datetime.fromtimestamp(record.synced_epoch, UTC), now)}"
+                  if record.synced_epoch is not None else "")
+        sys.stderr.write(render.safe(f"{record.actor_name} has been on #{issue_id} since "
+                                     f"{since_text(started, now)} ({record.branch}{synced})") + "\n")
+    if ask and not prompts.confirm(f"Start on #{issue_id} anyway?", default=False):
+        raise SessError("cancelled; nothing was changed")

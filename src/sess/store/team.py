@@ -128,3 +128,13 @@ def records(store: Store, project_id: int, ended_since: float | None = None) -> 
             FROM team_sessions t LEFT JOIN team_refs r ON r.project_id = t.project_id AND r.ref = t.ref
             WHERE {where}) ORDER BY t.start_epoch DESC, t.uuid""", params).fetchall()
     return [_record(row) for row in rows]
+
+
+def open_on_issue(store: Store, project_id: int, issue_id: str) -> list[TeamRecord]:
+    """Everyone's open records on this issue, as of the last sync, longest-running first."""
+    rows = store.conn.execute(
+        f"""SELECT {", ".join("t." + c.strip() for c in _RECORD_COLUMNS.split(","))}, t.ref, r.tip_epoch
+            FROM team_sessions t LEFT JOIN team_refs r ON r.project_id = t.project_id AND r.ref = t.ref
+            WHERE t.project_id = ? AND t.issue_id = ? AND t.state IN ('active', 'paused')
+            ORDER BY t.start_epoch, t.uuid""", (project_id, issue_id)).fetchall()
+    return [_record(row) for row in rows]
