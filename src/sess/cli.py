@@ -78,15 +78,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sess.promptline import main as prompt_main
 
         return prompt_main()
+    from sess import signals
+
+    signals.install()  # SIGTERM and SIGHUP as Ctrl-C
     try:
         code = _run(args)
         # Flushed here, not at interpreter exit, so a reader that went away (| head) is caught below.
         sys.stdout.flush()
         return code
     except SessError as exc:
-        return _print_error(exc)
+        from sess.errors import Interrupted
+
+        return _print_error(exc, signals.exit_code() if isinstance(exc, Interrupted) else None)
     except KeyboardInterrupt:
-        return _print_error(SessError("interrupted"), 130)
+        return _print_error(SessError("interrupted"), signals.exit_code())
     except BrokenPipeError:
         # stdout closed early: not an error worth a message; nothing more may reach the pipe.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -156,9 +161,13 @@ def _prefetch(argv: list[str]) -> None:
 
 
 def _print_error(exc: SessError, code: int | None = None) -> int:
-    sys.stderr.write(f"Error: {exc.message}\n")
-    if exc.hint:
-        sys.stderr.write(f"\n{exc.hint}\n")
+    try:
+        sys.stderr.write(f"Error: {exc.message}\n")
+        if exc.hint:
+            sys.stderr.write(f"\n{exc.hint}\n")
+        sys.stderr.flush()
+    except OSError:  # no one to tell (a terminal that was closed)
+        pass
     return code if code is not None else exc.exit_code
 
 

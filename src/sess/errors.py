@@ -24,7 +24,8 @@ class UsageError(SessError):
 
 
 class Interrupted(SessError):
-    """Ctrl-C: whatever was half-done has been put back (exit 130)."""
+    """Ctrl-C, SIGTERM or SIGHUP: what was half-done is put back, or the message says where it stands
+    (exit 130; 128 + the signal for the other two, sess.signals)."""
 
     exit_code = 130
 

@@ -1,9 +1,13 @@
 """The one way sess runs another program: an argument list, never a shell.
 
 Every git and gh call goes through `run`, which cleans the environment, applies a timeout
-and raises `CommandError` carrying the command, exit code and output. git, when nothing is
-streamed or fed to it, is started through sess.spawn (os.posix_spawn); `subprocess`, slower to
-load than most commands take to run, is imported only for the rest.
+and raises `CommandError` carrying the command, exit code and output. git is started through
+sess.spawn (os.posix_spawn), its output going to files, never to a pipe; `subprocess`, slower to
+load than most commands take to run, is imported only for the rest (gh).
+
+Interrupted (Ctrl-C, SIGTERM, SIGHUP: sess.signals makes the last two a KeyboardInterrupt too),
+sess gives a git of its own process group a moment to finish what it is doing, then asks it to
+stop with SIGTERM and waits for it: git then removes its lock files. git is never SIGKILLed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
     import subprocess
 
 DEFAULT_TIMEOUT = 120.0
+GRACE_S = 3.0  # interrupted: how long a git (of its own group) may take to finish on its own
+STOP_WAIT_S = 10.0  # asked to stop: how long sess waits for it before it leaves it to finish alone
 
 
 class Result(NamedTuple):
@@ -50,9 +56,12 @@ def run(
     args = list(argv)
     if cwd and not os.path.isdir(cwd):
         raise ProgramMissing(f"directory {cwd} does not exist")
-    process = spawn_git(tuple(args[1:]), cwd, env) if args[0] == "git" and on_output is None and input is None else None
+    process = spawn_git(tuple(args[1:]), cwd, env, stdin=input, merged=on_output is not None) \
+        if args[0] == "git" else None
     try:
-        if process is not None:
+        if process is not None and on_output is not None:
+            result = _stream(args, process, timeout, on_output)
+        elif process is not None:
             result = Running(args, process, timeout).wait(check=False)
         elif on_output is None:
             import subprocess
@@ -103,7 +112,10 @@ class Running:
             try:
                 out, err = self._popen.communicate(timeout=self._timeout)
             except BaseException as exc:
-                self.stop()
+                if isinstance(exc, KeyboardInterrupt):
+                    self.settle()
+                else:
+                    self.stop()
                 if _timed_out(exc):
                     raise Timeout(f"{' '.join(self.args[:3])} did not finish within {self._timeout:.0f}s") from exc
                 raise
@@ -112,18 +124,40 @@ class Running:
             raise CommandError(self.args, self._result.returncode, self._result.stdout, self._result.stderr)
         return self._result
 
+    def settle(self) -> None:
+        """sess was interrupted: see `settle`."""
+        settle(self._popen)
+
     def stop(self) -> None:
-        """Asked to stop first (git then removes the lock files it holds, as on Ctrl-C), killed
-        if it does not within a second."""
-        if self._popen.poll() is None:
-            self._popen.terminate()
-            try:
-                self._popen.wait(timeout=1)
-            except Exception as exc:
-                if not _timed_out(exc):
-                    raise
-                self._popen.kill()
-        self._popen.wait()
+        """See `stop`."""
+        stop(self._popen)
+
+
+def settle(process: subprocess.Popen[str] | Process) -> None:
+    """sess was interrupted while `process` runs. One of its own group did not get the signal:
+    it may finish what it is doing (a checkout, a pick of a rebase) for a moment, so that the
+    repository is either as before or as after; then it is stopped."""
+    if isinstance(process, Process) and process.own_group:
+        try:
+            if process.exits_within(GRACE_S):
+                process.wait()
+                return
+        except KeyboardInterrupt:  # pressed again: stop it now
+            pass
+    stop(process)
+
+
+def stop(process: subprocess.Popen[str] | Process) -> None:
+    """Ask it to stop (SIGTERM: git then removes the lock files it holds) and wait for it. Never
+    SIGKILL, which leaves git's lock files behind: one that outlives the wait is left to finish on
+    its own (its output goes to a file, so it can)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_WAIT_S)
+        except Exception as exc:
+            if not _timed_out(exc):
+                raise
 
 
 def start(argv: Sequence[str], cwd: str | None = None, *,
@@ -154,6 +188,44 @@ def adopt(args: list[str], process: subprocess.Popen[str] | Process,
     return running
 
 
+def _stream(args: list[str], process: Process, timeout: float | None, on_output: Callable[[str], None]) -> Result:
+    """Wait for git, passing its combined output on line by line as it grows in its file (git's
+    progress meters redraw with a carriage return: each redraw is a line)."""
+    import codecs
+    import re
+    import time
+
+    # A line ends at \n, \r\n or a lone \r; a \r last in what was read so far may be half of \r\n.
+    split = re.compile(r"\r\n|\r(?!$)|\n").split
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    offset, pending, lines = 0, "", []
+    try:
+        while True:
+            exited = process.exits_within(0.05)
+            chunk = process.output_from(offset)
+            offset += len(chunk)
+            pending += decoder.decode(chunk, final=exited)
+            *complete, pending = split(pending)
+            for line in complete:
+                lines.append(line)
+                on_output(line)
+            if exited:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"{args[:3]} still running after {timeout}s")
+    except BaseException as exc:
+        settle(process) if isinstance(exc, KeyboardInterrupt) else stop(process)
+        raise
+    pending = pending.rstrip("\r")
+    if pending:
+        lines.append(pending)
+        on_output(pending)
+    process.communicate()  # reaped, its file closed
+    output = "".join(line + "\n" for line in lines)
+    return Result(args, process.returncode if process.returncode is not None else -1, output, output)
+
+
 def _run_streaming(
     args: list[str],
     cwd: str | None,
@@ -161,9 +233,10 @@ def _run_streaming(
     timeout: float | None,
     on_output: Callable[[str], None],
 ) -> Result:
+    """A program other than git, its combined output streamed (nothing runs this way today)."""
     import subprocess
 
-    # stderr is folded into stdout so progress lines arrive in the order git wrote them.
+    # stderr is folded into stdout so progress lines arrive in the order it wrote them.
     with subprocess.Popen(
         args,
         cwd=cwd,
@@ -182,7 +255,7 @@ def _run_streaming(
                 on_output(line.rstrip("\n"))
             proc.wait(timeout=timeout)
         except BaseException:
-            proc.kill()
+            stop(proc)
             raise
     output = "".join(lines)
     return Result(args, proc.returncode, output, output)
@@ -227,6 +300,9 @@ def run_user_command(
     reader.start()
 
     def stop_group() -> None:
+        # A hook is the user's program, not git: one that ignores SIGTERM past its timeout is
+        # SIGKILLed, since nothing else would ever stop it (sess must not hang). git is never
+        # stopped this way (see `stop`): it would leave its lock files behind.
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
                 os.killpg(proc.pid, sig)

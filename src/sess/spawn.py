@@ -56,12 +56,14 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 class Process:
     """A program started by `spawn`: the part of subprocess.Popen that proc.Running uses. Its
-    output goes to unnamed temporary files, read once it has exited, so a large output never
-    blocks it while nobody reads."""
+    output goes to unnamed temporary files, read once it has exited (or, streamed, as it grows),
+    so a large output never blocks it while nobody reads, and a sess that dies (kill -9, a closed
+    terminal) leaves it no broken pipe to die of halfway through its work."""
 
-    def __init__(self, pid: int, out_fd: int, err_fd: int) -> None:
+    def __init__(self, pid: int, out_fd: int, err_fd: int | None, own_group: bool = False) -> None:
         self.pid = pid
         self.returncode: int | None = None
+        self.own_group = own_group  # a process group of its own: the terminal's Ctrl-C never reaches it
         self._fds = (out_fd, err_fd)
 
     def poll(self) -> int | None:
@@ -73,14 +75,16 @@ class Process:
 
     def wait(self, timeout: float | None = None) -> int:
         """The exit code; TimeoutError if it has not exited within `timeout` seconds."""
-        if self.returncode is None and timeout is not None and not self._exits_within(timeout):
+        if self.returncode is None and timeout is not None and not self.exits_within(timeout):
             raise TimeoutError(f"{self.pid} still running after {timeout}s")
         if self.returncode is None:
             _, status = os.waitpid(self.pid, 0)
             self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
-    def _exits_within(self, timeout: float) -> bool:
+    def exits_within(self, timeout: float) -> bool:
+        if self.returncode is not None:
+            return True
         try:
             pidfd = os.pidfd_open(self.pid)
         except (AttributeError, OSError):  # not Linux: look every few milliseconds
@@ -102,19 +106,33 @@ class Process:
             os.close(pidfd)
 
     def communicate(self, timeout: float | None = None) -> tuple[str, str]:
-        """(stdout, stderr) once it has exited, decoded as `subprocess` does in text mode."""
+        """(stdout, stderr) once it has exited, decoded as `subprocess` does in text mode (the
+        same text twice when both went to one file)."""
         self.wait(timeout)
-        return _read(self._fds[0]), _read(self._fds[1])
+        out = _read(self._fds[0])
+        return out, _read(self._fds[1]) if self._fds[1] is not None else out
+
+    def output_from(self, offset: int) -> bytes:
+        """What it has written to its output since `offset` bytes, while it runs."""
+        chunks = []
+        while chunk := os.pread(self._fds[0], 1 << 16, offset):
+            chunks.append(chunk)
+            offset += len(chunk)
+        return b"".join(chunks)
 
     def terminate(self) -> None:
-        self._signal(15)  # SIGTERM
-
-    def kill(self) -> None:
-        self._signal(9)  # SIGKILL
-
-    def _signal(self, number: int) -> None:
+        """SIGTERM, which git cleans up after (it removes the lock files it holds), to its whole
+        group when it has one (the hooks it runs too). Never SIGKILL: that leaves index.lock,
+        CHERRY_PICK_HEAD.lock or packed-refs.lock behind, and every later git call fails on them."""
         if self.poll() is None:  # not reaped yet, so the pid is still this process's
-            os.kill(self.pid, number)
+            if self.own_group:
+                try:
+                    os.killpg(self.pid, 15)  # SIGTERM
+                    os.killpg(self.pid, 18)  # SIGCONT: one stopped (a read of the terminal) can then go
+                except ProcessLookupError:
+                    pass
+            else:
+                os.kill(self.pid, 15)
 
 
 def _read(fd: int) -> str:
@@ -160,30 +178,73 @@ def _program(name: str, env: dict[str, str]) -> str | None:
     return _found[(name, search)]
 
 
-def spawn_git(args: tuple[str, ...], top: str | None, extra_env: dict[str, str] | None = None) -> Process | None:
+# git commands that talk to a remote. They stay in sess's process group, as they always ran:
+# ssh may have to ask for a passphrase on the terminal, which a background group cannot read
+# (it would be stopped). Stopped halfway they lose nothing: a ref is updated whole or not at all.
+NETWORK = frozenset({"fetch", "push", "pull", "ls-remote", "clone"})
+
+
+def subcommand(args: tuple[str, ...]) -> str | None:
+    """The git command in `args` (`fetch` in `-c maintenance.auto=false fetch origin`)."""
+    items = iter(args)
+    for arg in items:
+        if arg in ("-c", "-C"):
+            next(items, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _default_signals(signals: object) -> tuple[int, ...]:
+    """What git starts with at their defaults: SIGPIPE and SIGXFSZ as subprocess restores them, and
+    the ones sess may be ignoring meanwhile (while it puts something back), which git must obey."""
+    return tuple(getattr(signals, name) for name in ("SIGPIPE", "SIGXFSZ", "SIGINT", "SIGTERM", "SIGHUP"))
+
+
+def spawn_git(args: tuple[str, ...], top: str | None, extra_env: dict[str, str] | None = None, *,
+              stdin: str | None = None, merged: bool = False) -> Process | None:
     """`git -C TOP ARGS...` (in the current directory without TOP) started with
-    `clean_env(extra_env)`, stdin from /dev/null; None when it cannot be started here (the caller
-    then runs it the usual way, which reports why)."""
+    `clean_env(extra_env)`, stdin from /dev/null (or the text `stdin`); None when it cannot be
+    started here (the caller then runs it the usual way, which reports why). `merged`: stdout and
+    stderr into one file, in the order git wrote them.
+
+    Every git but those that talk to a remote gets a process group of its own, so that the
+    terminal's Ctrl-C (or a closed terminal's SIGHUP) reaches sess alone: sess then lets git
+    finish, or stops it with a signal git cleans up after, never in the middle of nowhere."""
     env = clean_env(extra_env)
     program = _program("git", env)
     if program is None:
         return None
     fds: list[int] = []
     try:
-        fds = [_unnamed_file(), _unnamed_file()]
+        fds = [_unnamed_file()] if merged else [_unnamed_file(), _unnamed_file()]
+        if stdin is not None:
+            fds.append(_unnamed_file())
+            data = stdin.encode("utf-8", "surrogateescape")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fds[-1], view):]
+            os.lseek(fds[-1], 0, os.SEEK_SET)
         import _signal  # type: ignore[import-not-found]  # loaded with the interpreter; `signal` costs an enum
 
+        source = [(os.POSIX_SPAWN_DUP2, fds[-1], 0)] if stdin is not None else \
+            [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)]
+        own_group = subcommand(args) not in NETWORK
         # posix_spawn takes no working directory: git's -C is one.
-        pid = os.posix_spawn(program, ["git", *(["-C", top] if top else []), *args], env, file_actions=[
-            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_DUP2, fds[0], 1),
-            (os.POSIX_SPAWN_DUP2, fds[1], 2),
-        ], setsigdef=(_signal.SIGPIPE, _signal.SIGXFSZ))  # as subprocess restores them
+        argv = ["git", *(["-C", top] if top else []), *args]
+        actions = [*source, (os.POSIX_SPAWN_DUP2, fds[0], 1), (os.POSIX_SPAWN_DUP2, fds[0 if merged else 1], 2)]
+        if own_group:
+            pid = os.posix_spawn(program, argv, env, file_actions=actions, setsigdef=_default_signals(_signal),
+                                 setpgroup=0)
+        else:
+            pid = os.posix_spawn(program, argv, env, file_actions=actions, setsigdef=_default_signals(_signal))
     except OSError:
         for fd in fds:
             os.close(fd)
         return None
-    return Process(pid, fds[0], fds[1])
+    if stdin is not None:
+        os.close(fds.pop())
+    return Process(pid, fds[0], None if merged else fds[1], own_group)
 
 
 # Started before anyone asked, by repository and git arguments; `take` hands them over.
@@ -215,13 +276,10 @@ def untaken_fetches(top: str) -> list[Process]:
 
 def _stop_untaken() -> None:
     """At exit, nothing sess started is left running: asked to stop (git then removes its lock
-    files), killed if it has not within a second."""
+    files) and waited for a moment; never killed (that would leave its lock files behind)."""
     for process in _early.values():
         process.terminate()
     for process in _early.values():
-        try:
-            process.wait(timeout=1)
-        except TimeoutError:
-            process.kill()
-            process.wait()
+        # One still running then finishes on its own: these are looks and a fetch, nothing half-done.
+        process.exits_within(5)
     _early.clear()

@@ -62,20 +62,19 @@ def project_name(top: str) -> str:
 
 @contextmanager
 def shielded() -> Iterator[None]:
-    """Ctrl-C waits until the block is done: a change of git and the database is made whole."""
-    import signal  # here, not at the top: its enums cost every start and end more than a failure does
+    """Ctrl-C (and SIGTERM, SIGHUP) wait until the block is done: a change of git and the
+    database is made whole."""
+    from sess.signals import shield
 
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
+    with shield():
         yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class Rollback:
     """Undo actions, run newest first when a workflow fails or is interrupted.
 
-    SIGINT is ignored while undoing: a second Ctrl-C must not leave things half put back.
+    Signals wait while undoing (sess.signals.shield): a second Ctrl-C must not leave things half
+    put back.
     """
 
     def __init__(self) -> None:
@@ -90,19 +89,16 @@ class Rollback:
 
     def run(self) -> list[str]:
         """Undo everything; returns what could not be undone."""
-        import signal
+        from sess.signals import shield
 
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         failed: list[str] = []
-        try:
+        with shield():
             while self._undo:
                 what, action = self._undo.pop()
                 try:
                     action()
                 except Exception as exc:  # keep undoing the rest; report what stuck
                     failed.append(f"{what}: {getattr(exc, 'message', exc)}")
-        finally:
-            signal.signal(signal.SIGINT, previous)
         return failed
 
     @contextmanager
