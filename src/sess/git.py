@@ -20,8 +20,10 @@ Output = Callable[[str], None] | None
 
 
 def git(repo: str, *args: str, check: bool = True, on_output: Output = None,
-        timeout: float | None = proc.DEFAULT_TIMEOUT, input: str | None = None) -> proc.Result:
-    result = proc.run(["git", *args], cwd=repo, check=check, on_output=on_output, timeout=timeout, input=input)
+        timeout: float | None = proc.DEFAULT_TIMEOUT, input: str | None = None,
+        on_start: Callable[[int], None] | None = None) -> proc.Result:
+    result = proc.run(["git", *args], cwd=repo, check=check, on_output=on_output, timeout=timeout, input=input,
+                      on_start=on_start)
     if "is ambiguous." in result.stderr or (on_output is not None and "is ambiguous." in result.stdout):
         _refuse_ambiguous(result)
     return result
@@ -366,6 +368,39 @@ def unconcluded(repo: str, tree: WorkTree | None = None, heads_only: bool = Fals
 
 def _shown_paths(paths: tuple[str, ...], most: int = 5) -> str:
     return ", ".join(paths[:most]) + (f" and {len(paths) - most} more" if len(paths) > most else "")
+
+
+def merges(repo: str, since: str, ref: str) -> list[tuple[str, str]]:
+    """(sha, subject) of the merge commits in since..ref."""
+    text = out_raw(repo, "log", "--min-parents=2", "--format=%H%x00%s", f"{since}..{ref}", "--")
+    return [(sha, subject) for sha, _, subject in (line.partition("\0") for line in text.splitlines() if line)]
+
+
+def without_counterpart(repo: str, before: str, after: str) -> list[tuple[str, str]]:
+    """(sha, subject) of the commits of `before` (merges aside) that `after` lacks: neither the
+    commit itself, nor one with the same patch (`git cherry`: a rebase's copy, or one upstream
+    already has), nor one with the same author, author date and subject (a copy whose conflict
+    was resolved, so its patch changed)."""
+    marked = out_raw(repo, "cherry", after, before).splitlines()
+    candidates = [line[2:].strip() for line in marked if line.startswith("+ ")]
+    if not candidates:
+        return []
+    identity = "--format=%H%x00%an <%ae> %ad%x00%s"
+    copies = {line.split("\0", 1)[1] for line in out_raw(repo, "log", "--no-merges", "--date=raw", identity,
+                                                        f"{before}..{after}", "--").splitlines() if "\0" in line}
+    missing = []
+    for line in out_raw(repo, "log", "--no-walk=unsorted", "--date=raw", identity, *candidates, "--").splitlines():
+        sha, _, rest = line.partition("\0")
+        if rest not in copies:
+            missing.append((sha, rest.rsplit("\0", 1)[-1]))
+    return missing
+
+
+def merged_tree(repo: str, ours: str, theirs: str) -> str | None:
+    """The tree a merge of `ours` and `theirs` gives, when it has no conflicts; None when it has,
+    or this git cannot say (merge-tree --write-tree: git 2.38)."""
+    result = git(repo, "merge-tree", "--write-tree", "--no-messages", ours, theirs, check=False)
+    return result.stdout.split()[0] if result.returncode == 0 and result.stdout.split() else None
 
 
 def rebase_in_progress(repo: str) -> bool:

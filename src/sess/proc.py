@@ -51,13 +51,17 @@ def run(
     env: dict[str, str] | None = None,
     input: str | None = None,
     on_output: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> Result:
-    """Run argv; with `on_output`, stream its combined output line by line as it arrives."""
+    """Run argv; with `on_output`, stream its combined output line by line as it arrives;
+    `on_start` is told the process id of a git once it runs."""
     args = list(argv)
     if cwd and not os.path.isdir(cwd):
         raise ProgramMissing(f"directory {cwd} does not exist")
     process = spawn_git(tuple(args[1:]), cwd, env, stdin=input, merged=on_output is not None) \
         if args[0] == "git" else None
+    if process is not None and on_start is not None:
+        on_start(process.pid)
     try:
         if process is not None and on_output is not None:
             result = _stream(args, process, timeout, on_output)

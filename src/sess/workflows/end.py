@@ -294,8 +294,10 @@ def unfinished(store: Store, cwd: str) -> tuple[Where, Project, Session, Journal
 
 
 def needs_user(top: str, journal: Journal) -> bool:
-    """Whether picking up needs something from the user first (a rebase stopped on conflicts)."""
-    return journal.step == REBASE and git.rebase_in_progress(top)
+    """Whether picking up needs something from the user first (a rebase stopped on conflicts; one
+    that was interrupted is undone and done again, which needs nobody)."""
+    return journal.step == REBASE and git.rebase_in_progress(top) and \
+        (bool(journal.data.get("rebase_stop")) or bool(git.conflicted_files(top)))
 
 
 def _unfinished_end(store: Store, project: Project, verb: str, hint: str) -> tuple[Session, Journal]:
@@ -326,6 +328,7 @@ def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None
         data.setdefault("branch", session.branch)
         data.setdefault("base", rules.session_base(session, project))
         data.setdefault("origin", git.has_remote(top))
+        _wait_for_orphan(data, progress)
         index = STEPS.index(journal.step) if journal.step in STEPS else 0
         if journal.status == "done":
             index += 1
@@ -557,9 +560,11 @@ def _rebase(ctx: _Context) -> None:
         return
     target = str(ctx.data.get("rebase_target") or _rebase_target(ctx))
     ctx.data["rebase_target"] = target
-    if in_progress:
+    if in_progress and _stopped_for_the_user(ctx):
         _finish_rebase(ctx, target)
     else:
+        if in_progress:
+            _undo_interrupted_rebase(ctx, target)
         # One count answers both: is the branch on top of the target, and has it anything of its own?
         counts = git.left_right(top, f"refs/heads/{ctx.branch}", _qualified(target))
         if counts is None:
@@ -572,16 +577,166 @@ def _rebase(ctx: _Context) -> None:
                 ctx.data["rebased_head"] = ctx.tip()  # rebased, but killed before it was written down
             ctx.data["empty_after_rebase"] = ahead == 0
             _follow_commit(ctx)
+            _refuse_if_lost(ctx)
             return
+        _refuse_merges(ctx, target)
         ctx.progress.step(f"Rebasing onto {target}")
-        ctx.data["pre_rebase_head"] = ctx.refs.branch(ctx.branch) if ctx.refs else ctx.tip()
-        ctx.store.save_journal(ctx.session.id, REBASE, "running", ctx.data)
-        result = git.git(top, "rebase", _qualified(target), check=False, on_output=ctx.output)
+        if not ctx.data.get("pre_rebase_head"):  # the first rebase's: what every later check compares with
+            ctx.data["pre_rebase_head"] = ctx.refs.branch(ctx.branch) if ctx.refs else ctx.tip()
+        ctx.data.pop("rebased_head", None)
+        result = _run_rebase(ctx, _qualified(target))
         if not result.ok:
             _rebase_stopped(ctx, target, result)
         ctx.data["rebased_head"] = ctx.tip_now = ctx.tip()
     ctx.data["empty_after_rebase"] = git.commits_ahead(top, _qualified(target), f"refs/heads/{ctx.branch}") == 0
     _follow_commit(ctx)
+    _refuse_if_lost(ctx)
+
+
+def _refuse_if_lost(ctx: _Context) -> None:
+    """Checked after every rebase, before the push, and before the branch is deleted."""
+    lost = _check_nothing_lost(ctx)
+    if lost is not None:
+        before = str(ctx.data.get("pre_rebase_head"))[:7]
+        way = ("'sess end --abort' puts it back" if ctx.tip() == ctx.data.get("rebased_head") else
+               f"'git reset --keep {before}' on {ctx.branch} puts it back, then 'sess end --continue' rebases again")
+        raise _Stop(f"{lost}; nothing was pushed",
+                    f"Nothing is lost: {ctx.branch} was at {before} before the rebase; {way}.")
+
+
+def _run_rebase(ctx: _Context, *args: str) -> proc.Result:
+    """`git rebase ARGS`, the journal holding its process while it runs: a sess killed meanwhile
+    leaves it running (its own process group, its output in a file), and the next sess waits for
+    it (`_wait_for_orphan`) before it looks at the repository."""
+
+    def started(pid: int) -> None:
+        ctx.data["rebase_git"] = _process_identity(pid)
+        ctx.store.save_journal(ctx.session.id, REBASE, "running", ctx.data)
+
+    ctx.data.pop("rebase_stop", None)  # until git says where it stopped
+    result = git.git(ctx.top, "rebase", *args, check=False, on_output=ctx.output, on_start=started)
+    ctx.data.pop("rebase_git", None)
+    return result
+
+
+def _stop_point(top: str) -> list[str]:
+    """Where a rebase in progress stands: the number of its current step and the commit it picks."""
+    try:
+        with open(f"{git.git_dir(top)}/rebase-merge/msgnum", encoding="utf-8") as handle:
+            number = handle.read().strip()
+    except OSError:
+        number = ""
+    return [number, git.rev(top, "REBASE_HEAD") or ""]
+
+
+def _stopped_for_the_user(ctx: _Context) -> bool:
+    """Whether the rebase in progress is one git stopped by itself (on conflicts, say) where it
+    stands now: only that one is continued. One that was interrupted in the middle of a pick
+    would take the half-done pick as resolved and lose that commit (issue 15, item 1)."""
+    stop = ctx.data.get("rebase_stop")
+    if stop and list(stop) == _stop_point(ctx.top):
+        return True
+    if git.conflicted_files(ctx.top):  # stopped on conflicts (by the user's own git, say): theirs to resolve
+        ctx.data["rebase_stop"] = _stop_point(ctx.top)
+        ctx.data["rebase_conflicted"] = True
+        return True
+    return False
+
+
+def _undo_interrupted_rebase(ctx: _Context, target: str) -> None:
+    ctx.progress.step(f"Undoing the interrupted rebase onto {target}, to do it again")
+    git.git(ctx.top, "rebase", "--abort")
+    before, tip = ctx.data.get("pre_rebase_head"), ctx.tip()
+    if before and tip != before:
+        raise _Stop(f"after undoing the interrupted rebase, {ctx.branch} is at {(tip or '?')[:7]}, "
+                    f"not at {str(before)[:7]} as before the rebase",
+                    f"Look at 'git reflog {ctx.branch}'; 'git reset --keep {str(before)[:7]}' on {ctx.branch} puts "
+                    "it back. Then run 'sess end --continue'.")
+    ctx.data.pop("rebased_head", None)
+
+
+def _refuse_merges(ctx: _Context, target: str) -> None:
+    """A rebase drops merge commits, and with them any change made only in them (a conflict fixed
+    while merging the base in): a branch with merges is not rebased (issue 15, item 4)."""
+    found = git.merges(ctx.top, _qualified(target), f"refs/heads/{ctx.branch}")
+    if not found:
+        return
+    sha, subject = found[0]
+    more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+    raise _Stop(f"{ctx.branch} has merge commits ({sha[:7]} {subject}{more}), which a rebase onto {target} would "
+                "drop, with any change made only while merging",
+                f"Bring {target} in with a merge instead ('git merge {target}' on {ctx.branch}), or rebase it "
+                f"yourself keeping the merges ('git rebase --rebase-merges {target}'); then run 'sess end "
+                "--continue'. Or 'sess end --abort'.")
+
+
+def _process_identity(pid: int) -> list[int]:
+    """The pid, and on Linux when it started (so that another process given the same pid later
+    is not taken for it)."""
+    return [pid, _started_at(pid)]
+
+
+def _started_at(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _running(identity: list[int]) -> bool:
+    import os
+
+    pid, started = int(identity[0]), int(identity[1])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False  # another user's process: not the git sess started
+    return not started or _started_at(pid) == started
+
+
+ORPHAN_WAIT_S = 120.0
+
+
+def _wait_for_orphan(data: dict[str, Any], progress: Progress) -> None:
+    """A git rebase that a killed sess started may still be running: wait until it is done."""
+    import time
+
+    identity = data.get("rebase_git")
+    if not identity or not _running(identity):
+        return
+    progress.step(f"Waiting for the git rebase that an interrupted sess started (pid {identity[0]})")
+    deadline = time.monotonic() + ORPHAN_WAIT_S
+    while _running(identity):
+        if time.monotonic() > deadline:
+            raise SessError(f"the git rebase that an interrupted sess started (pid {identity[0]}) is still running",
+                            "Wait for it to finish, then try again.")
+        time.sleep(0.05)
+
+
+def _check_nothing_lost(ctx: _Context, target: str | None = None) -> str | None:
+    """Why the branch as it is now must not be pushed or deleted: a commit of it from before the
+    rebase without a counterpart now, or (after a rebase without conflicts) a change a merge of
+    the two would have kept. None when nothing is lost."""
+    before, tip = ctx.data.get("pre_rebase_head"), ctx.tip()
+    if not before or not tip or before == tip:
+        return None
+    before = str(before)
+    missing = git.without_counterpart(ctx.top, before, tip)
+    if missing:
+        sha, subject = missing[0]
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        return f"the rebased {ctx.branch} lacks {sha[:7]} {subject}{more}, which it had before the rebase"
+    target = target or str(ctx.data.get("rebase_target") or "")
+    if target and tip == ctx.data.get("rebased_head") and not ctx.data.get("rebase_conflicted"):
+        onto = git.out(ctx.top, "merge-base", tip, _qualified(target))
+        merged = git.merged_tree(ctx.top, onto, before)
+        if merged is not None and merged != git.out(ctx.top, "rev-parse", f"{tip}^{{tree}}"):
+            return (f"the rebased {ctx.branch} lacks changes it had before the rebase (its files differ from a "
+                    f"merge of {target} into it)")
+    return None
 
 
 def _qualified(target: str) -> str:
@@ -606,15 +761,19 @@ def _finish_rebase(ctx: _Context, target: str) -> None:
                     "Resolve them and 'git add' them, then run 'sess end --continue'; "
                     "or 'sess end --abort' to undo the rebase.")
     ctx.progress.step(f"Continuing the rebase onto {target}")
-    result = git.git(ctx.top, "rebase", "--continue", check=False, on_output=ctx.output)
+    result = _run_rebase(ctx, "--continue")
     if not result.ok:
         _rebase_stopped(ctx, target, result)
     ctx.data["rebased_head"] = ctx.tip_now = ctx.tip()
 
 
 def _rebase_stopped(ctx: _Context, target: str, result: proc.Result) -> NoReturn:
-    conflicted = git.conflicted_files(ctx.top) if git.rebase_in_progress(ctx.top) else []
+    in_progress = git.rebase_in_progress(ctx.top)
+    if in_progress and result.returncode > 0:  # git stopped by itself, not by a signal: a stop to continue from
+        ctx.data["rebase_stop"] = _stop_point(ctx.top)
+    conflicted = git.conflicted_files(ctx.top) if in_progress else []
     if conflicted:
+        ctx.data["rebase_conflicted"] = True
         raise _Stop(f"rebase onto {target} has conflicts in {_listing(conflicted)}",
                     "Resolve them and 'git add' them, then run 'sess end --continue'; "
                     "or 'sess end --abort' to undo the rebase.")
@@ -630,6 +789,7 @@ def _push(ctx: _Context) -> None:
     if not ctx.pushing:
         return
     top, branch = ctx.top, ctx.branch
+    _refuse_if_lost(ctx)
     if ctx.refs is not None:  # fetched moments ago in this run: origin's branch is as it says
         tip = ctx.tip_now
         remote = ctx.refs.remote_branch(branch)
@@ -739,7 +899,7 @@ def _delete_branch(ctx: _Context) -> tuple[bool, str | None]:
     tip = ctx.tip()
     if tip is None:
         return True, None
-    why = _unsafe_to_delete(ctx, tip)
+    why = _check_nothing_lost(ctx) or _unsafe_to_delete(ctx, tip)
     if why is not None:
         return False, why
     if git.current_branch(top) == branch:
@@ -794,6 +954,7 @@ def abort(store: Store, cwd: str, progress: Progress) -> Aborted:
         data = journal.data
         branch = str(data.get("branch") or session.branch)
         notes: list[str] = []
+        _wait_for_orphan(data, progress)
         try:
             if git.rebase_in_progress(top):
                 progress.step("Aborting the rebase")
