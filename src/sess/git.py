@@ -441,9 +441,43 @@ def commit_all(repo: str, message: str, paths: tuple[str, ...] | None = None) ->
 
 
 def stash_push(repo: str, message: str) -> str:
-    """Stash everything (untracked too) and return the stash commit's sha."""
+    """Stash everything (untracked too) and return the new stash commit's sha.
+
+    git saves nothing, and says so with exit 0, when the only changes are inside a submodule
+    (which git stash does not reach): refs/stash is then the user's own older stash, never to be
+    taken for this one (issue 15, item 2). That is an error naming the submodules."""
+    before = rev(repo, "refs/stash")
     git(repo, "stash", "push", "--quiet", "--include-untracked", f"--message={message}")
-    return out(repo, "rev-parse", "refs/stash")
+    after = rev(repo, "refs/stash")
+    if after is None or after == before:
+        inside = changed_submodules(repo)
+        if inside:
+            named = ", ".join(inside[:3]) + (f" and {len(inside) - 3} more" if len(inside) > 3 else "")
+            raise SessError(f"the changes inside submodule {named} cannot be set aside (git stash does not reach "
+                            "into submodules)",
+                            f"Commit or stash them in the submodule itself (git -C {inside[0]} stash), then try "
+                            "again. Nothing was changed.")
+        raise SessError("git stash saved nothing of the changes", "Nothing was changed; look at 'git status'.")
+    return after
+
+
+def changed_submodules(repo: str) -> list[str]:
+    """The submodules with changes of their own (a new commit checked out, or edits inside)."""
+    text = out_raw(repo, "status", "--porcelain=v2", "-z", "--untracked-files=no", "--ignore-submodules=none")
+    found = []
+    for field in text.split("\0"):
+        parts = field.split(" ", 8)
+        if field.startswith("1 ") and len(parts) == 9 and parts[2].startswith("S"):
+            found.append(parts[8])
+    return found
+
+
+def stash_untracked(repo: str, sha: str) -> list[str]:
+    """The untracked files a stash holds (its third parent, when it has one)."""
+    if rev(repo, f"{sha}^3") is None:
+        return []
+    return [path for path in out_raw(repo, "ls-tree", "-r", "-z", "--name-only", f"{sha}^3", "--").split("\0")
+            if path]
 
 
 def stash_index(repo: str, sha: str) -> int | None:

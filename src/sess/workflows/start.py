@@ -6,6 +6,7 @@ The command layer first calls `inspect` for the facts it needs to ask its questi
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import datetime
 
@@ -292,11 +293,17 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
     if facts.dirty and plan.dirty == "carry" and stash_sha is not None:
         progress.step(f"Bringing your changes onto {branch}")
         carried = stash_sha
+        # The stash's untracked files that the apply creates: the only files a rollback removes.
+        # Never `git clean`: it would also delete what git ignores on the user's branch but not
+        # on the base (.env, local_settings.py), which the stash never held (issue 15, item 3).
+        created = [path for path in git.stash_untracked(top, carried) if not os.path.lexists(os.path.join(top, path))]
 
         def unapply() -> None:
-            # Only the stash's own files are in the tree here; the stash itself is kept.
+            # Tracked files back as the new branch has them; the stash itself is kept.
             git.reset_hard(top)
-            git.git(top, "clean", "--quiet", "-fd")
+            for path in created:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(top, path))
 
         rollback.push("take the carried changes back off", unapply)
         try:
