@@ -720,10 +720,12 @@ def _check_nothing_lost(ctx: _Context, target: str | None = None) -> str | None:
     """Why the branch as it is now must not be pushed or deleted: a commit of it from before the
     rebase without a counterpart now, or (after a rebase without conflicts) a change a merge of
     the two would have kept. None when nothing is lost."""
-    before, tip = ctx.data.get("pre_rebase_head"), ctx.tip()
-    if not before or not tip or before == tip:
+    before = ctx.data.get("pre_rebase_head")
+    if not before:  # never rebased: nothing to compare (and no git to ask)
         return None
-    before = str(before)
+    before, tip = str(before), ctx.tip()
+    if not tip or before == tip:
+        return None
     missing = git.without_counterpart(ctx.top, before, tip)
     if missing:
         sha, subject = missing[0]
