@@ -480,6 +480,21 @@ def stash_untracked(repo: str, sha: str) -> list[str]:
             if path]
 
 
+def stash_restorer(repo: str, message: str) -> Callable[[], None]:
+    """A rollback for the `stash_push(repo, message)` about to run: pops the stash it made, if it
+    made one (refs/stash moved, and to a stash of that message), else does nothing."""
+    before = rev(repo, "refs/stash")
+
+    def restore() -> None:
+        sha = rev(repo, "refs/stash")
+        if sha is None or sha == before:
+            return  # nothing was stashed; whatever is there is the user's
+        if out(repo, "log", "-1", "--format=%s", sha).endswith(message):
+            stash_pop(repo, sha)
+
+    return restore
+
+
 def stash_index(repo: str, sha: str) -> int | None:
     listing = git(repo, "stash", "list", "--format=%H", check=False).stdout.split()
     return listing.index(sha) if sha in listing else None
@@ -519,6 +534,19 @@ def uncommit(repo: str, commit: str, parent: str, index_tree: str | None) -> Non
         return
     git(repo, "reset", "--quiet", "--soft", parent)
     git(repo, "read-tree", index_tree)
+
+
+def uncommit_if_made(repo: str, parent: str, index_tree: str | None) -> None:
+    """Undo a commit on `parent` that may or may not have been made (interrupted): the index as
+    it was, the changes kept in the working tree."""
+    head = head_sha(repo)
+    if head == parent:
+        if index_tree is not None:
+            git(repo, "read-tree", index_tree)  # `git add` may have run
+        return
+    if rev(repo, f"{head}~1") != parent:
+        raise SessError(f"HEAD is no longer on {parent[:12]}; your changes are kept in {head[:12]}")
+    uncommit(repo, head, parent, index_tree)
 
 
 def reset_mixed(repo: str, ref: str) -> None:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import subprocess
 
 DEFAULT_TIMEOUT = 120.0
-GRACE_S = 3.0  # interrupted: how long a git (of its own group) may take to finish on its own
+GRACE_S = 2.0  # interrupted: how long a git (of its own group) may take to finish on its own
 STOP_WAIT_S = 10.0  # asked to stop: how long sess waits for it before it leaves it to finish alone
 
 

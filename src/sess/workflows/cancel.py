@@ -15,7 +15,7 @@ from sess.errors import CommandError, SessError
 from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import Store, project_lock
-from sess.workflows.common import Rollback, Where, check_dirty_choice, require_project, require_session
+from sess.workflows.common import Rollback, Where, check_dirty_choice, require_project, require_session, shielded
 
 
 class Facts(NamedTuple):
@@ -75,17 +75,19 @@ def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: dateti
     notes: list[str] = []
     stash_sha: str | None = None
     if facts.dirty:
+        # Each way back is in place before its step runs and looks at what the step did (an
+        # interruption may land just as git finishes).
         if plan.dirty == "commit":
             parent, index_tree = git.head_sha(top), git.write_tree(top)
+            rollback.push("uncommit your changes", lambda: git.uncommit_if_made(top, parent, index_tree))
             commit = git.commit_all(top, plan.message or "")
-            rollback.push("uncommit your changes", lambda: git.uncommit(top, commit, parent, index_tree))
             notes.append(f"Committed your changes on {branch} as {commit[:7]}")
         elif plan.dirty in ("stash", "discard"):
-            stash_sha = git.stash_push(top, f"sess: cancel {branch}")
-            sha = stash_sha
-            rollback.push("restore your stashed changes", lambda: git.stash_pop(top, sha))
+            message = f"sess: cancel {branch}"
+            rollback.push("restore your stashed changes", git.stash_restorer(top, message))
+            stash_sha = git.stash_push(top, message)
             if plan.dirty == "stash":
-                notes.append(f"Your changes are stashed ({sha[:7]}): 'git stash list' shows them")
+                notes.append(f"Your changes are stashed ({stash_sha[:7]}): 'git stash list' shows them")
     here = git.current_branch(top)
     if (facts.on_session_branch or not facts.branch_exists) and here != base:
         if not git.branch_exists(top, base):
@@ -93,22 +95,28 @@ def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: dateti
         elif not facts.on_session_branch and git.is_dirty(top):
             notes.append(f"Stayed on {here}: it has uncommitted changes of its own")
         else:
+            rollback.push(f"return to {here}", lambda: _back_to(top, here))
             try:
                 git.checkout(top, base)
             except CommandError as exc:
                 raise SessError(f"cannot check out {base}: {exc.detail}",
                                 "Nothing was changed. Commit or stash what is in the way, or pass --dirty.") from exc
-            rollback.push(f"return to {here}", lambda: git.checkout(top, here))
-    cancelled = store.cancel_session(session, now)
-    rollback.clear()  # the session is cancelled: from here on nothing is put back
-    if stash_sha is not None and plan.dirty == "discard":
-        git.stash_drop(top, stash_sha)
-        notes.append("Your uncommitted changes were discarded")
+    with shielded():  # cancelled, and from then on finished: an interruption waits
+        cancelled = store.cancel_session(session, now)
+        rollback.clear()  # the session is cancelled: from here on nothing is put back
+        if stash_sha is not None and plan.dirty == "discard":
+            git.stash_drop(top, stash_sha)
+            notes.append("Your uncommitted changes were discarded")
     if not facts.branch_exists:
         notes.append(f"The branch {branch} was already gone")
     elif plan.delete_branch:
         notes.append(_delete(top, branch, base))
     return Cancelled(facts.project, cancelled, base, notes)
+
+
+def _back_to(top: str, branch: str) -> None:
+    if git.current_branch(top) != branch:
+        git.checkout(top, branch)
 
 
 def _delete(top: str, branch: str, base: str) -> str:

@@ -17,7 +17,7 @@ from sess.progress import Progress
 from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import SessionConflict, Store, project_lock
-from sess.workflows.common import Rollback, Where, check_dirty_choice, locate, project_name
+from sess.workflows.common import Rollback, Where, check_dirty_choice, locate, project_name, shielded
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
@@ -246,25 +246,27 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
     stash_note: str | None = None
     if facts.dirty:
         mode = plan.dirty
+        # Each way back is in place before its step runs, and looks at what the step did: an
+        # interruption (Ctrl-C, SIGTERM, SIGHUP) that lands just as git finishes is put back too.
         if mode == "commit":
             progress.step(f"Committing your changes on {original}")
             parent, index_tree = git.head_sha(top), git.write_tree(top)
+            rollback.push("uncommit your changes", lambda: git.uncommit_if_made(top, parent, index_tree))
             commit = head = git.commit_all(top, plan.message or "")
             if original == "HEAD":
                 original_ref = commit  # a detached HEAD returns to the commit that holds the changes
-            rollback.push("uncommit your changes", lambda: git.uncommit(top, commit, parent, index_tree))
         else:
             progress.step("Stashing your changes" if mode != "discard" else "Setting your changes aside")
-            stash_sha = git.stash_push(top, f"sess: before {branch}")
-            sha = stash_sha
-            rollback.push("restore your stashed changes", lambda: git.stash_pop(top, sha))
+            message = f"sess: before {branch}"
+            rollback.push("restore your stashed changes", git.stash_restorer(top, message))
+            stash_sha = git.stash_push(top, message)
             if mode == "stash":
-                stash_note = f"Your changes are stashed ({sha[:7]}): 'git stash list' shows them"
+                stash_note = f"Your changes are stashed ({stash_sha[:7]}): 'git stash list' shows them"
 
     if original != base:
         progress.step(f"Checking out {base}")
-        git.checkout(top, base)
         rollback.push(f"return to {original}", back_to_original)
+        git.checkout(top, base)
         head = facts.refs.branch(base)
 
     pulled = 0
@@ -282,13 +284,14 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
                 head = theirs  # the fast-forward moved HEAD there
 
     progress.step(f"Creating {branch}")
-    git.create_branch(top, branch)
 
     def remove_branch() -> None:
         back_to_original()
-        git.delete_branch(top, branch, force=True)
+        if git.branch_exists(top, branch):  # it did not exist before (branch_for made sure)
+            git.delete_branch(top, branch, force=True)
 
     rollback.push(f"remove {branch}", remove_branch)
+    git.create_branch(top, branch)
 
     if facts.dirty and plan.dirty == "carry" and stash_sha is not None:
         progress.step(f"Bringing your changes onto {branch}")
@@ -317,17 +320,19 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
     undo = {"original": original, "original_ref": original_ref, "branch": branch,
             "stash": stash_sha if plan.dirty == "stash" else None, "dirty": plan.dirty if facts.dirty else None,
             "tip": head or git.head_sha(top)}
-    session = store.start_session(project.id, branch, plan.branch_type,
-                                  plan.issue.id if plan.issue else None,
-                                  plan.issue.title if plan.issue else None, plan.at or timestamps.now(),
-                                  base_branch=base, undo=undo)
-    # From here on the session exists: nothing above is undone any more.
-    rollback.clear()
-    if stash_sha is not None and plan.dirty in ("discard", "carry"):
-        git.stash_drop(top, stash_sha)
-    paused: list[tuple[Project, Session]] = []
-    if plan.exclusive:
-        from sess.workflows.session import pause_others
+    # Recorded, and from then on finished: an interruption now waits until the session is whole.
+    with shielded():
+        session = store.start_session(project.id, branch, plan.branch_type,
+                                      plan.issue.id if plan.issue else None,
+                                      plan.issue.title if plan.issue else None, plan.at or timestamps.now(),
+                                      base_branch=base, undo=undo)
+        # From here on the session exists: nothing above is undone any more.
+        rollback.clear()
+        if stash_sha is not None and plan.dirty in ("discard", "carry"):
+            git.stash_drop(top, stash_sha)
+        paused: list[tuple[Project, Session]] = []
+        if plan.exclusive:
+            from sess.workflows.session import pause_others
 
-        paused = pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
+            paused = pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
     return Started(project, session, base, pulled, stash_note, paused)
