@@ -14,3 +14,11 @@ def state_dir() -> str:
 
 def db_path() -> str:
     return os.path.join(state_dir(), "sess.db")
+
+
+def is_database_file(path: str) -> bool:
+    """Whether `path` is the database or one of the files SQLite keeps beside it (its write-ahead
+    log, shared memory, rollback journal), which nothing but SQLite may write, truncate or delete:
+    the log holds changes committed but not yet folded into sess.db (issue 15, item 10)."""
+    database = os.path.realpath(db_path())
+    return os.path.realpath(path) in {database, *(database + suffix for suffix in ("-wal", "-shm", "-journal"))}

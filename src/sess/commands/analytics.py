@@ -261,6 +261,11 @@ def _write_html(args: argparse.Namespace, context: Context, totals: Totals, per_
     if args.html == "-":
         sys.stdout.write(document)
         return 0
+    from sess.state import is_database_file
+
+    if is_database_file(args.html):
+        raise UsageError(f"{args.html} is sess's database or a file SQLite keeps beside it; a report never "
+                         "replaces it", "Pass another file for --html.")
     _write_file(args.html, document)
     render.print_lines([render.DOT.join([f"Wrote {args.html}", context.scope_name, period_text,
                                          f"{render.duration(totals.elapsed_s)} in "
