@@ -13,6 +13,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from test_end_kill import WAIT_S, alive, holding_hook, hook, kill_sess, query, wait_for
 
 if TYPE_CHECKING:  # annotations only
@@ -47,6 +48,7 @@ def held_in_a_ref_update(repo: Repo, marks: Path) -> Path:
     return hold
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_git_commit_holds_a_lock_leaves_no_lock(
         sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path, tmp_path: Path) -> None:
     """git commit holds the branch's lock while it updates it: Ctrl-C then stops git with SIGTERM
@@ -111,6 +113,7 @@ def test_killed_as_the_rebase_begins_then_continue_keeps_every_commit(
     assert lock_files(repo) == []
 
 
+@pytest.mark.slow
 def test_an_interrupted_rebase_is_done_again_not_continued(
         sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path, tmp_path: Path) -> None:
     """SIGTERM while git is held in the middle of the rebase: sess gives git a moment, then stops
