@@ -51,7 +51,7 @@ class Config:
     pr_reviewers: tuple[str, ...]  # pr.reviewers
     pr_labels: tuple[str, ...]  # pr.labels
     pr_assignees: tuple[str, ...]  # pr.assignees
-    pr_title: str | None  # pr.title; None: "#{issue} {issue_title}" with an issue, else {subject}
+    pr_title: str | None  # pr.title; None: "{issue_ref} {issue_title}" with an issue, else {subject}
     pr_template: str | None  # pr.template; None: the repository's own template, if any
     end_delete_branch: bool  # end.delete_branch
     end_sync_base: bool  # end.sync_base
@@ -139,7 +139,7 @@ FORGE_TYPES = ("github", "gitlab")  # forge.type (sess.forges.TYPES, not importe
 
 # The fields each template may use.
 BRANCH_FIELDS = ("type", "slug", "issue", "user", "date")
-TITLE_FIELDS = ("issue", "issue_title", "subject", "type", "branch")
+TITLE_FIELDS = ("issue", "issue_ref", "issue_title", "subject", "type", "branch")
 
 # Config attribute of each key (hooks are gathered into `hooks`).
 _ATTRS = {

@@ -51,7 +51,7 @@ def line(cwd: str, now: float) -> str:
 
     parts = [session.branch, duration(elapsed)]
     if session.issue_id:
-        parts.append(f"#{session.issue_id}")
+        parts.append(f"#{session.issue_id}" if session.issue_id.isdigit() else session.issue_id)  # rules.issue_ref
     if session.state == "paused":
         parts.append("paused")
     text = " ".join(parts)

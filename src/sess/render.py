@@ -77,7 +77,7 @@ def branch_label(branch: str, branch_type: str | None) -> str:
 
 
 def issue_ref(session: Session) -> str:
-    return f"#{safe(session.issue_id)}" if session.issue_id else ""
+    return safe(rules.issue_ref(session.issue_id))
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -288,6 +288,19 @@ def branch_from_template(template: str, fields: dict[str, str]) -> str:
     return "/".join(part for part in name.split("/") if part)
 
 
+def issue_ref(issue_id: str | None) -> str:
+    """How an issue is written: `#42` for one of this repository's, else its id as it stands
+    (`other/lib#7` for another repository's, `PROJ-123` for a tracker's)."""
+    if not issue_id:
+        return ""
+    return f"#{issue_id}" if issue_id.isdigit() else issue_id
+
+
+def issue_branch_field(issue_id: str | None) -> str:
+    """`{issue}` in a branch template: the id with `/` and `#` made `-` (`other/lib#7`: `other-lib-7`)."""
+    return re.sub(r"[/#]+", "-", issue_id or "")
+
+
 def normalise_issue_id(value: str | None) -> str | None:
     """The Go tool wrote '' for no issue; ids are stored without a leading '#'."""
     if value is None:

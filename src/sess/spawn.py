@@ -13,7 +13,10 @@ from __future__ import annotations
 import os
 
 # Variables that would make git act on another repository, or translate its messages.
-DROPPED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
+DROPPED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX",
+           # sess reads gh's --json output: colour or terminal-style output forced in the user's
+           # environment would break it (and NO_COLOR does not beat CLICOLOR_FORCE in gh).
+           "CLICOLOR_FORCE", "GH_FORCE_TTY", "GH_PAGER", "GH_DEBUG")
 
 # The looks, by their arguments to git (sess.git reads their output).
 STATUS = ("status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all")

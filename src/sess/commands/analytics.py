@@ -13,7 +13,7 @@ import os
 import sys
 from datetime import date, datetime, timedelta
 
-from sess import periods, render, render_reports, timesplit, timestamps
+from sess import periods, render, render_reports, rules, timesplit, timestamps
 from sess.commands import add_json, add_period
 from sess.errors import SessError, UsageError
 from sess.records import NamedTuple
@@ -281,7 +281,8 @@ def _by_issue(entries: list[Entry], show_project: bool) -> list[render_html.Bar]
     for entry in entries:
         session = entry.session
         key = (entry.project.name if show_project else "", session.issue_id or "")
-        label = f"#{session.issue_id} {session.issue_title or ''}".strip() if session.issue_id else "no issue"
+        label = f"{rules.issue_ref(session.issue_id)} {session.issue_title or ''}".strip() if session.issue_id \
+            else "no issue"
         sums.setdefault(key, [label, 0.0])[1] += entry.elapsed_s
     bars = [render_html.Bar(label, project, seconds) for (project, _), (label, seconds) in sums.items()]
     return sorted(bars, key=lambda bar: (-bar.seconds, bar.label))

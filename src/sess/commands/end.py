@@ -102,6 +102,9 @@ def cmd_end(args: argparse.Namespace) -> int:
         finally:
             progress.close()
     render.print_lines(_ended_lines(ended))
+    if ended.pr and ended.pr.warning:
+        sys.stdout.flush()
+        sys.stderr.write(f"warning: PR #{ended.pr.number} was opened, but not all of it: {ended.pr.warning}\n")
     sys.stdout.flush()
     hooks.run("post-end", session_info(ended.project, ended.session, ended.base))
     _auto_sync(ended.project.path, cfg)

@@ -74,7 +74,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     if args.issue is not None:
         from sess import forges
 
-        forge = forges.open_forge(top, forges.Settings.of(cfg))
+        forge = forges.open_forge(top, forges.Settings.of(cfg), instead="pass --no-issue")
     types = cfg.branch_types
     if args.branch_type is not None and args.branch_type not in types:
         raise UsageError(f"unknown branch type '{args.branch_type}'", f"Choose one of: {', '.join(types)}.")
@@ -91,7 +91,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     if forge is not None:
         issue = forge.view_issue(args.issue)
         if issue.state != "OPEN":
-            sys.stderr.write(f"Issue #{issue.id} is {issue.state.lower()}; starting on it anyway\n")
+            sys.stderr.write(f"Issue {render.safe(rules.issue_ref(issue.id))} is {issue.state.lower()}; "
+                             "starting on it anyway\n")
     elif not args.no_issue:
         # NAME names the branch; whether an issue is linked is a choice of its own.
         prompts.require("--issue ID or --no-issue", "no issue chosen")
@@ -159,11 +160,10 @@ def _file_of(cfg: config.Config, key: str) -> str:
 
 def _ask_issue(top: str, cfg: config.Config) -> Issue | None:
     from sess import forges, prompts
-    from sess.errors import ForgeUnavailable
 
     try:
-        issues = forges.open_forge(top, forges.Settings.of(cfg)).list_open_issues()
-    except ForgeUnavailable as exc:
+        issues = forges.open_forge(top, forges.Settings.of(cfg), instead="pass --no-issue").list_open_issues()
+    except SessError as exc:  # gh missing or logged out, offline, 5xx, rate limit, issues disabled
         sys.stderr.write(f"{exc.message}: issues cannot be listed\n")
         if prompts.confirm("Start without an issue?", default=True):
             return None

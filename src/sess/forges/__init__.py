@@ -13,6 +13,7 @@ Loading this package loads no forge: `sess start` without `--issue` never import
 from __future__ import annotations
 
 from sess.errors import ForgeUnavailable as ForgeUnavailable
+from sess.errors import SessError
 from sess.records import NamedTuple
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
@@ -39,6 +40,9 @@ class Issue(NamedTuple):
 class PullRequest(NamedTuple):
     number: int
     url: str
+    # A PR that was created although a later part of creating it failed (a reviewer that could
+    # not be requested, say): what the forge said.
+    warning: str = ""
 
 
 class PullRequestState(NamedTuple):
@@ -51,6 +55,16 @@ class PullRequestState(NamedTuple):
     head_owner: str = ""  # the login owning the head repository
     cross_repository: bool = False  # the head is in a fork
     title: str = ""
+
+
+class UnknownForge(SessError):
+    """Origin is on a host that is no known forge, and forge.type does not say which it is."""
+
+    def __init__(self, host: str, instead: str) -> None:
+        super().__init__(f"origin is on {host}, which is not a forge sess knows",
+                         f"Set forge.type (github or gitlab; forge.host for a self-hosted one) in .sess.toml or "
+                         f"your configuration; or {instead}.")
+        self.host = host
 
 
 class Settings(NamedTuple):
@@ -109,11 +123,20 @@ def forge_type(origin_host: str | None, settings: Settings) -> str | None:
     return settings.type
 
 
-def open_forge(top: str, settings: Settings | None = None) -> Forge:
-    """The forge of the repository at `top`; nothing is run until it is asked something."""
+def open_forge(top: str, settings: Settings | None = None, instead: str = "work without it") -> Forge:
+    """The forge of the repository at `top`; nothing is run until it is asked something.
+
+    UnknownForge when origin's host is not a known forge and forge.type is not set (`instead`
+    says what the user can do without one)."""
     settings = settings or Settings()
-    # One import per forge, here only: loading any of them costs start-up time. Every origin
-    # goes to gh for now, as before the forges package (which forge_type says comes next).
+    host = origin_host(top)
+    kind = forge_type(host, settings)
+    if kind is None and host is not None:
+        raise UnknownForge(host, instead)
+    if kind == GITLAB:
+        raise SessError("sess has no GitLab forge yet", f"For now, {instead}.")
+    # One import per forge, here only: loading any of them costs start-up time. An origin on
+    # the local disk (no host) goes to gh, which may know its repository (GH_REPO, pr.repo).
     from sess.forges import github
 
     return github.Forge(top, settings)
@@ -136,12 +159,13 @@ def host_of(url: str | None) -> str | None:
 
 
 _ISSUE_URL = r"https?://[^/\s]+/[^/\s]+/[^/\s]+/issues/(\d+)/?(?:[?#]\S*)?"
+_OTHER_REPO = r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+#(\d+)"
 
 
 def issue_reference(value: str) -> tuple[str, str]:
-    """(number, what to ask gh for) from `42`, `#42` or an issue URL; a usage error otherwise.
+    """(number, where) from `42`, `#42`, `OWNER/NAME#42` or an issue URL; a usage error otherwise.
 
-    gh is asked for the URL itself, so an issue of another repository is looked up there.
+    `where` is the number itself for this repository's issue, else what names the other one.
     """
     text = value.strip()
     if text.lstrip("#").isdigit() and text.count("#") <= 1 and text.isascii():
@@ -149,10 +173,11 @@ def issue_reference(value: str) -> tuple[str, str]:
         return number, number
     import re
 
-    match = re.fullmatch(_ISSUE_URL, text)
+    match = re.fullmatch(_ISSUE_URL, text) or re.fullmatch(_OTHER_REPO, text)
     if match:
         return str(int(match.group(1))), text
     from sess.errors import UsageError
 
-    raise UsageError(f"--issue {value!r} is not an issue: pass 42, #42 or https://github.com/OWNER/REPO/issues/42",
+    raise UsageError(f"--issue {value!r} is not an issue: pass 42, #42, OWNER/REPO#42 or "
+                     "https://github.com/OWNER/REPO/issues/42",
                      "Run 'sess start --help' for usage.")

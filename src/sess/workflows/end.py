@@ -123,6 +123,7 @@ class PullRequestInfo(NamedTuple):
     url: str
     reused: bool
     draft: bool
+    warning: str = ""  # created, but the forge failed at a later part (reviewers, labels): what it said
 
 
 class Ended(NamedTuple):
@@ -216,13 +217,23 @@ def wants_pr(journal: Journal, no_pr: bool) -> bool:
 
 def check_forge(top: str, continuing: bool, settings: forges.Settings | None = None) -> None:
     """Before the first step: the forge's CLI installed and logged in, else stop with the ways on."""
+    again = "sess end --continue" if continuing else "sess end"
     try:
-        forges.open_forge(top, settings).check_ready()
+        forges.open_forge(top, settings, instead=f"run '{again} --no-pr' to end without a pull request. "
+                                                 "Nothing was changed").check_ready()
     except ForgeUnavailable as exc:
-        again = "sess end --continue" if continuing else "sess end"
-        first = "Install gh (https://cli.github.com)" if "installed" in exc.message else "Run 'gh auth login'"
-        raise SessError(exc.message, f"{first}, then '{again}' again; or '{again} --no-pr' to end without a "
-                                     "pull request. Nothing was changed.") from None
+        raise SessError(exc.message, f"{_first_fix(exc)}, then '{again}' again; or '{again} --no-pr' to end "
+                                     "without a pull request. Nothing was changed.") from None
+
+
+def _first_fix(exc: ForgeUnavailable) -> str:
+    if "not installed" in exc.message:
+        return "Install gh (https://cli.github.com)"
+    if "unreachable" in exc.message or "cannot be reached" in exc.message:
+        return "Check the network (or the host)"
+    if "logged in" in exc.message or "no longer valid" in exc.message:
+        return "Run 'gh auth login'"
+    return "Make gh usable"
 
 
 def _base_ref(refs: git.Refs, base: str, has_origin: bool) -> str | None:
@@ -234,29 +245,31 @@ def _base_ref(refs: git.Refs, base: str, has_origin: bool) -> str | None:
 
 
 def pr_title(plan: Plan, session: Session, latest_subject: str) -> str:
-    """--title, else `pr.title` filled in, else `#ID <issue title>` with an issue, else the latest
-    commit subject."""
+    """--title, else `pr.title` filled in, else `{issue_ref} <issue title>` with an issue (`#42 Add
+    login`, `other/lib#7 Fix it`), else the latest commit subject."""
     if plan.title:
         return plan.title
     if plan.title_template:
-        fields = {"issue": session.issue_id or "", "issue_title": session.issue_title or "",
+        fields = {"issue": session.issue_id or "", "issue_ref": rules.issue_ref(session.issue_id),
+                  "issue_title": session.issue_title or "",
                   "subject": latest_subject, "type": session.branch_type, "branch": session.branch}
         # An empty field takes a joiner with it ("#" before {issue}, too); spaces are tidied.
         title = " ".join(rules.fill_template(plan.title_template, fields, joiners="-_.#").split())
         return title or latest_subject
     if session.issue_id:
-        return f"#{session.issue_id} {session.issue_title or ''}".rstrip()
+        return f"{rules.issue_ref(session.issue_id)} {session.issue_title or ''}".rstrip()
     return latest_subject
 
 
 def pr_body(plan: Plan, session: Session) -> str:
-    closes = [f"Closes #{session.issue_id}", ""] if session.issue_id else []
+    # `Closes other/lib#7` for another repository's issue: a bare `#7` would close this one's.
+    closes = [f"Closes {rules.issue_ref(session.issue_id)}", ""] if session.issue_id else []
     if plan.template is not None:
         from sess import pr_template
 
         merged = pr_template.merge(plan.template, [("Summary", plan.summary), ("Testing", plan.testing),
                                                    ("Notes", plan.notes)])
-        return (f"Closes #{session.issue_id}\n\n" if session.issue_id else "") + merged
+        return (f"Closes {rules.issue_ref(session.issue_id)}\n\n" if session.issue_id else "") + merged
     parts = closes
     for heading, text in (("Summary", plan.summary), ("Testing", plan.testing), ("Notes", plan.notes)):
         parts += [f"## {heading}", "", (text or "").strip() or NOT_PROVIDED, ""]
@@ -388,7 +401,8 @@ def _run_steps(store: Store, top: str, project: Project, session: Session, data:
     return Ended(
         project, ended, str(data["base"]),
         (committed["sha"], committed["message"]) if committed else None,
-        PullRequestInfo(int(pr["number"]), str(pr["url"]), bool(pr.get("reused")), bool(pr.get("draft")))
+        PullRequestInfo(int(pr["number"]), str(pr["url"]), bool(pr.get("reused")), bool(pr.get("draft")),
+                        str(pr.get("warning") or ""))
         if pr else None,
         None if pr else _no_pr_reason(data),
         deleted, kept_reason,
@@ -397,13 +411,7 @@ def _run_steps(store: Store, top: str, project: Project, session: Session, data:
 
 
 def _forge_hint(exc: ForgeUnavailable) -> str:
-    if "not installed" in exc.message:
-        first = "Install gh (https://cli.github.com)"
-    elif "logged in" in exc.message:
-        first = "Run 'gh auth login'"
-    else:
-        first = "Make gh usable"
-    return (f"{first}, then run 'sess end --continue'; "
+    return (f"{_first_fix(exc)}, then run 'sess end --continue'; "
             "or 'sess end --continue --no-pr' to end without a pull request.")
 
 
@@ -848,7 +856,8 @@ def _pull_request(ctx: _Context) -> None:
             raise
         ctx.data["pr"] = {"number": existing.number, "url": existing.url, "reused": True, "draft": False}
         return
-    ctx.data["pr"] = {"number": created.number, "url": created.url, "reused": False, "draft": plan.draft}
+    ctx.data["pr"] = {"number": created.number, "url": created.url, "reused": False, "draft": plan.draft,
+                      "warning": created.warning}
 
 
 def _checkout_base(ctx: _Context) -> None:

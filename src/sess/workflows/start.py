@@ -142,7 +142,8 @@ def branch_for(top: str, plan: Plan, refs: git.Refs | None = None) -> str:
     slug = rules.slugify(name, plan.max_length)
     if not slug:
         raise SessError(f"'{name}' gives an empty branch name", "Pass a NAME with letters or digits.")
-    fields = {"type": plan.branch_type, "slug": slug, "issue": plan.issue.id if plan.issue else "",
+    fields = {"type": plan.branch_type, "slug": slug,
+              "issue": rules.issue_branch_field(plan.issue.id if plan.issue else ""),
               "date": timestamps.now().strftime("%Y-%m-%d"),
               "user": rules.slugify(git.user_name(top)) if "{user}" in plan.template else ""}
     branch = rules.branch_from_template(plan.template, fields)
