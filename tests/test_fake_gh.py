@@ -210,3 +210,43 @@ def test_repo_fixtures(repo: Repo, repo_no_remote: Repo, env: dict[str, str], db
     assert repo.is_dirty()
     assert repo_no_remote.git("remote") == ""
     assert not db_path.parent.exists() and env["HOME"] != str(db_path.parent)
+
+
+# --- where the stand-in must agree with the real gh (tests/test_real_gh.py) ----------------------
+
+def test_pr_list_names_the_head_owner_and_whether_it_is_a_fork(gh: FakeGh, repo: Repo) -> None:
+    push_feature(repo)
+    assert create_pr(gh, repo, "--title", "Ours", "--body", "").code == 0
+    assert create_pr(gh, repo, "--title", "A fork's", "--body", "", head=f"mallory:{BRANCH}").code == 0
+    r = gh.run("pr", "list", "--head", BRANCH, "--json", "number,headRepositoryOwner,isCrossRepository",
+               cwd=repo.path)
+    listed = sorted((p["headRepositoryOwner"]["login"], p["isCrossRepository"]) for p in json.loads(r.out))
+    assert listed == [("acme", False), ("mallory", True)]
+
+
+def test_issue_view_of_a_pr_number_answers_with_the_pr(gh: FakeGh, repo: Repo) -> None:
+    push_feature(repo)
+    url = create_pr(gh, repo, "--title", "A PR", "--body", "").out.strip()
+    r = gh.run("issue", "view", url.rsplit("/", 1)[1], "--json", "number,title,url,state", cwd=repo.path)
+    assert r.code == 0 and json.loads(r.out)["url"] == url
+
+
+def test_pr_create_that_fails_at_the_reviewers_exits_1_with_the_url(gh: FakeGh, repo: Repo) -> None:
+    push_feature(repo)
+    r = create_pr(gh, repo, "--title", "T", "--body", "", "--reviewer", "fake")
+    assert r.code == 1 and r.out.strip().endswith("/pull/1")
+    assert "Review cannot be requested from pull request author" in r.err
+    assert [p["number"] for p in gh.prs()] == [1]
+
+
+def test_api_user_and_several_accounts_and_no_network(gh: FakeGh, repo: Repo) -> None:
+    assert json.loads(gh.run("api", "user", cwd=repo.path).out)["login"] == "fake"
+    gh.set(stale_account="old")
+    r = gh.run("auth", "status", "--hostname", "github.com", cwd=repo.path)
+    assert r.code == 1 and "Logged in to github.com account fake" in r.err
+    assert "Failed to log in to github.com account old" in r.err and "Active account: false" in r.err
+    gh.set(stale_account=None, unreachable=True)
+    r = gh.run("auth", "status", cwd=repo.path)  # as real gh: no network reads as an invalid token
+    assert r.code == 1 and "token in keyring is invalid" in r.err
+    r = gh.run("api", "user", cwd=repo.path)
+    assert r.code == 1 and "no such host" in r.err

@@ -293,11 +293,14 @@ def test_an_origin_that_is_no_known_forge_refuses_before_the_first_step(github: 
 
 # --- gh's environment ----------------------------------------------------------------------------
 
-def test_forced_colour_and_tty_never_reach_gh(github: RealGh, widgets: Repo) -> None:
-    """Defect 9: gh printed coloured JSON; NO_COLOR does not beat CLICOLOR_FORCE."""
+@pytest.mark.parametrize("forced", [{"CLICOLOR_FORCE": "1", "NO_COLOR": "1"}, {"GH_FORCE_TTY": "1"}],
+                         ids=["CLICOLOR_FORCE", "GH_FORCE_TTY"])
+def test_forced_colour_and_tty_never_reach_gh(github: RealGh, widgets: Repo, forced: dict[str, str]) -> None:
+    """Defect 9: gh printed coloured JSON (NO_COLOR does not beat CLICOLOR_FORCE; with GH_FORCE_TTY
+    it does, so that one is tried without it)."""
     github.world.add_issue("acme/widgets", "Add login", number=7)
-    sess = SessRunner({**github.env, "CLICOLOR_FORCE": "1", "GH_FORCE_TTY": "1", "NO_COLOR": "1"},
-                      lambda: widgets.path)
+    env = {key: value for key, value in github.env.items() if key != "NO_COLOR"}
+    sess = SessRunner({**env, **forced}, lambda: widgets.path)
     sess("start", "--issue", "7", "--type", "feature", check=0)
     widgets.write("x.txt", "x\n")
     r = sess("end", "-m", "Add login", check=0)
