@@ -162,6 +162,7 @@ class GitHub:
             pr = PullRequest(number or target.next_number(), title, base_ref, head, head_ref,
                              author or head.owner.login, state=state)
             target.prs[pr.number] = pr
+            _pull_ref(target, pr)
             return pr
 
     def prs(self, repo: str) -> list[PullRequest]:
@@ -451,6 +452,18 @@ class _Mutation(Node):
         if found is None:
             raise GraphQLError(f"Could not resolve to a node with the global id of '{uid}'")
         return found
+
+
+def _pull_ref(base: Repository, pr: PullRequest) -> None:
+    """refs/pull/N/head in the base repository, as GitHub keeps it (`gh pr checkout` of a fork's
+    PR fetches it), when the head branch exists."""
+    import subprocess
+
+    if base.git_dir.exists() and _git_has_branch(pr.head_repo.git_dir, pr.head_ref):
+        subprocess.run(["git", f"--git-dir={base.git_dir}", "fetch", "-q", str(pr.head_repo.git_dir),
+                        f"+refs/heads/{pr.head_ref}:refs/pull/{pr.number}/head"], capture_output=True, check=False,
+                       env={"PATH": os.environ.get("PATH", os.defpath), "GIT_CONFIG_NOSYSTEM": "1",
+                            "GIT_CONFIG_GLOBAL": os.devnull, "HOME": str(base.git_dir)})
 
 
 def _git_has_branch(git_dir: Path, branch: str) -> bool:

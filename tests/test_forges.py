@@ -65,3 +65,27 @@ def test_forge_keys_are_read(sess: SessRunner, repo: Repo) -> None:
     assert keys["forge.type"] == {"value": "github", "source": "repo"}
     assert keys["forge.host"] == {"value": "ghe.example.com", "source": "repo"}
     assert keys["pr.repo"] == {"value": "acme/widgets", "source": "repo"}
+
+
+@pytest.mark.parametrize(("issue_id", "ref", "branch_field"), [
+    ("42", "#42", "42"),
+    ("other/lib#7", "other/lib#7", "other-lib-7"),
+    ("PROJ-123", "PROJ-123", "PROJ-123"),
+    ("", "", ""),
+])
+def test_issue_refs(issue_id: str, ref: str, branch_field: str) -> None:
+    from sess import rules
+
+    assert rules.issue_ref(issue_id) == ref
+    assert rules.issue_branch_field(issue_id) == branch_field
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("42", ("42", "42")), ("#42", ("42", "42")),
+    ("other/lib#7", ("7", "other/lib#7")),
+    ("https://github.com/other/lib/issues/7", ("7", "https://github.com/other/lib/issues/7")),
+])
+def test_issue_forms_of_another_repository(value: str, expected: tuple[str, str]) -> None:
+    from sess import forges
+
+    assert forges.issue_reference(value) == expected

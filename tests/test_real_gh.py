@@ -13,6 +13,8 @@ from conftest import Repo, SessRunner, refused
 from dbhelp import sessions
 from github_api import RealGh, gh_binaries
 
+pytestmark = pytest.mark.slow  # each test runs sess and the real gh several times, once per gh binary
+
 
 @pytest.fixture(params=gh_binaries())
 def github(request: pytest.FixtureRequest, tmp_path: Path, env: dict[str, str]) -> Iterator[RealGh]:
@@ -357,3 +359,22 @@ def test_pr_view_and_checkout_through_the_forge(github: RealGh, widgets: Repo,
     assert widgets.current_branch() == "review/theirs"
     assert (widgets.path / "theirs.txt").exists()
     assert sys.modules["sess.forges.github"]
+
+
+def test_a_forks_pr_is_viewed_and_checked_out_through_the_forge(github: RealGh, widgets: Repo,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from sess import forges
+
+    github.repo("mallory/widgets", fork_of="acme/widgets")
+    mallory = github.clone("mallory/widgets", name="mallorys")
+    mallory.git("checkout", "-q", "-b", "feature/y")
+    mallory.commit("y.txt", "y\n", "Add y")
+    mallory.git("push", "-q", "origin", "feature/y")
+    github.world.add_pr("acme/widgets", "feature/y", "Add y", head_repo="mallory/widgets", number=90)
+    for key in list(github.env):
+        monkeypatch.setenv(key, github.env[key])
+    forge = forges.open_forge(str(widgets.path))
+    state = forge.view_pr("90")
+    assert (state.head_branch, state.head_owner, state.cross_repository) == ("feature/y", "mallory", True)
+    forge.checkout_pr("90", "review/y")
+    assert widgets.current_branch() == "review/y" and (widgets.path / "y.txt").read_text() == "y\n"

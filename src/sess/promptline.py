@@ -51,7 +51,9 @@ def line(cwd: str, now: float) -> str:
 
     parts = [session.branch, duration(elapsed)]
     if session.issue_id:
-        parts.append(f"#{session.issue_id}" if session.issue_id.isdigit() else session.issue_id)  # rules.issue_ref
+        # As rules.issue_ref writes it (not imported: the prompt loads nothing it can do without).
+        plain = "#" in session.issue_id or ("-" in session.issue_id and session.issue_id[:1].isupper())
+        parts.append(session.issue_id if plain else f"#{session.issue_id}")
     if session.state == "paused":
         parts.append("paused")
     text = " ".join(parts)

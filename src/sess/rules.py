@@ -289,11 +289,13 @@ def branch_from_template(template: str, fields: dict[str, str]) -> str:
 
 
 def issue_ref(issue_id: str | None) -> str:
-    """How an issue is written: `#42` for one of this repository's, else its id as it stands
-    (`other/lib#7` for another repository's, `PROJ-123` for a tracker's)."""
+    """How an issue is written: `#42` for one of this repository's; as it stands another
+    repository's (`other/lib#7`) and a tracker's key (`PROJ-123`, `ENG-7`)."""
     if not issue_id:
         return ""
-    return f"#{issue_id}" if issue_id.isdigit() else issue_id
+    if "#" in issue_id or re.fullmatch(r"[A-Z][A-Z0-9_]*-\d+", issue_id):
+        return issue_id
+    return f"#{issue_id}"
 
 
 def issue_branch_field(issue_id: str | None) -> str:
