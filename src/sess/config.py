@@ -27,6 +27,9 @@ DEFAULT_BRANCH_TYPES = ("feature", "bugfix", "refactor", "hotfix", "chore", "doc
 HOOK_EVENTS = ("pre-start", "post-start", "pre-end", "post-end", "post-pause", "post-resume")
 
 DEFAULT, USER, REPO = "default", "user", "repo"
+# end.never_commit's default (SPEC Part 3, "What end commits"); sess.commitlist matches them.
+DEFAULT_NEVER_COMMIT = (".env", ".env.*", "*.pem", "*.key", "id_rsa*", "id_ed25519*", "*.p12", "*.pfx",
+                        ".npmrc", ".pypirc", "credentials*.json", "*.keystore")
 REPO_FILE = ".sess.toml"
 
 _NONE: Mapping[str, Any] = MappingProxyType({})
@@ -40,7 +43,8 @@ class Config:
                  "end_delete_branch", "end_sync_base", "time_idle_after_s", "time_exclusive", "hooks",
                  "hooks_timeout_s", "sources", "untrusted_hooks", "repo_file",
                  "pr_repo", "forge_type", "forge_host",
-                 "sync_enabled", "sync_auto")
+                 "sync_enabled", "sync_auto",
+                 "end_never_commit")
 
     branch_types: tuple[str, ...]  # branch.types
     branch_default_type: str  # branch.default_type
@@ -73,6 +77,8 @@ class Config:
     # sync.enabled: on only where the repository's file says so and the user's does not say false
     sync_enabled: bool
     sync_auto: bool  # sync.auto: `sess sync` after start, end, cancel and switch
+    # end.never_commit: new files `end` leaves out (.gitignore patterns), unless the user staged them
+    end_never_commit: tuple[str, ...]
 
     def __init__(self, *, branch_types: tuple[str, ...] = DEFAULT_BRANCH_TYPES, branch_default_type: str = "feature",
                  branch_template: str = "{type}/{slug}", branch_max_length: int = 60, base: str | None = None,
@@ -83,7 +89,8 @@ class Config:
                  hooks_timeout_s: int = 10 * 60, sources: Mapping[str, str] = _NONE,
                  untrusted_hooks: tuple[str, ...] = (), repo_file: str | None = None,
                  pr_repo: str | None = None, forge_type: str | None = None, forge_host: str | None = None,
-                 sync_enabled: bool = False, sync_auto: bool = True) -> None:
+                 sync_enabled: bool = False, sync_auto: bool = True,
+                 end_never_commit: tuple[str, ...] = DEFAULT_NEVER_COMMIT) -> None:
         values = dict(locals())
         del values["self"]
         for name, value in values.items():
@@ -119,6 +126,8 @@ KEYS = (
     # The forge (Part 3).
     "pr.repo", "forge.type", "forge.host",
     "sync.enabled", "sync.auto",
+    # What end commits (Part 3).
+    "end.never_commit",
 )
 
 DEFAULTS = Config()
@@ -133,6 +142,7 @@ KINDS: Mapping[str, str] = MappingProxyType({
     **{f"hooks.{event}": COMMAND for event in HOOK_EVENTS}, "hooks.timeout": DURATION,
     "pr.repo": STRING, "forge.type": STRING, "forge.host": STRING,
     "sync.enabled": BOOL, "sync.auto": BOOL,
+    "end.never_commit": STRINGS,
 })
 SECTIONS = ("branch", "pr", "end", "time", "hooks", "forge", "sync")
 FORGE_TYPES = ("github", "gitlab")  # forge.type (sess.forges.TYPES, not imported here: it is not needed to read)
@@ -151,6 +161,7 @@ _ATTRS = {
     "time.idle_after": "time_idle_after_s", "time.exclusive": "time_exclusive", "hooks.timeout": "hooks_timeout_s",
     "pr.repo": "pr_repo", "forge.type": "forge_type", "forge.host": "forge_host",
     "sync.enabled": "sync_enabled", "sync.auto": "sync_auto",
+    "end.never_commit": "end_never_commit",
 }
 
 # What `sess config list/get` shows for a default, as a file would hold it.
@@ -160,6 +171,7 @@ DEFAULT_VALUES: Mapping[str, Any] = MappingProxyType({
     "pr.labels": [], "pr.assignees": [], "end.delete_branch": False, "end.sync_base": True,
     "time.idle_after": "2h", "time.exclusive": False, "hooks.timeout": "10m",
     "sync.enabled": False, "sync.auto": True,
+    "end.never_commit": list(DEFAULT_NEVER_COMMIT),
 })
 
 
@@ -420,7 +432,7 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
         if any(not item or any(ord(c) < 32 for c in item) for item in items):
             raise bad("holds an empty name or one with control characters")
         # Labels may hold spaces ("good first issue"); logins and branch types cannot.
-        if key != "pr.labels" and any(c.isspace() for item in items for c in item):
+        if key not in ("pr.labels", "end.never_commit") and any(c.isspace() for item in items for c in item):
             raise bad("holds a name with spaces")
         if key == "branch.types":
             if not items:

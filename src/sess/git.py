@@ -246,6 +246,10 @@ class WorkTree(NamedTuple):
     head: str | None  # None before the first commit
     changed: tuple[str, ...]  # every path with uncommitted changes, untracked ones too
     unmerged: tuple[str, ...] = ()  # paths with unresolved conflicts (also in `changed`)
+    untracked: tuple[str, ...] = ()  # new files git does not know yet (also in `changed`)
+    added: tuple[str, ...] = ()  # new files the user added to the index (also in `changed`)
+    deleted: tuple[str, ...] = ()  # (also in `changed`)
+    submodules_inside_only: tuple[str, ...] = ()  # submodules changed only inside: no new commit of theirs
 
     @property
     def dirty(self) -> bool:
@@ -254,6 +258,11 @@ class WorkTree(NamedTuple):
 
 def work_tree(repo: str) -> WorkTree:
     return _work_tree(_output(repo, _STATUS))
+
+
+def work_tree_now(repo: str) -> WorkTree:
+    """`work_tree` as it is now (never the look started when sess started)."""
+    return _work_tree(out_raw(repo, *_STATUS))
 
 
 class PendingWorkTree:
@@ -272,6 +281,10 @@ def work_tree_start(repo: str) -> PendingWorkTree:
 
 def _work_tree(text: str) -> WorkTree:
     branch, head, changed, unmerged = "HEAD", None, [], []
+    untracked: list[str] = []
+    added: list[str] = []
+    deleted: list[str] = []
+    inside_only: list[str] = []
     fields = iter(text.split("\0"))
     for field in fields:
         if field.startswith("# branch.head "):
@@ -281,15 +294,33 @@ def _work_tree(text: str) -> WorkTree:
             oid = field[len("# branch.oid "):]
             head = None if oid == "(initial)" else oid
         elif field[:2] in ("1 ", "u "):
-            changed.append(field.split(" ", 8 if field[0] == "1" else 10)[-1])
+            parts = field.split(" ", 8 if field[0] == "1" else 10)
+            changed.append(parts[-1])
             if field[0] == "u":
                 unmerged.append(changed[-1])
+            else:
+                _note_change(parts[1], parts[2], changed[-1], added, deleted, inside_only)
         elif field.startswith("2 "):
-            changed.append(field.split(" ", 9)[-1])
+            parts = field.split(" ", 9)
+            changed.append(parts[-1])
+            _note_change(parts[1], parts[2], changed[-1], added, deleted, inside_only)
             next(fields, None)  # the path it was renamed or copied from
         elif field.startswith("? "):
             changed.append(field[2:])
-    return WorkTree(branch, head, tuple(changed), tuple(unmerged))
+            untracked.append(field[2:])
+    return WorkTree(branch, head, tuple(changed), tuple(unmerged), tuple(untracked), tuple(added), tuple(deleted),
+                    tuple(inside_only))
+
+
+def _note_change(xy: str, sub: str, path: str, added: list[str], deleted: list[str], inside_only: list[str]) -> None:
+    """From one `git status --porcelain=v2` entry: XY (index, work tree) and the submodule state
+    `S<commit changed><tracked changes><untracked files>` (`N...` for no submodule)."""
+    if xy[:1] == "A":
+        added.append(path)
+    elif "D" in xy:
+        deleted.append(path)
+    if sub.startswith("S") and len(sub) == 4 and sub[1] == "." and xy[:1] == ".":
+        inside_only.append(path)
 
 
 def changed_paths(repo: str) -> list[str]:
@@ -426,11 +457,16 @@ def delete_branch(repo: str, branch: str, force: bool = False) -> None:
     git(repo, "branch", "-D" if force else "-d", "--", branch)
 
 
-def commit_all(repo: str, message: str, paths: tuple[str, ...] | None = None) -> str:
-    """Commit every change (only `paths` need looking at, when the caller knows them) and return
-    the new commit's sha."""
+def commit_all(repo: str, message: str, paths: tuple[str, ...] | None = None,
+               leaving: tuple[str, ...] = ()) -> str:
+    """Commit every change (only `paths` need looking at, when the caller knows them; never
+    `leaving`) and return the new commit's sha."""
+    if paths is not None and any("\ufffd" in path for path in paths):
+        # A file name that is not UTF-8 cannot be named back to git as it was read: add all, but
+        # what is to be left out.
+        paths = None
     if paths is None:
-        git(repo, "add", "--all")
+        git(repo, "add", "--all", "--", ":/", *(f":(top,exclude,literal){path}" for path in leaving))
     else:  # as literal paths through stdin: no globbing, no argument-length limit
         git(repo, "--literal-pathspecs", "add", "--all", "--pathspec-from-file=-", "--pathspec-file-nul",
             input="\0".join(paths))

@@ -88,7 +88,7 @@ def cmd_end(args: argparse.Namespace) -> int:
         finally:
             progress.close()
     else:
-        facts = end.inspect(store, cwd)
+        facts = end.inspect(store, cwd, cfg.end_never_commit)
         if facts.has_origin and not args.no_pr and not facts.nothing_to_ship:
             end.check_forge(facts.where.top, False, forges.Settings.of(cfg))  # before any question or step
         plan = _gather(args, facts, cfg)._replace(sync_base=cfg.end_sync_base)
@@ -160,6 +160,11 @@ def _gather(args: argparse.Namespace, facts: end.Facts, cfg: Config) -> end.Plan
     message = args.message
     if facts.dirty and not message:
         prompts.require("--message MSG", "the working tree has uncommitted changes to commit")
+        from sess.commitlist import left_out_lines, listing
+
+        # What the message is for, with the question: the files it commits, and those it leaves out.
+        render.print_lines([listing(facts.selection),
+                            *left_out_lines(facts.selection.left_out, facts.selection.submodules)])
         message = prompts.text("Commit message", default=_default_message(facts.session))
 
     summary, testing, notes = args.summary, args.testing, args.notes
@@ -190,7 +195,8 @@ def _gather(args: argparse.Namespace, facts: end.Facts, cfg: Config) -> end.Plan
                     reviewers=cfg.pr_reviewers, labels=cfg.pr_labels, assignees=cfg.pr_assignees,
                     title_template=cfg.pr_title, template=template,
                     stop_at=_stop_at(args, facts, cfg.time_idle_after_s),
-                    forge_type=cfg.forge_type, forge_host=cfg.forge_host, pr_repo=cfg.pr_repo)
+                    forge_type=cfg.forge_type, forge_host=cfg.forge_host, pr_repo=cfg.pr_repo,
+                    never_commit=cfg.end_never_commit)
 
 
 def _stop_at(args: argparse.Namespace, facts: end.Facts, idle_after_s: int) -> str | None:
@@ -235,6 +241,9 @@ def _ended_lines(ended: end.Ended) -> list[str]:
         sha, message = ended.committed
         subject = message.strip().splitlines()[0] if message.strip() else ""
         lines.append(render.DOT.join(filter(None, [f"Committed your changes as {sha[:7]}", subject])))
+    from sess.commitlist import left_out_lines
+
+    lines += left_out_lines(ended.left_out, ended.submodules)
     if ended.pr:
         pr = [f"PR #{ended.pr.number}", ended.pr.url]
         if ended.pr.reused:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 
 from sess import forges, git, proc, rules, timestamps
+from sess.commitlist import DEFAULT_NEVER_COMMIT, Selection, select
 from sess.errors import CommandError, ForgeUnavailable, Interrupted, SessError
 from sess.hooks import HookFailed, Hooks, session_info
 from sess.progress import Progress
@@ -68,6 +69,7 @@ class Plan(NamedTuple):
     forge_type: str | None = None
     forge_host: str | None = None
     pr_repo: str | None = None
+    never_commit: tuple[str, ...] = DEFAULT_NEVER_COMMIT  # end.never_commit: new files left out
 
     @property
     def forge_settings(self) -> forges.Settings:
@@ -75,7 +77,7 @@ class Plan(NamedTuple):
 
     def to_data(self) -> dict[str, Any]:
         data = dict(self._asdict())
-        for name in ("reviewers", "labels", "assignees"):
+        for name in ("reviewers", "labels", "assignees", "never_commit"):
             data[name] = list(data[name])
         return data
 
@@ -96,7 +98,8 @@ class Plan(NamedTuple):
                    reviewers=names("reviewers"), labels=names("labels"), assignees=names("assignees"),
                    title_template=text("title_template"), template=text("template"),
                    stop_at=text("stop_at"), forge_type=text("forge_type"), forge_host=text("forge_host"),
-                   pr_repo=text("pr_repo"))
+                   pr_repo=text("pr_repo"),
+                   never_commit=names("never_commit") if "never_commit" in data else DEFAULT_NEVER_COMMIT)
 
 
 class Facts(NamedTuple):
@@ -112,6 +115,8 @@ class Facts(NamedTuple):
     # (the command layer drops them when questions were asked meanwhile).
     refs: git.Refs | None = None
     tree: git.WorkTree | None = None
+    # What the commit would take and leave out (end.never_commit); `dirty` is whether it takes any.
+    selection: Selection = Selection((), (), (), ())
 
     @property
     def nothing_to_ship(self) -> bool:
@@ -136,6 +141,8 @@ class Ended(NamedTuple):
     branch_deleted: bool
     branch_kept_reason: str | None  # why --delete-branch kept the branch
     base_sync: BaseSync | None = None  # how the base compared with origin's once back on it
+    left_out: tuple[str, ...] = ()  # new files end.never_commit kept out of the commit
+    submodules: tuple[str, ...] = ()  # submodules whose changes (only inside them) were not committed
 
 
 class BaseSync(NamedTuple):
@@ -172,7 +179,7 @@ class _Stop(Exception):
 
 # --- facts ------------------------------------------------------------------------------------
 
-def inspect(store: Store, cwd: str) -> Facts:
+def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVER_COMMIT) -> Facts:
     """What the command layer needs to gather its decisions; changes nothing."""
     where, project = require_project(store, cwd)
     session = require_session(store, project, missing="no active or paused session")
@@ -193,9 +200,11 @@ def inspect(store: Store, cwd: str) -> Facts:
         raise SessError(*merging)
     if tree.dirty and where.branch != session.branch:
         raise SessError(*_elsewhere(where.branch, session.branch, list(tree.changed), "sess end"))
+    selection = select(tree, never_commit)
     # Only a clean tree needs the count: with changes there is something to ship anyway.
-    ahead = 1 if tree.dirty or not base_ref else git.commits_ahead(top, base_ref, f"refs/heads/{session.branch}")
-    return Facts(where, project, session, tree.dirty, ahead, has_origin, base, base_ref or base, refs, tree)
+    ahead = 1 if selection.any or not base_ref else git.commits_ahead(top, base_ref, f"refs/heads/{session.branch}")
+    return Facts(where, project, session, selection.any, ahead, has_origin, base, base_ref or base, refs, tree,
+                 selection)
 
 
 def _elsewhere(branch: str, session_branch: str, changed: list[str], again: str) -> tuple[str, str]:
@@ -407,6 +416,7 @@ def _run_steps(store: Store, top: str, project: Project, session: Session, data:
         None if pr else _no_pr_reason(data),
         deleted, kept_reason,
         BaseSync(**data["base_sync"]) if data.get("base_sync") else None,
+        tuple(data.get("left_out") or ()), tuple(data.get("submodules") or ()),
     )
 
 
@@ -514,10 +524,12 @@ def _checkout_branch(ctx: _Context) -> None:
 def _commit(ctx: _Context) -> None:
     top = ctx.top
     # What inspect found is what is there: the paths it listed are all `git add` needs to look at.
-    changed = ctx.known.tree.changed if ctx.known else None
-    if not (changed if changed is not None else git.is_dirty(top)):
+    tree = ctx.known.tree if ctx.known else git.work_tree_now(top)
+    selection = select(tree, ctx.plan.never_commit)
+    ctx.data["left_out"], ctx.data["submodules"] = list(selection.left_out), list(selection.submodules)
+    if not selection.any:
         _note_commit_if_done(ctx)
-        ctx.clean = ctx.known is not None
+        ctx.clean = True  # what is left (files end.never_commit keeps out) stays where it is, untouched
         return
     merging = git.unconcluded(top, ctx.known.tree if ctx.known else None)
     if merging is not None:
@@ -526,8 +538,10 @@ def _commit(ctx: _Context) -> None:
     if not message:
         raise _Stop("the working tree has uncommitted changes and no commit message was given",
                     "Commit them yourself, then run 'sess end --continue'; or 'sess end --abort'.")
-    ctx.progress.step("Committing your changes")
-    sha = git.commit_all(top, message, paths=changed)
+    from sess.commitlist import listing
+
+    ctx.progress.step(listing(selection))
+    sha = git.commit_all(top, message, paths=selection.paths, leaving=selection.left_out)
     ctx.data["committed"] = {"sha": sha, "message": message}
     ctx.clean = True  # `git add` took every change, `git commit` all that was added
 
@@ -863,7 +877,7 @@ def _pull_request(ctx: _Context) -> None:
 def _checkout_base(ctx: _Context) -> None:
     top, base = ctx.top, ctx.base
     on_base = (ctx.on_branch if ctx.on_branch is not None else git.current_branch(top)) == base
-    dirty = not ctx.clean and git.is_dirty(top)
+    dirty = not ctx.clean and select(git.work_tree_now(top), ctx.plan.never_commit).any
     if not on_base and dirty:
         raise _Stop(f"the working tree has uncommitted changes, so {base} cannot be checked out",
                     "Commit or stash them, then run 'sess end --continue'.")
