@@ -41,6 +41,7 @@ COMMANDS = {
     "config": "config",
     "sync": "team",
     "team": "team",
+    "doctor": "doctor",
 }
 
 

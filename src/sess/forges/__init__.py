@@ -84,10 +84,24 @@ class Forge:
     missing or logged out, SessError when it failed otherwise."""
 
     name = ""  # github, gitlab
+    cli = ""  # the program it runs: gh, glab
 
     def __init__(self, top: str, settings: Settings | None = None) -> None:
         self.top = top
         self.settings = settings or Settings()
+
+    def version(self) -> str | None:
+        """The first line of `<cli> --version`; None when the CLI is not installed or does not run
+        (for `sess doctor`)."""
+        from sess import proc
+        from sess.errors import SessError
+
+        try:
+            result = proc.run([self.cli, "--version"], cwd=self.top, check=False, timeout=30)
+        except SessError:
+            return None
+        first = (result.stdout.splitlines() or [""])[0].strip()
+        return first if result.ok and first else None
 
     def check_ready(self) -> None:
         """Fail with ForgeUnavailable unless the CLI is installed and logged in for origin's host."""

@@ -50,6 +50,7 @@ class Forge(forges.Forge):
     """GitHub over gh; each call runs in the repository and names the base repository."""
 
     name = forges.GITHUB
+    cli = "gh"
 
     def __init__(self, top: str, settings: forges.Settings | None = None) -> None:
         super().__init__(top, settings)

@@ -1,0 +1,133 @@
+"""`sess doctor`: read-only checks, one line per finding with its fix, `--json`, exit 0/1."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import dbhelp
+
+if TYPE_CHECKING:  # annotations only
+    from conftest import FakeGh, Repo, SessRunner
+
+
+def doctor_json(sess: SessRunner, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    r = sess("doctor", "--json", **kwargs)
+    assert "Traceback" not in r.err, r
+    return r.code, json.loads(r.out)
+
+
+def problems(document: dict[str, Any], check: str) -> list[str]:
+    return [f["problem"] for f in document["findings"] if f["check"] == check]
+
+
+def digest_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_all_well_is_exit_0_and_changes_nothing(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    sess("pause", check=0)
+    before = digest_of(db_path)
+    r = sess("doctor", check=0)
+    first = r.out.splitlines()[0]
+    assert first == "Checked database, ends, branches, forge, configuration · nothing wrong", r
+    assert digest_of(db_path) == before
+    code, document = doctor_json(sess)
+    assert code == 0 and document["ok"] is True
+    assert all(f["severity"] == "info" for f in document["findings"]), document
+    assert set(document["findings"][0]) == {"check", "problem", "fix", "severity"}
+
+
+def test_a_gone_branch_and_an_unfinished_end_are_found(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    repo.commit("x.txt", "x\n", "Do x")
+    gh.fail("pr create", "HTTP 502: Bad Gateway")
+    sess("end", "--summary", "S", check=1)
+    r = sess("doctor")
+    assert r.code == 1, r
+    line = next(line for line in r.out.splitlines() if line.startswith("error  ends: "))
+    assert f"the end of feature/x in {repo.path} stopped at step 'pull-request'" in line, r
+    assert f"cd {repo.path} && sess end --continue" in line
+    sess("end", "--abort", check=0)
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-D", "feature/x")
+    code, document = doctor_json(sess)
+    assert code == 1 and document["ok"] is False
+    (finding,) = [f for f in document["findings"] if f["check"] == "branches"]
+    assert finding["problem"] == f"the active session on feature/x in {repo.path}: the branch is gone"
+    assert finding["fix"].startswith(f"cd {repo.path} && sess cancel") and finding["severity"] == "error"
+
+
+def test_go_columns_that_disagree_with_the_slices(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    sess("pause", check=0)
+    dbhelp.execute(db_path, "UPDATE sessions SET total_elapsed = total_elapsed + 3600 * 1000000000")
+    code, document = doctor_json(sess)
+    assert code == 1, document
+    (problem,) = problems(document, "database")
+    assert problem.startswith(f"session 1 (feature/x in {repo.path}): the Go columns disagree with its slices: "
+                              "total_elapsed is 36"), problem
+
+
+def test_a_damaged_database_is_reported_and_left_as_it_is(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    db_path.write_bytes(b"this is not a database at all" * 100)
+    before = db_path.read_bytes()
+    code, document = doctor_json(sess)
+    assert code == 1
+    (finding,) = [f for f in document["findings"] if f["check"] == "database"]
+    assert "cannot be read" in finding["problem"] and "Move" in finding["fix"], finding
+    assert db_path.read_bytes() == before
+
+
+def test_an_older_schema_is_information_and_not_migrated(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    version = dbhelp.rows(db_path, "PRAGMA user_version")[0]["user_version"]
+    dbhelp.execute(db_path, f"PRAGMA user_version = {version - 1}")
+    code, document = doctor_json(sess)
+    assert code == 0, document
+    assert f"the database is at schema version {version - 1} of {version}" in problems(document, "database")
+    assert dbhelp.rows(db_path, "PRAGMA user_version")[0]["user_version"] == version - 1
+
+
+def test_gh_missing_or_logged_out(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    gh.logout()
+    code, document = doctor_json(sess)
+    assert code == 1
+    assert "gh is not logged in" in problems(document, "forge"), document
+    gh.remove_from_path()
+    code, document = doctor_json(sess)
+    assert code == 1
+    assert problems(document, "forge") == ["gh is not installed (needed to open pull requests on GitHub)"], document
+
+
+def test_configuration_errors_and_trust(sess: SessRunner, repo: Repo, env: dict[str, str]) -> None:
+    (repo.path / ".sess.toml").write_text('[hooks]\npost-start = "echo hi"\n')
+    code, document = doctor_json(sess)
+    assert code == 0, document  # untrusted is information, not wrong
+    (finding,) = [f for f in document["findings"] if f["check"] == "configuration"]
+    assert finding["severity"] == "info" and finding["fix"].endswith("sess config trust"), finding
+    user = Path(env["HOME"]) / ".config" / "sess" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text("[branch]\ntempalte = 'x'\n")
+    code, document = doctor_json(sess)
+    assert code == 1
+    (problem,) = problems(document, "configuration")
+    assert "unknown key 'branch.tempalte'" in problem
+
+
+def test_outside_a_repository_and_without_a_database(sess: SessRunner, tmp_path: Path, env: dict[str, str]) -> None:
+    r = sess("doctor", cwd=tmp_path, check=0)
+    assert "info" in r.out and "no database yet" in r.out, r
+    assert not os.path.exists(env["SESS_HOME"] + "/sess.db")
+
+
+def test_doctor_is_completed_like_the_other_commands(sess: SessRunner, repo: Repo) -> None:
+    from sess.cli import COMMANDS
+
+    assert COMMANDS["doctor"] == "doctor"
+    script = sess("completion", "bash", check=0).out
+    assert "doctor" in script
