@@ -193,6 +193,7 @@ def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVE
                         "Finish it ('git rebase --continue') or undo it ('git rebase --abort'), then run 'sess end'.")
     has_origin = git.has_remote(top)
     base = rules.session_base(session, project)
+    _refuse_base_elsewhere(refs, base, top)
     base_ref = _base_ref(refs, base, has_origin)
     tree = git.work_tree(top)
     merging = git.unconcluded(top, tree)
@@ -205,6 +206,20 @@ def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVE
     ahead = 1 if selection.any or not base_ref else git.commits_ahead(top, base_ref, f"refs/heads/{session.branch}")
     return Facts(where, project, session, selection.any, ahead, has_origin, base, base_ref or base, refs, tree,
                  selection)
+
+
+def _refuse_base_elsewhere(refs: git.Refs, base: str, top: str) -> None:
+    """end returns to the base last: with the base checked out in another worktree git would refuse
+    that, after the push and the pull request. Said before anything is done instead."""
+    import os
+
+    elsewhere = refs.worktrees.get(base)
+    if elsewhere and os.path.realpath(elsewhere) != os.path.realpath(top):
+        raise SessError(f"the base branch {base} is checked out in another worktree ({elsewhere}), so end "
+                        "could not return to it; nothing was changed",
+                        f"Switch that worktree to another branch (git -C {elsewhere} switch --detach), "
+                        "then run 'sess end' again." if os.path.isdir(elsewhere)
+                        else "That worktree's folder is gone: 'git worktree prune' makes git forget it.")
 
 
 def _elsewhere(branch: str, session_branch: str, changed: list[str], again: str) -> tuple[str, str]:

@@ -311,7 +311,11 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
 
         rollback.push("take the carried changes back off", unapply)
         try:
-            git.git(top, "stash", "apply", "--quiet", f"stash@{{{git.stash_index(top, carried)}}}")
+            entry = f"stash@{{{git.stash_index(top, carried)}}}"
+            # --index: what was staged stays staged (partial staging too); when git cannot, it
+            # changes nothing and the changes come back unstaged.
+            if not git.ok(top, "stash", "apply", "--quiet", "--index", entry):
+                git.git(top, "stash", "apply", "--quiet", entry)
         except CommandError as exc:
             raise SessError(f"your changes do not apply cleanly on {base}: {exc.detail}",
                             "Use --dirty stash or commit instead, or update your branch first.") from exc

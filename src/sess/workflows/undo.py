@@ -52,10 +52,26 @@ def undo(store: Store, cwd: str) -> Undone:
             raise SessError(f"'{entry.action}' cannot be undone")
         if entry.action == "start":
             return _undo_start(store, where.top, project, entry)
+        notes = _branch_back(where.top, store.session(entry.session_id)) if entry.action == "cancel" else []
         with shielded():
             session = store.undo_snapshot(entry)
-        notes = _restart_stopped(store, entry.session_id, "resume") if entry.action == "resume" else []
+        notes += _restart_stopped(store, entry.session_id, "resume") if entry.action == "resume" else []
         return Undone(project, entry, session, notes)
+
+
+def _branch_back(top: str, session: Session) -> list[str]:
+    """A cancel with --delete-branch removed the branch (only once origin had every commit of it):
+    the session reopens only with its branch, made again from origin's."""
+    branch = session.branch
+    if git.branch_exists(top, branch):
+        return []
+    remote = f"refs/remotes/origin/{branch}"
+    if git.rev(top, remote) is None:
+        raise SessError(f"the branch {branch} of that session is gone, so undoing the cancel would reopen a "
+                        "session without its branch; nothing was changed",
+                        f"Recreate it (git branch {branch} <commit>), then run 'sess undo' again.")
+    git.git(top, "branch", "--quiet", "--no-track", "--", branch, remote)
+    return [f"Recreated branch {branch} from origin/{branch}"]
 
 
 def _restart_stopped(store: Store, session_id: int, action: str) -> list[str]:
