@@ -98,7 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # the one place an unexpected failure is caught
-        return _crash(exc)
+        from sess.failures import explain
+
+        explained = explain(exc)  # a damaged or read-only database, a full disk, a deleted directory
+        return _print_error(explained) if explained is not None else _crash(exc)
 
 
 def main_and_exit() -> None:
@@ -162,10 +165,12 @@ def _prefetch(argv: list[str]) -> None:
 
 
 def _print_error(exc: SessError, code: int | None = None) -> int:
+    from sess.render import safe_line  # a remote's words or a path may hold escape sequences
+
     try:
-        sys.stderr.write(f"Error: {exc.message}\n")
+        sys.stderr.write(f"Error: {safe_line(exc.message)}\n")
         if exc.hint:
-            sys.stderr.write(f"\n{exc.hint}\n")
+            sys.stderr.write(f"\n{safe_line(exc.hint)}\n")
         sys.stderr.flush()
     except OSError:  # no one to tell (a terminal that was closed)
         pass

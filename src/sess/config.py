@@ -44,7 +44,7 @@ class Config:
                  "hooks_timeout_s", "sources", "untrusted_hooks", "repo_file",
                  "pr_repo", "forge_type", "forge_host",
                  "sync_enabled", "sync_auto",
-                 "end_never_commit")
+                 "end_never_commit", "repo_hooks_timeout_s")
 
     branch_types: tuple[str, ...]  # branch.types
     branch_default_type: str  # branch.default_type
@@ -79,6 +79,8 @@ class Config:
     sync_auto: bool  # sync.auto: `sess sync` after start, end, cancel and switch
     # end.never_commit: new files `end` leaves out (.gitignore patterns), unless the user staged them
     end_never_commit: tuple[str, ...]
+    # hooks.timeout as the repository's file sets it: for its own hooks only, never for yours.
+    repo_hooks_timeout_s: int | None
 
     def __init__(self, *, branch_types: tuple[str, ...] = DEFAULT_BRANCH_TYPES, branch_default_type: str = "feature",
                  branch_template: str = "{type}/{slug}", branch_max_length: int = 60, base: str | None = None,
@@ -90,7 +92,8 @@ class Config:
                  untrusted_hooks: tuple[str, ...] = (), repo_file: str | None = None,
                  pr_repo: str | None = None, forge_type: str | None = None, forge_host: str | None = None,
                  sync_enabled: bool = False, sync_auto: bool = True,
-                 end_never_commit: tuple[str, ...] = DEFAULT_NEVER_COMMIT) -> None:
+                 end_never_commit: tuple[str, ...] = DEFAULT_NEVER_COMMIT,
+                 repo_hooks_timeout_s: int | None = None) -> None:
         values = dict(locals())
         del values["self"]
         for name, value in values.items():
@@ -115,6 +118,13 @@ class Config:
 
     def source(self, key: str) -> str:
         return self.sources.get(key, DEFAULT)
+
+    def hook_timeout_s(self, event: str) -> int:
+        """How long the hook for `event` may run: the repository's hooks.timeout for a hook of the
+        repository's file, else yours (or the default)."""
+        if self.source(f"hooks.{event}") == REPO and self.repo_hooks_timeout_s is not None:
+            return self.repo_hooks_timeout_s
+        return self.hooks_timeout_s
 
 
 # The keys a file may hold, as written in it (hooks: `hooks.<event>` for each of HOOK_EVENTS).
@@ -185,7 +195,13 @@ def user_path() -> str:
     """$SESS_CONFIG, else $XDG_CONFIG_HOME/sess/config.toml, else ~/.config/sess/config.toml."""
     explicit = os.environ.get("SESS_CONFIG")
     if explicit:
-        return os.path.expanduser(explicit)
+        path = os.path.expanduser(explicit)
+        if not os.path.isabs(path):
+            # Relative to wherever sess runs, a cloned repository's file would become your own
+            # (its hooks trusted, its keys yours).
+            raise ConfigError(f"SESS_CONFIG must be an absolute path, not '{explicit}'",
+                              "Set it to the full path of your configuration file (or unset it).")
+        return path
     xdg = os.environ.get("XDG_CONFIG_HOME")
     # The XDG spec: a relative XDG_CONFIG_HOME is invalid and must be ignored.
     base = xdg if xdg and os.path.isabs(xdg) else os.path.join(os.path.expanduser("~"), ".config")
@@ -562,6 +578,8 @@ def merge(layers: Layers) -> Config:
                         untrusted.append(event)
                         continue
                 hooks[event] = value
+            elif key == "hooks.timeout" and source == REPO:
+                values["repo_hooks_timeout_s"] = value  # a team's hooks' limit is not the user's
             else:
                 values[_ATTRS[key]] = value
             sources[key] = source
@@ -635,8 +653,13 @@ def record_trust(path: str, sha256: str) -> str:
     record = trusted_digests()
     record[_trust_key(path)] = value = sha256
     target = trust_file()
-    os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".trusted.", dir=os.path.dirname(target))
+    try:
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".trusted.", dir=os.path.dirname(target))
+    except OSError as exc:
+        raise ConfigError(f"cannot record the trust in {shown(os.path.dirname(target))}: {exc.strerror}",
+                          "Make the state directory writable (or point SESS_HOME at one), then run "
+                          "'sess config trust' again.") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(record, handle, indent=2, sort_keys=True)

@@ -106,7 +106,7 @@ class Hooks:
         from sess.errors import ProgramMissing, Timeout
 
         argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
-        timeout = self.config.hooks_timeout_s
+        timeout = self.config.hook_timeout_s(event)
         try:
             result = proc.run_user_command(argv, self.top, session.environment(event), timeout, self.show)
         except Timeout:

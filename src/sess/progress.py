@@ -18,12 +18,12 @@ class Progress:
     live = False  # True when redrawn in place: worth asking git for its progress meters
 
     def step(self, text: str) -> None:
-        sys.stderr.write(f"{text}\n")
+        sys.stderr.write(f"{_visible(text)}\n")
         sys.stderr.flush()
 
     def output(self, line: str) -> None:
         if line.strip():
-            sys.stderr.write(f"  {line.strip()}\n")
+            sys.stderr.write(f"  {_visible(line.strip())}\n")
             sys.stderr.flush()
 
     def note(self, text: str) -> None:
@@ -50,7 +50,7 @@ class LiveProgress(Progress):
         self._step = ""
 
     def step(self, text: str) -> None:
-        self._step = text
+        self._step = text = _escape(_visible(text))
         if self._status is None:
             self._status = self._console.status(text)
             self._status.start()
@@ -60,15 +60,22 @@ class LiveProgress(Progress):
     def output(self, line: str) -> None:
         line = line.strip()
         if line and self._status is not None:
-            self._status.update(f"{self._step}  [dim]{_escape(line)[:100]}[/dim]")
+            self._status.update(f"{self._step}  [dim]{_escape(_visible(line)[:100])}[/dim]")
 
     def note(self, text: str) -> None:
-        self._console.print(_escape(text))
+        self._console.print(_escape(_visible(text)))
 
     def close(self) -> None:
         if self._status is not None:
             self._status.stop()
             self._status = None
+
+
+def _visible(text: str) -> str:
+    """Text from git or a remote (OSC 52, a window title) with its control characters shown escaped."""
+    from sess.render import safe_line
+
+    return safe_line(text)
 
 
 def _escape(text: str) -> str:

@@ -31,6 +31,22 @@ def safe(text: str) -> str:
     return re.sub(_CONTROL, lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
+# sess's own colours (sess.colour.paint): the only escape sequences a printed line may keep.
+_OWN_COLOURS = r"\x1b\[(?:0|1|2|32|33|36)m"
+
+
+def safe_line(text: str) -> str:
+    """A line as it may reach the terminal: every control character made visible (a remote's OSC 52
+    clipboard write, a window title, a cursor move in a project name or path), but tabs, line
+    breaks and sess's own colours."""
+    if text.isprintable():
+        return text
+    parts = re.split(f"({_OWN_COLOURS})", text)
+    return "".join(part if index % 2 else "\n".join("\t".join(safe(piece) for piece in chunk.split("\t"))
+                                                      for chunk in part.split("\n"))
+                   for index, part in enumerate(parts))
+
+
 def title_lines(session: Session) -> list[str]:
     """The issue title on a line of its own, after a blank line; nothing without one."""
     return ["", f"  {safe(session.issue_title)}"] if session.issue_title else []
@@ -119,7 +135,7 @@ def journal_json(journal: Journal | None) -> dict[str, Any] | None:
 
 
 def print_lines(lines: list[str]) -> None:
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write("\n".join(safe_line(line) for line in lines) + "\n")
 
 
 def emit_json(document: dict[str, Any]) -> None:

@@ -84,8 +84,11 @@ class Store(UndoMixin):
             conn.close()
             if busy(exc):
                 raise locked_error(path) from exc
-            raise StoreError(f"{path} is not a usable sess database ({exc})",
-                             "Move the file aside; sess never overwrites it.") from exc
+            from sess.failures import database_error
+
+            # "Move the file aside" only when it is not a database: never for a full disk or a
+            # read-only file, where that advice would move a user's history away.
+            raise database_error(exc, path) from exc
         return store
 
     def _migrate(self) -> None:
