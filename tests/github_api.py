@@ -353,6 +353,29 @@ class _Repository(Node):
         raise GraphQLError(f"Could not resolve to {what[kind]} with the number of {number}.")
 
 
+class _TypeInfo(Node):
+    """`__type(name:)` as gh asks it of GitHub Enterprise hosts to learn what they support; a
+    field left out here makes gh take its older way, which the stand-in answers as well."""
+
+    typename = "__Type"
+    FIELDS = {
+        "Issue": ("id", "number", "title", "url", "state", "stateReason", "body", "labels"),
+        "PullRequest": ("id", "number", "title", "url", "state", "isDraft", "headRefName", "baseRefName",
+                        "headRepositoryOwner", "isCrossRepository"),
+        "Repository": ("id", "name", "owner", "hasIssuesEnabled", "viewerPermission", "defaultBranchRef"),
+    }
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def field(self, name: str, args: dict[str, Any]) -> Any:
+        if name == "name":
+            return self.name
+        if name == "fields":
+            return [_Payload("__Field", {"name": field}) for field in self.FIELDS.get(self.name, ())]
+        raise Missing(self.typename, name)
+
+
 class _Query(Node):
     typename = "Query"
 
@@ -368,6 +391,8 @@ class _Query(Node):
             return _Repository(self.api, world.repos[full])
         if name == "viewer":
             return _Owner(world.user(self.api.viewer))
+        if name == "__type":
+            return _TypeInfo(str(args["name"]))
         if name in ("user", "organization", "repositoryOwner"):
             login = str(args["login"])
             if login not in world.users:

@@ -378,3 +378,19 @@ def test_a_forks_pr_is_viewed_and_checked_out_through_the_forge(github: RealGh, 
     assert (state.head_branch, state.head_owner, state.cross_repository) == ("feature/y", "mallory", True)
     forge.checkout_pr("90", "review/y")
     assert widgets.current_branch() == "review/y" and (widgets.path / "y.txt").read_text() == "y\n"
+
+
+def test_github_enterprise_works_as_github_com_does(github: RealGh, db_path: Path) -> None:
+    github.world.host = "ghe.example.com"
+    github.login({"ghe.example.com": ["ada"]})
+    github.repo("acme/widgets")
+    repo = github.clone("acme/widgets")
+    team_settings(repo, '[forge]\ntype = "github"\n')
+    github.world.add_issue("acme/widgets", "Add login", number=7)
+    sess = SessRunner(github.env, lambda: repo.path)
+    sess("start", "--issue", "7", "--type", "feature", check=0)
+    repo.write("x.txt", "x\n")
+    r = sess("end", "-m", "Add login", check=0)
+    [pr] = github.world.prs("acme/widgets")
+    assert f"PR #{pr.number} · https://ghe.example.com/acme/widgets/pull/{pr.number}" in r.out, r
+    assert {q["host"].split(":")[0] for q in github.world.requests} == {"ghe.example.com"}

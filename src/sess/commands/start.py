@@ -160,9 +160,12 @@ def _file_of(cfg: config.Config, key: str) -> str:
 
 def _ask_issue(top: str, cfg: config.Config) -> Issue | None:
     from sess import forges, prompts
+    from sess.errors import Interrupted
 
     try:
         issues = forges.open_forge(top, forges.Settings.of(cfg), instead="pass --no-issue").list_open_issues()
+    except Interrupted:
+        raise
     except SessError as exc:  # gh missing or logged out, offline, 5xx, rate limit, issues disabled
         sys.stderr.write(f"{exc.message}: issues cannot be listed\n")
         if prompts.confirm("Start without an issue?", default=True):
