@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -310,6 +311,9 @@ def test_hostile_records_are_skipped_or_shown_safely(team: dict[str, Person], re
     assert shown[0]["branch"] == "feature/]0;pwnedx"
     text = bob("team").out
     assert "\x1b" not in text and "\x07" not in text
+    page = bob("report", "--team", "--html", "-", "--since", "2026-11-01").out
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "\x1b" not in bob("history", "--team").out
     # the broken records are not retried on every sync: the ref did not move
     again = bob("sync")
     assert "Warning" not in again.err and "No teammate's ref changed" in again.out, again
@@ -361,3 +365,48 @@ def test_start_on_a_taken_issue_asks_on_a_terminal(team: dict[str, Person], gh: 
         if terminal.child.isalive():
             terminal.child.terminate(force=True)
     assert bob.repo.current_branch() == "bugfix/new-login"
+
+
+# --- --team on history, stats, report -------------------------------------------------------------------
+
+def test_team_reports_count_everyone_once_by_person(team: dict[str, Person], repo: Repo) -> None:
+    ada, desk, bob = team["ada"], team["desk"], team["bob"]
+    ada("start", "laptop-work", "--no-issue", "--at", "3h")
+    ada("pause", "--at", "2h")  # one hour
+    ada("sync")
+    desk("start", "desktop-work", "--no-issue", "--at", "90m")
+    desk("pause", "--at", "60m")  # half an hour
+    desk("sync")
+    bob("start", "bob-work", "--no-issue", "--type", "bugfix", "--at", "20m")
+    bob("pause", "--at", "10m")  # ten minutes
+    bob("sync")
+
+    report = json.loads(bob("report", "--team", "--json").out)
+    stats = report["stats"]
+    assert stats["scope"] == "team" and stats["total_sessions"] == 3
+    assert stats["total_elapsed_seconds"] == pytest.approx(3600 + 1800 + 600, abs=3)
+    people = {person["name"]: person for person in stats["by_person"]}
+    assert people["Ada Dev"]["sessions"] == 2 and people["Ada Dev"]["elapsed_seconds"] == pytest.approx(5400, abs=3)
+    assert people["Bob Builder"]["you"] and people["Bob Builder"]["sessions"] == 1
+    assert stats["longest"]["branch"] == "feature/laptop-work" and stats["longest"]["person"]["name"] == "Ada Dev"
+    assert [entry["person"]["name"] for entry in report["recent"]] == ["Bob Builder", "Ada Dev", "Ada Dev"]
+    text = bob("report", "--team").out
+    assert text.startswith("Report for widgets, everyone\n3 sessions · 0 active · 3 paused"), text
+    assert re.search(r"\nBy person\n  Ada Dev            1h30m ·  90% · 2 sessions\n"
+                     r"  Bob Builder \(you\)  10m\ds ·  10% · 1 session\n", text), text
+    history = bob("history", "--team").out
+    assert "feature/laptop-work (feature) · paused · 1h0m\n  Ada Dev · 3 hours ago" in history, history
+    # Ada's desktop counts her laptop's session once, her own desktop one from its own table
+    desk("sync")
+    assert json.loads(desk("stats", "--team", "--json").out)["total_sessions"] == 3
+    # a period clips everyone's slices
+    since = (datetime.now(UTC) - timedelta(minutes=150)).isoformat(timespec="seconds")
+    clipped = json.loads(bob("stats", "--team", "--since", since, "--json").out)
+    assert clipped["total_elapsed_seconds"] == pytest.approx(1800 + 1800 + 600, abs=30), clipped  # the clock moved on
+    # without --team, as before: this device's own sessions
+    assert json.loads(bob("stats", "--json").out)["total_sessions"] == 1
+    refused(bob("stats", "--team", "--all", check=None), "--team and --all cannot be combined")
+    page = bob("report", "--team", "--html", "-").out
+    assert "By person" in page and "Ada Dev" in page
+    chart = bob("report", "--team", "--chart").out
+    assert chart.startswith("Time per day for widgets, everyone · "), chart

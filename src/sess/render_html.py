@@ -40,6 +40,7 @@ class Page(NamedTuple):
     entries: list[Entry]
     entries_total: int
     show_project: bool
+    grouped_by: str = "project"  # what `projects` and the table's project column hold: "person" with --team
 
 
 def text(value: object) -> str:
@@ -52,7 +53,7 @@ def page(report: Page) -> str:
         body.append('<section class="panel empty"><p>No time recorded in this period.</p></section>')
     else:
         body.append(_panel("Time per day", _day_chart(report.days)))
-        body.append(_panel("By project", _bar_rows(report.projects, "project")))
+        body.append(_panel(f"By {report.grouped_by}", _bar_rows(report.projects, report.grouped_by)))
         body.append(_panel("By issue", _bar_rows(report.issues, "issue")))
         body.append(_panel("Week by hour", _heatmap(report.heat), note="when in the week the time went"))
         body.append(_panel("Sessions", _table(report), note=_table_note(report)))
@@ -235,7 +236,8 @@ def _table_note(report: Page) -> str:
 def _table(report: Page) -> str:
     if not report.entries:
         return '<p class="muted">No sessions in this period.</p>'
-    head = ["Started", "Branch"] + (["Project"] if report.show_project else []) + ["Issue", "State", "PR", "Time"]
+    head = (["Started", "Branch"] + ([report.grouped_by.capitalize()] if report.show_project else [])
+            + ["Issue", "State", "PR", "Time"])
     numeric = ' class="num"'
     rows = ["<tr>" + "".join(f'<th{numeric if name == "Time" else ""}>{name}</th>' for name in head) + "</tr>"]
     for entry in report.entries:

@@ -38,6 +38,7 @@ def parser_history(commands: argparse._SubParsersAction) -> None:  # type: ignor
     history = commands.add_parser("history", help="list recent sessions", description="Recent sessions, newest first.")
     history.add_argument("--limit", type=int, default=10, metavar="N", help="how many (default 10)")
     history.add_argument("--all", action="store_true", help="across every tracked project")
+    add_team(history)
     add_period(history)
     add_json(history)
 
@@ -45,6 +46,7 @@ def parser_history(commands: argparse._SubParsersAction) -> None:  # type: ignor
 def parser_stats(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     stats = commands.add_parser("stats", help="totals and averages", description="Session statistics.")
     stats.add_argument("--all", action="store_true", help="across every tracked project")
+    add_team(stats)
     add_period(stats)
     add_json(stats)
 
@@ -57,11 +59,17 @@ def parser_report(commands: argparse._SubParsersAction) -> None:  # type: ignore
     report.add_argument("--limit", type=int, metavar="N",
                         help="how many recent sessions (default 5; with --html, every session)")
     report.add_argument("--all", action="store_true", help="across every tracked project")
+    add_team(report)
     add_period(report)
     add_json(report)
     report.add_argument("--chart", action="store_true", help="time per day as a bar chart in the terminal")
     report.add_argument("--html", metavar="FILE",
                         help="write one self-contained HTML page with charts and the sessions (- for stdout)")
+
+
+def add_team(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--team", action="store_true",
+                        help="everyone's sessions of this project, as of the last 'sess sync'")
 
 
 class Context(NamedTuple):
@@ -131,6 +139,10 @@ def _summary_lines(kind: str, context: Context, totals: Totals, scope_all: bool,
 # --- history --------------------------------------------------------------------------------------
 
 def cmd_history(args: argparse.Namespace) -> int:
+    if args.team:
+        from sess.commands import team_reports
+
+        return team_reports.history(args)
     context = _context(args)
     entries = context.reports.recent(args.limit) if context.reports else []
     if args.json:
@@ -152,6 +164,10 @@ def cmd_history(args: argparse.Namespace) -> int:
 # --- stats ----------------------------------------------------------------------------------------
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    if args.team:
+        from sess.commands import team_reports
+
+        return team_reports.stats(args)
     context = _context(args)
     totals = _totals(context)
     if args.json:
@@ -168,6 +184,10 @@ def cmd_report(args: argparse.Namespace) -> int:
              if given]
     if len(views) > 1:
         raise UsageError(f"{views[0]} and {views[1]} cannot be combined", "Choose one way to show the report.")
+    if args.team:
+        from sess.commands import team_reports
+
+        return team_reports.report(args)
     if args.chart or args.html is not None:
         return _report_view(args)
     context = _context(args)
