@@ -314,6 +314,12 @@ def test_hostile_records_are_skipped_or_shown_safely(team: dict[str, Person], re
     page = bob("report", "--team", "--html", "-", "--since", "2026-11-01").out
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "\x1b" not in bob("history", "--team").out
+    plant(repo.origin, repo.env, f"refs/sess/v1/{actor('mal@example.com')}/{device}", {
+        f"sessions/2026-11/{ids[7]}.json": good_record(
+            ids[7], "mal@example.com", device, actor={"name": "=HYPERLINK(\"http://x\")", "email": "mal@example.com"})})
+    bob("sync")
+    rows = bob("export", "--team", "--since", "2026-11-01").out.splitlines()
+    assert any(row.startswith('"\'=HYPERLINK(""http://x"")",') for row in rows), rows
     # the broken records are not retried on every sync: the ref did not move
     again = bob("sync")
     assert "Warning" not in again.err and "No teammate's ref changed" in again.out, again
@@ -408,5 +414,11 @@ def test_team_reports_count_everyone_once_by_person(team: dict[str, Person], rep
     refused(bob("stats", "--team", "--all", check=None), "--team and --all cannot be combined")
     page = bob("report", "--team", "--html", "-").out
     assert "By person" in page and "Ada Dev" in page
+    exported = bob("export", "--team").out.splitlines()
+    assert exported[0] == "person,email,uuid,branch,type,issue_id,issue_title,pr_number,start,end,seconds"
+    assert [line.split(",")[0] for line in exported[1:]] == ["Ada Dev", "Ada Dev", "Bob Builder"]
+    assert all(str(bob.repo.path) not in line for line in exported)
+    slices = json.loads(bob("export", "--team", "--json").out)["slices"]
+    assert slices[0]["branch"] == "feature/laptop-work" and slices[0]["seconds"] == pytest.approx(3600, abs=2)
     chart = bob("report", "--team", "--chart").out
     assert chart.startswith("Time per day for widgets, everyone · "), chart

@@ -173,6 +173,44 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
+TEAM_EXPORT_COLUMNS = ("person", "email", "uuid", "branch", "type", "issue_id", "issue_title", "pr_number",
+                       "start", "end", "seconds")
+
+
+def export(args: argparse.Namespace) -> int:
+    """`export --team`: one row per slice of everyone's, with who it was; no local paths."""
+    import json
+    import sys
+
+    form = "json" if args.json else (args.format or "csv")
+    context = _context(args)
+    rows = context.reports.export_rows()
+    out = sys.stdout
+    if form == "csv":
+        out.write(",".join(TEAM_EXPORT_COLUMNS) + "\n")
+        out.write("".join(",".join(_csv_cell(value) for value in row) + "\n" for row in rows))
+        return 0
+    head = {"scope": "team", "project": context.project.name, "period": render_reports.period_json(context.period)}
+    out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "slices": [')
+    out.write(",".join("\n  " + json.dumps(dict(zip(TEAM_EXPORT_COLUMNS, row, strict=True)), ensure_ascii=False)
+                       for row in rows))
+    out.write("\n]}\n")
+    return 0
+
+
+def _csv_cell(value: object) -> str:
+    """RFC 4180, and a teammate's text that a spreadsheet would run as a formula (=, +, -, @)
+    is kept as text by a leading apostrophe."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def _view(args: argparse.Namespace) -> int:
     """`report --team --chart` / `--html`: the views of `report`, over everyone's time."""
     from sess import timesplit

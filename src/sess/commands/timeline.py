@@ -45,6 +45,8 @@ def parser_export(commands: argparse._SubParsersAction) -> None:  # type: ignore
                                  description="One row per slice (clipped to the period), oldest first, as CSV "
                                              "with a header line or as JSON.")
     export.add_argument("--all", action="store_true", help="across every tracked project")
+    export.add_argument("--team", action="store_true",
+                        help="everyone's slices of this project, as of the last 'sess sync', with a person column")
     add_period(export)
     export.add_argument("--format", choices=("csv", "json"), default=None, help="csv (default) or json")
     add_json(export)
@@ -164,6 +166,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.json and args.format == "csv":
         raise UsageError("--json and --format csv contradict each other")
+    if args.team:
+        from sess.commands import team_reports
+
+        return team_reports.export(args)
     form = "json" if args.json else (args.format or "csv")
     now = timestamps.now()
     period = periods.parse_period(args.since, args.until, now)

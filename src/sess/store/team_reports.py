@@ -171,6 +171,32 @@ class TeamReports:
                     theirs.append((a, b))
         return sorted(mine + theirs)
 
+    def export_rows(self) -> list[tuple[Any, ...]]:
+        """Every slice of everyone's, clipped to the period, oldest first: (person, email, uuid,
+        branch, type, issue id, issue title, PR number, start, end, seconds), times ISO 8601 local."""
+        since = self.since if self.since is not None else -1e18
+        until = self.until if self.until is not None else 1e18
+        heads = {row[0]: row[1:] for row in self.conn.execute(
+            """SELECT uuid, person, email, uuid, branch, branch_type, COALESCE(issue_id, ''),
+                      COALESCE(issue_title, ''), pr_number, local_id FROM temp.everyone""")}
+        rows: list[tuple[Any, ...]] = []
+        local = {head[-1]: uuid for uuid, head in heads.items() if head[-1] is not None}
+        mine = Reports(self.store, Scope(self.project.id, self.since, self.until), self.moment)
+        for session_id, start, end, seconds in mine.export_times():
+            uuid = local.get(session_id)
+            if uuid is not None:
+                rows.append((*heads[uuid][:-1], start, end, seconds))
+        for uuid, start, full, slices in self.conn.execute(
+                """SELECT t.uuid, t.start_epoch, e.full, t.slices FROM temp.everyone e
+                   JOIN team_sessions t ON t.project_id = :project AND t.uuid = e.uuid
+                   WHERE e.local_id IS NULL""", {"project": self.project.id}):
+            for a, b in _pieces(start, full, slices, self.now):
+                a, b = max(a, since), min(b, until)
+                if b > a:
+                    rows.append((*heads[uuid][:-1], _iso(a), _iso(b), int(round(b - a))))
+        rows.sort(key=lambda row: (row[8], row[2]))
+        return rows
+
     def _entries(self, order: str, params: tuple[Any, ...] = ()) -> list[TeamEntry]:
         rows = self.conn.execute(
             f"""SELECT uuid, actor, person, email, local_id, branch, branch_type, issue_id, issue_title, state,
@@ -209,6 +235,10 @@ def _pieces(start: float, full: float, slices_text: str, now: float) -> list[tup
 
 def _clip(start: float, full: float, slices_text: str, since: float, until: float, now: float) -> float:
     return sum(max(0.0, min(b, until) - max(a, since)) for a, b in _pieces(start, full, slices_text, now))
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).astimezone().isoformat(timespec="microseconds")
 
 
 def _local(epoch: float | None) -> datetime | None:
