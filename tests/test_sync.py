@@ -269,7 +269,7 @@ def plant(origin: Path, env: dict[str, str], ref: str, files: dict[str, bytes]) 
         target.write_bytes(data)
     run_git(work, env, "add", "-A")
     run_git(work, env, "commit", "-q", "-m", "records")
-    run_git(work, env, "push", "-q", str(origin), f"HEAD:{ref}")
+    run_git(work, env, "push", "-q", "--force", str(origin), f"HEAD:{ref}")
 
 
 def good_record(uuid: str, email: str, device: str, **changes: object) -> bytes:
@@ -323,6 +323,17 @@ def test_hostile_records_are_skipped_or_shown_safely(team: dict[str, Person], re
     # the broken records are not retried on every sync: the ref did not move
     again = bob("sync")
     assert "Warning" not in again.err and "No teammate's ref changed" in again.out, again
+    # the ref moves: only what changed is read, a new broken record warned about once
+    plant(repo.origin, repo.env, ref, {
+        f"sessions/2026-11/{ids[0]}.json": good_record(ids[0], email, device, branch="feature/renamed"),
+        f"sessions/2026-11/{ids[6]}.json": b"[1, 2",
+    })
+    moved = bob("sync")
+    assert "Read 1 changed ref (1 record)" in moved.out, moved
+    assert [line for line in moved.err.splitlines() if line.startswith("Warning:")] == [
+        f"Warning: skipped 1 unreadable record in {ref} on origin ({ids[6]}: not JSON)"], moved
+    eves = [e for e in json.loads(bob("team", "--json").out)["sessions"] if e["person"]["email"] == email]
+    assert [e["branch"] for e in eves] == ["feature/renamed"]
 
 
 # --- who is on it already ------------------------------------------------------------------------------
@@ -422,3 +433,15 @@ def test_team_reports_count_everyone_once_by_person(team: dict[str, Person], rep
     assert slices[0]["branch"] == "feature/laptop-work" and slices[0]["seconds"] == pytest.approx(3600, abs=2)
     chart = bob("report", "--team", "--chart").out
     assert chart.startswith("Time per day for widgets, everyone · "), chart
+
+
+@pytest.mark.parametrize("command", ["sync", "team"])
+def test_the_quick_reading_of_sync_and_team_knows_the_parsers_options(command: str) -> None:
+    from test_cli import _declared
+
+    from sess.commands import team
+
+    table = {"sync": team.QUICK_SYNC, "team": team.QUICK_TEAM}[command]
+    assert _declared(command) == table
+    assert getattr(team, "quick_" + command)(["--no-hooks"]) is not None
+    assert getattr(team, "quick_" + command)(["--bogus"]) is None  # argparse words that error

@@ -34,6 +34,13 @@ def fetch_args(branch: str, remote: str = "origin") -> tuple[str, ...]:
 
 _FETCH = ("-c", "maintenance.auto=false", "fetch")
 
+# `sess sync`'s fetch of the team's refs (sess.sync): no FETCH_HEAD (start reads the one its own
+# fetch wrote), no housekeeping, no tags; --prune prunes only below the refspec's destination.
+SYNC_FETCH = ("-c", "maintenance.auto=false", "-c", "fetch.writeFetchHEAD=false", "fetch", "--quiet", "--no-tags",
+              "--prune", "origin", "+refs/sess/v1/*:refs/sess/remotes/origin/v1/*")
+# Who you are, for sync's records: user.name and user.email in one call.
+IDENTITY = ("config", "--get-regexp", r"^user\.(name|email)$")
+
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in DROPPED}
@@ -262,6 +269,18 @@ def prefetch(top: str, starting: bool = False, base: str | None = None) -> None:
     # The longest first: the scan of the work tree, then the fetch.
     looks = [STATUS, *([fetch_args(base)] if starting and base is not None else []), REFS]
     for args in looks:
+        process = spawn_git(args, top)
+        if process is not None:
+            _early[(top, args)] = process
+    atexit.register(_stop_untaken)
+
+
+def prefetch_sync(top: str) -> None:
+    """`sess sync` in a repository that shares its records: origin's refs are fetched, and the
+    identity read, while the rest of sess loads."""
+    import atexit
+
+    for args in (SYNC_FETCH, IDENTITY):
         process = spawn_git(args, top)
         if process is not None:
             _early[(top, args)] = process

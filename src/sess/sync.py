@@ -42,9 +42,7 @@ TIMEOUT_S = 120.0
 MAX_RECORD_BYTES = 64 * 1024  # a record is a few hundred bytes; a bigger blob is not read at all
 MAX_SLICES = 10_000
 MAX_TEXT = 500  # characters kept of a name, branch, title or URL
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-RECORD_PATH = re.compile(rf"sessions/(\d{{4}})-(\d{{2}})/({_UUID})\.json")
-_HEX16 = re.compile(r"[0-9a-f]{16}")
+_HEX = frozenset("0123456789abcdef")
 _STATES = (rules.ACTIVE, rules.PAUSED, rules.ENDED)
 
 class SyncError(SessError):
@@ -74,6 +72,24 @@ class Outcome(NamedTuple):
     people: int  # everyone with records here, you included
 
 
+def _hex16(text: str) -> bool:
+    return len(text) == 16 and set(text) <= _HEX
+
+
+def record_uuid(path: str) -> str | None:
+    """The uuid of `sessions/<YYYY-MM>/<uuid>.json`; None for any other path."""
+    parts = path.split("/")
+    if len(parts) != 3 or parts[0] != "sessions" or not parts[2].endswith(".json"):
+        return None
+    month, uuid = parts[1], parts[2][:-len(".json")]
+    if not (len(month) == 7 and month[4] == "-" and (month[:4] + month[5:]).isdigit() and month.isascii()):
+        return None
+    groups = uuid.split("-")
+    if [len(group) for group in groups] != [8, 4, 4, 4, 12] or not set(uuid.replace("-", "")) <= _HEX:
+        return None
+    return uuid
+
+
 # --- identity ----------------------------------------------------------------------------------------
 
 def actor_hash(email: str) -> str:
@@ -92,7 +108,7 @@ def device_id() -> str:
         found = _make_device_id(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise SyncError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
-    if not _HEX16.fullmatch(found):
+    if not _hex16(found):
         raise SyncError(f"{path} does not hold a device id (16 hex digits)",
                         "Remove the file: sess makes a new one, and this machine then writes a new ref.")
     return found
@@ -115,14 +131,19 @@ def _make_device_id(path: str) -> str:
     return value
 
 
-def identity(top: str) -> Identity:
-    from sess import git
+def identity(top: str, clock: _Clock | None = None) -> Identity:
+    from sess import spawn
 
-    email = git.git(top, "config", "--get", "user.email", check=False).stdout.strip()
+    found: dict[str, str] = {}
+    listing = _early_or_run(top, clock or _Clock(TIMEOUT_S), spawn.IDENTITY).stdout
+    for line in listing.splitlines():
+        key, _, value = line.partition(" ")
+        found[key.lower()] = value.strip()  # the last one wins, as in `git config --get`
+    email = found.get("user.email", "")
     if not email:
         raise SyncError("git's user.email is not set, and it is who you are in the team's records",
                         "Set it: git config --global user.email you@example.com")
-    name = git.git(top, "config", "--get", "user.name", check=False).stdout.strip() or email.split("@")[0]
+    name = found.get("user.name") or email.split("@")[0]
     return Identity(name, email, actor_hash(email), device_id())
 
 
@@ -293,11 +314,20 @@ def origin_url(top: str) -> str | None:
     return url or None
 
 
+def _early_or_run(top: str, clock: _Clock, args: tuple[str, ...]) -> Any:
+    """git `args`, started early by the command line (spawn.prefetch_sync) or now."""
+    from sess import proc, spawn
+
+    process = spawn.take(top, args)
+    if process is not None:
+        return proc.adopt(["git", *args], process, clock.left()).wait(check=False)
+    return _git(top, clock, *args, check=False)
+
+
 def _fetch(top: str, clock: _Clock) -> None:
-    # No FETCH_HEAD (start reads the one its own fetch wrote), no housekeeping, no tags; --prune
-    # only prunes below this refspec's destination.
-    result = _git(top, clock, "-c", "maintenance.auto=false", "-c", "fetch.writeFetchHEAD=false", "fetch",
-                  "--quiet", "--no-tags", "--prune", "origin", FETCH_SPEC, check=False)
+    from sess import spawn
+
+    result = _early_or_run(top, clock, spawn.SYNC_FETCH)
     if not result.ok:
         detail = CommandError(result.argv, result.returncode, result.stdout, result.stderr).detail
         raise SyncError(f"could not fetch the team's records from origin: {detail}")
@@ -403,7 +433,7 @@ def run(store: Store, top: str, project_id: int, *, dry_run: bool = False, limit
     url = origin_url(top)
     if url is None:
         raise SyncError("this repository has no origin to sync with")
-    who = identity(top)
+    who = identity(top, clock)
     with _sync_lock(clock):
         files = own_files(store, same_origin_projects(store, top, url), who)
         tree = build_tree(files)
@@ -415,8 +445,7 @@ def run(store: Store, top: str, project_id: int, *, dry_run: bool = False, limit
         _fetch(top, clock)
         tips = _tips(top, clock)
         refs_read, records_read = read_teammates(store, top, project_id, tips, who, clock, warn)
-        people = len({row[0] for row in store.conn.execute(
-            "SELECT DISTINCT actor_hash FROM team_sessions WHERE project_id = ?", (project_id,))} | {who.actor})
+        people = len({ref.split("/")[3] for ref in tips} | {who.actor})
         origin_tip = tips.get(who.ref, (None, None))[0]
         recorded = last["commit"] if last else None
         if origin_tip is not None and origin_tip != recorded:
@@ -541,7 +570,7 @@ def read_teammates(store: Store, top: str, project_id: int, tips: dict[str, tupl
         if ref == who.ref or known.get(ref) == tip:
             continue
         parts = ref[len(NAMESPACE) + 1:].split("/")
-        if len(parts) != 2 or not all(_HEX16.fullmatch(part) for part in parts):
+        if len(parts) != 2 or not all(_hex16(part) for part in parts):
             warn(f"Warning: skipped {_clean(ref, 120)} on origin: not a ref sess writes")
             continue
         moved.append(ref)
@@ -549,10 +578,15 @@ def read_teammates(store: Store, top: str, project_id: int, tips: dict[str, tupl
     wanted: list[str] = []
     for ref in moved:
         tip = tips[ref][0]
-        have = team.ref_blobs(store, project_id, ref)
-        entries, odd = _listing(top, clock, tip)
-        read = [(uuid, blob) for uuid, blob in entries.items() if have.get(uuid) != blob]
-        gone = [uuid for uuid in have if uuid not in entries]
+        changes = _changes(top, clock, known[ref], tip) if ref in known else None
+        if changes is not None:  # what changed since the tip read last time
+            entries, gone, odd = changes
+            read = list(entries.items())
+        else:
+            have = team.ref_blobs(store, project_id, ref)
+            entries, odd = _listing(top, clock, tip)
+            read = [(uuid, blob) for uuid, blob in entries.items() if have.get(uuid) != blob]
+            gone = [uuid for uuid in have if uuid not in entries]
         plans.append((ref, read, gone, odd))
         wanted.extend(blob for _, blob in read)
     contents = _cat_blobs(top, clock, wanted)
@@ -575,31 +609,75 @@ def read_teammates(store: Store, top: str, project_id: int, tips: dict[str, tupl
     return len(moved), total
 
 
+def _changes(top: str, clock: _Clock, old: str, new: str) -> tuple[dict[str, str], list[str], list[str]] | None:
+    """Between two tips of a ref: uuid -> blob of the records added or changed, the uuids gone,
+    and why entries were left out; None when git cannot tell (the old tip is gone): read it all."""
+    result = _git(top, clock, "diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", old, new, check=False)
+    if not result.ok:
+        return None
+    fields = result.stdout.split("\0")
+    changed: list[tuple[str, str]] = []  # (path, new blob)
+    gone: list[str] = []
+    odd: list[str] = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        parts = meta.lstrip(":").split()
+        if len(parts) != 5:
+            continue
+        uuid = record_uuid(path)
+        if parts[4] == "D":
+            if uuid is not None:
+                gone.append(uuid)
+        elif uuid is None or parts[1] != "100644":
+            odd.append(f"odd path {_clean(path, 80)!r}")
+        else:
+            changed.append((path, parts[3]))
+    if not changed:
+        return {}, gone, odd
+    sizes: dict[str, int] = {}
+    listing = _git(top, clock, "ls-tree", "-l", "-z", "--full-tree", new, "--", *(path for path, _ in changed)).stdout
+    for entry in listing.split("\0"):
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 4 and parts[3].isdigit():
+            sizes[path] = int(parts[3])
+    entries: dict[str, str] = {}
+    for path, blob in changed:
+        uuid = record_uuid(path)
+        assert uuid is not None
+        if sizes.get(path, MAX_RECORD_BYTES + 1) > MAX_RECORD_BYTES:
+            odd.append(f"{uuid} is larger than {MAX_RECORD_BYTES // 1024} KiB")
+            gone.append(uuid)
+        else:
+            entries[uuid] = blob
+    return entries, gone, odd
+
+
 def _listing(top: str, clock: _Clock, tip: str) -> tuple[dict[str, str], list[str]]:
     """uuid -> blob of the records a tip's tree holds, and why the other entries were left out."""
-    out = _git_bytes(top, clock, "ls-tree", "-r", "-l", "-z", "--full-tree", tip)
+    out = _git(top, clock, "ls-tree", "-r", "-l", "-z", "--full-tree", tip).stdout  # not UTF-8: no match below
     entries: dict[str, str] = {}
     odd: list[str] = []
-    for raw in out.split(b"\0"):
+    for raw in out.split("\0"):
         if not raw:
             continue
-        meta, _, raw_path = raw.partition(b"\t")
-        fields = meta.decode("ascii", "replace").split()
-        path = raw_path.decode("utf-8", "replace")
-        match = RECORD_PATH.fullmatch(path)
-        if len(fields) != 4 or fields[0] != "100644" or fields[1] != "blob" or match is None:
+        meta, _, path = raw.partition("\t")
+        fields = meta.split()
+        uuid = record_uuid(path)
+        if len(fields) != 4 or fields[0] != "100644" or fields[1] != "blob" or uuid is None:
             odd.append(f"odd path {_clean(path, 80)!r}")
             continue
         if not fields[3].isdigit() or int(fields[3]) > MAX_RECORD_BYTES:
-            odd.append(f"{match.group(3)} is larger than {MAX_RECORD_BYTES // 1024} KiB")
+            odd.append(f"{uuid} is larger than {MAX_RECORD_BYTES // 1024} KiB")
             continue
-        entries[match.group(3)] = fields[2]
+        entries[uuid] = fields[2]
     return entries, odd
 
 
 def _cat_blobs(top: str, clock: _Clock, shas: list[str]) -> dict[str, bytes]:
     if not shas:
         return {}
+    if len(shas) <= 3:  # the usual sync: a teammate's one or two changed records, one git each
+        return {sha: _git(top, clock, "cat-file", "blob", sha).stdout.encode("utf-8") for sha in shas}
     out = _git_bytes(top, clock, "cat-file", "--batch", input="".join(sha + "\n" for sha in shas).encode())
     found: dict[str, bytes] = {}
     at = 0
@@ -617,11 +695,12 @@ def _cat_blobs(top: str, clock: _Clock, shas: list[str]) -> dict[str, bytes]:
 
 # Control characters (C0, DEL, C1) and the invisible format ones (bidi overrides, zero widths)
 # never reach a terminal, a CSV cell or a page from someone else's record.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_UNSAFE = dict.fromkeys([*range(0x20), *range(0x7f, 0xa0), 0xad, *range(0x200b, 0x2010), *range(0x202a, 0x202f),
+                         *range(0x2060, 0x206a), 0xfeff])
 
 
 def _clean(text: str, limit: int = MAX_TEXT) -> str:
-    return _UNSAFE.sub("", text)[:limit]
+    return text.translate(_UNSAFE)[:limit]
 
 
 def _text(data: dict[str, Any], key: str, *, required: bool = True) -> str | None:
@@ -645,14 +724,6 @@ def _moment(value: Any, key: str, *, required: bool = True) -> float | None:
     if moment.utcoffset() is None:
         raise ValueError(f"'{key}' has no offset")
     return moment.timestamp()
-
-
-def live_elapsed(record: TeamRecord, now: float) -> int:
-    """A record's elapsed seconds with its running slice, if any, counted up to `now`."""
-    if record.state != rules.ACTIVE:
-        return record.elapsed_s
-    running = [start for start, end in record.slices if end is None]
-    return record.elapsed_s + (max(0, int(now - running[-1])) if running else 0)
 
 
 def parse_record(data: bytes | None, uuid: str, blob: str, actor: str, device: str) -> TeamRecord:

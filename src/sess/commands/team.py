@@ -7,12 +7,13 @@ import os
 import sys
 
 from sess import render, timestamps
-from sess.commands import add_json
+from sess.commands import Option, add_json, quick_args
 from sess.errors import SessError
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
     from datetime import datetime
     from typing import Any
 
@@ -108,20 +109,49 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 # --- team -----------------------------------------------------------------------------------------
 
+QUICK_TEAM: dict[str, Option] = {"--all": ("all", False, None), "--json": ("json", False, None),
+                                  "--no-hooks": ("no_hooks", False, None)}
+
+
+def quick_team(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`sess team [--all] [--json]` without argparse: it is held to `sess status`'s budget."""
+    return quick_args("team", argv, QUICK_TEAM)  # type: ignore[return-value]
+
+
+QUICK_SYNC: dict[str, Option] = {"--dry-run": ("dry_run", False, None), "--no-hooks": ("no_hooks", False, None)}
+
+
+def quick_sync(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`sess sync [--dry-run]` without argparse: sync is held to the cost of its fetch."""
+    return quick_args("sync", argv, QUICK_SYNC)  # type: ignore[return-value]
+
+
+def _device() -> str:
+    """This state dir's device id, without making one (sync makes it)."""
+    from sess.state import state_dir
+
+    try:
+        with open(os.path.join(state_dir(), "device-id"), encoding="ascii", errors="replace") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
 def cmd_team(args: argparse.Namespace) -> int:
-    from sess import sync
     from sess.store import team
 
     store, project, _ = _project("cannot show the team")
     now = timestamps.now()
     since = now.timestamp() - TEAM_RECENT_DAYS * 86400 if args.all else None
-    device = sync.device_id()
+    device = _device()
     mine = _own_entries(store, project, device, now, since)
     theirs = [_entry(record, device, now) for record in team.records(store, project.id, since)
               if record.device != device]
-    me = sync.actor_hash(_email(project.path))
+    # A record's e-mail is the one its ref is named after (sync checked): no hashing here.
+    me = _email(project.path).lower()
     for entry in theirs:
-        entry["you"] = entry.pop("_actor") == me
+        entry.pop("_actor")
+        entry["you"] = bool(me) and (entry["person"]["email"] or "").lower() == me
     entries = sorted(mine + theirs, key=lambda entry: (entry["state"] == "ended", -entry["_start"]))
     if args.json:
         render.emit_json({"project": {"name": project.name, "path": project.path},
@@ -172,7 +202,7 @@ def _own_entries(store: Store, project: Project, device: str, now: datetime,
 def _entry(record: TeamRecord, device: str, now: datetime) -> dict[str, Any]:
     from datetime import UTC, datetime
 
-    from sess.sync import live_elapsed
+    from sess.store.team import live_elapsed
 
     def moment(epoch: float | None) -> str | None:
         return datetime.fromtimestamp(epoch, UTC).astimezone().isoformat() if epoch is not None else None

@@ -267,6 +267,16 @@ def _team_records(conn: sqlite3.Connection) -> None:
     )
 
 
+def _team_totals_index(conn: sqlite3.Connection) -> None:
+    # For --team: totals and time by person from one pass over this index instead of the
+    # records' rows (their slices and titles are most of the table), and each person's latest
+    # name off its end.
+    conn.execute("""CREATE INDEX IF NOT EXISTS idx_team_sessions_totals ON team_sessions(
+                        project_id, actor_hash, start_epoch, state, outcome, elapsed_s, pr_number, pr_url)""")
+    # and the longest completed session from the top of this one
+    conn.execute("CREATE INDEX IF NOT EXISTS idx_team_sessions_longest ON team_sessions(project_id, elapsed_s, state)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_go_schema", _go_schema),
     ("0002_go_v04_columns", _go_v04_columns),
@@ -281,6 +291,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0011_undo_log", _undo_log),
     ("0012_sessions_uuid", _session_uuid),
     ("0013_team_records", _team_records),
+    ("0014_team_totals_index", _team_totals_index),
 ]
 
 

@@ -1,11 +1,10 @@
-"""`--team` on history, stats and report: everyone's sessions of one project, yours from this
-device (the sessions table) and everyone's from the last sync (team_sessions, yours from your
-other devices among them), each session once (by uuid).
+"""`--team` on history, stats, report and export: everyone's sessions of one project, yours from
+this device (the sessions table, through `Reports`) and everyone's from the last sync
+(team_sessions: teammates', and yours from your other devices), each session once (sync never
+stores a record whose uuid is one of this device's sessions).
 
-Both are gathered once into temp.everyone, on which every figure is one aggregate in SQLite.
-Without a period a session counts its whole elapsed time (a running slice up to now); with one,
-the time of its slices inside it: this device's clipped as `Reports` clips them, the team's
-from the slices in their records.
+Without a period the team's figures are aggregates in SQLite over team_sessions (a running slice
+counted up to now); with one, the records that reach into it are clipped here, slice by slice.
 """
 
 from __future__ import annotations
@@ -24,8 +23,11 @@ if TYPE_CHECKING:
 
     from sess.store import Store
 
-# An active record's running slice: the last one, when it has no end.
-_RUNNING_SINCE = "CASE WHEN json_type(t.slices, '$[#-1][1]') = 'null' THEN json_extract(t.slices, '$[#-1][0]') END"
+# A record's elapsed seconds with its running slice (the last one, without an end) up to now.
+_FULL = ("t.elapsed_s + CASE WHEN t.state = 'active' AND json_type(t.slices, '$[#-1][1]') = 'null' "
+         "THEN MAX(0, :now - json_extract(t.slices, '$[#-1][0]')) ELSE 0 END")
+_COLUMNS = ("t.uuid, t.actor_hash, t.actor_name, t.actor_email, t.branch, t.branch_type, t.issue_id, t.issue_title, "
+            "t.state, t.outcome, t.start_epoch, t.end_epoch, t.pr_number, t.pr_url, t.slices")
 
 
 class Person(NamedTuple):
@@ -45,12 +47,26 @@ class TeamEntry(NamedTuple):
     uuid: str
 
 
-class TeamReports:
-    """The figures of `Reports` over temp.everyone, plus time by person."""
+class _Row(NamedTuple):
+    """A record of the team's, with its time (inside the period, if any)."""
 
+    values: tuple[Any, ...]  # _COLUMNS
+    full: float
+    secs: float
+
+    @property
+    def actor(self) -> str:
+        return str(self.values[1])
+
+    @property
+    def start(self) -> float:
+        return float(self.values[10])
+
+
+class TeamReports:
     def __init__(self, store: Store, project: Project, since: float | None, until: float | None,
                  now: datetime, me: tuple[str, str, str]) -> None:
-        """`me`: (actor hash, name, e-mail) of the user here, for the sessions of this device."""
+        """`me`: (actor hash, name, e-mail) of the user here, whose this device's sessions are."""
         self.store = store
         self.conn = store.conn
         self.project = project
@@ -58,169 +74,217 @@ class TeamReports:
         self.moment = now
         self.now = now.timestamp()
         self.me = me
-        self._gather()
+        self.mine = Reports(store, Scope(project.id, since, until), now)
+        self._rows: list[_Row] | None = None  # with a period: the records that reach into it
+        self._own: Totals | None = None
+        self._groups: list[tuple[Any, ...]] | None = None
+
+    def _own_totals(self) -> Totals:
+        if self._own is None:
+            self._own = self.mine.totals()
+        return self._own
 
     @property
     def has_period(self) -> bool:
         return self.since is not None or self.until is not None
 
-    def _gather(self) -> None:
-        conn = self.conn
-        conn.execute("DROP TABLE IF EXISTS temp.everyone")
-        conn.execute("""CREATE TEMP TABLE everyone (
-                            uuid TEXT, actor TEXT, person TEXT, email TEXT, local_id INTEGER, branch TEXT,
-                            branch_type TEXT, issue_id TEXT, issue_title TEXT, state TEXT, outcome TEXT,
-                            start_epoch REAL, end_epoch REAL, full REAL, secs REAL, pr_number INTEGER,
-                            pr_url TEXT)""")
-        params = {"project": self.project.id, "now": self.now, "actor": self.me[0], "name": self.me[1],
-                  "email": self.me[2]}
-        # Reports also gives the connection sess_epoch, and clips this device's slices to the period.
-        mine = Reports(self.store, Scope(self.project.id, self.since, self.until), self.moment)
-        if self.has_period:
-            mine._clip()
-            secs = "COALESCE((SELECT c.secs FROM temp.clipped c WHERE c.session_id = x.id), 0)"
-        else:
-            secs = "x.full"
-        conn.execute(
-            f"""INSERT INTO temp.everyone
-                SELECT x.uuid, :actor, :name, :email, x.id, x.branch, x.branch_type, x.issue_id, x.issue_title,
-                       x.state, x.outcome, x.start_epoch, NULL, x.full, {secs}, x.pr_number, x.pr_url
-                FROM (SELECT s.uuid, s.id, s.branch, COALESCE(s.branch_type, '') AS branch_type,
-                             NULLIF(ltrim(trim(COALESCE(s.issue_id, '')), '#'), '') AS issue_id, s.issue_title,
-                             s.state, s.outcome, s.start_epoch, s.pr_number, s.pr_url,
-                             s.total_elapsed / 1e9 + CASE WHEN s.state = 'active'
-                                 THEN MAX(0, :now - COALESCE(sess_epoch(s.current_slice_start), :now)) ELSE 0 END
-                             AS full
-                      FROM sessions s WHERE s.project_id = :project) x""",
-            params)
-        conn.execute(
-            f"""INSERT INTO temp.everyone
-                SELECT t.uuid, t.actor_hash, t.actor_name, t.actor_email, NULL, t.branch, t.branch_type, t.issue_id,
-                       t.issue_title, t.state, t.outcome, t.start_epoch, t.end_epoch,
-                       t.elapsed_s + CASE WHEN t.state = 'active'
-                           THEN MAX(0, :now - COALESCE({_RUNNING_SINCE}, :now)) ELSE 0 END,
-                       NULL, t.pr_number, t.pr_url
-                FROM team_sessions t
-                WHERE t.project_id = :project AND NOT EXISTS (
-                    SELECT 1 FROM sessions s WHERE s.uuid = t.uuid AND s.project_id = :project)""",
-            params)
-        if not self.has_period:
-            conn.execute("UPDATE temp.everyone SET secs = full WHERE local_id IS NULL")
-            return
-        since = self.since if self.since is not None else -1e18
-        until = self.until if self.until is not None else 1e18
-        clipped = []
-        for uuid, start, full, slices in conn.execute(
-                """SELECT t.uuid, t.start_epoch, e.full, t.slices FROM temp.everyone e
-                   JOIN team_sessions t ON t.project_id = :project AND t.uuid = e.uuid
-                   WHERE e.local_id IS NULL AND t.start_epoch < :until""",
-                {"project": self.project.id, "until": until}):
-            clipped.append((_clip(start, full, slices, since, until, self.now), uuid))
-        conn.executemany("UPDATE temp.everyone SET secs = ? WHERE uuid = ? AND local_id IS NULL", clipped)
-        conn.execute("DELETE FROM temp.everyone WHERE secs IS NULL OR secs <= 0")
+    def _params(self) -> dict[str, Any]:
+        return {"project": self.project.id, "now": self.now}
+
+    def _in_period(self) -> list[_Row]:
+        if self._rows is None:
+            since = self.since if self.since is not None else -1e18
+            until = self.until if self.until is not None else 1e18
+            rows = []
+            for values in self.conn.execute(
+                    f"""SELECT {_COLUMNS}, {_FULL} FROM team_sessions t
+                        WHERE t.project_id = :project AND t.start_epoch < :until
+                          AND (t.end_epoch IS NULL OR t.end_epoch > :since)""",
+                    {**self._params(), "since": since, "until": until}):
+                full = float(values[-1])
+                secs = sum(max(0.0, min(b, until) - max(a, since))
+                           for a, b in _pieces(values[10], full, values[14], self.now))
+                if secs > 0:
+                    rows.append(_Row(values[:-1], full, secs))
+            self._rows = rows
+        return self._rows
 
     # -- the figures --
 
     def totals(self) -> Totals:
-        row = self.conn.execute(
-            """SELECT COUNT(*), TOTAL(secs), TOTAL(state = 'active'), TOTAL(state = 'paused'),
-                      TOTAL(state = 'ended'), TOTAL(pr_number IS NOT NULL OR pr_url <> ''), MIN(start_epoch),
-                      MAX(start_epoch), TOTAL(outcome = 'cancelled')
-               FROM temp.everyone""").fetchone()
-        sessions = int(row[0])
-        longest = self.longest() if sessions else None
-        return Totals(sessions=sessions, elapsed_s=float(row[1]), active=int(row[2]), paused=int(row[3]),
-                      ended=int(row[4]), with_pr=int(row[5]), first_start=_local(row[6]),
-                      last_start=_local(row[7]), longest=longest.entry if longest else None, by_project=[],
-                      cancelled=int(row[8]))
+        own = self._own_totals()
+        if self.has_period:
+            rows = self._in_period()
+            n, secs = len(rows), sum(row.secs for row in rows)
+            active = sum(1 for row in rows if row.values[8] == "active")
+            paused = sum(1 for row in rows if row.values[8] == "paused")
+            ended = sum(1 for row in rows if row.values[8] == "ended")
+            with_pr = sum(1 for row in rows if row.values[12] is not None or row.values[13])
+            cancelled = sum(1 for row in rows if row.values[9] == "cancelled")
+            epochs = [row.start for row in rows]
+            first, last = (min(epochs), max(epochs)) if epochs else (None, None)
+        else:
+            groups = self._grouped()
+            n, secs = sum(g[1] for g in groups), sum(g[2] for g in groups) + sum(self._running().values())
+            active, paused, ended, with_pr, cancelled = (sum(g[i] for g in groups) for i in range(3, 8))
+            first = min((g[8] for g in groups), default=None)
+            last = max((g[9] for g in groups), default=None)
+        firsts = [moment for moment in (own.first_start, _local(first)) if moment is not None]
+        lasts = [moment for moment in (own.last_start, _local(last)) if moment is not None]
+        longest = self.longest()
+        return Totals(sessions=own.sessions + int(n), elapsed_s=own.elapsed_s + float(secs),
+                      active=own.active + int(active), paused=own.paused + int(paused), ended=own.ended + int(ended),
+                      with_pr=own.with_pr + int(with_pr), first_start=min(firsts) if firsts else None,
+                      last_start=max(lasts) if lasts else None, longest=longest.entry if longest else None,
+                      by_project=[], cancelled=own.cancelled + int(cancelled))
+
+    def _grouped(self) -> list[tuple[Any, ...]]:
+        """Per person, in one pass over idx_team_sessions_totals (never the records' rows): actor,
+        sessions, completed seconds, active, paused, ended, with a PR, cancelled, first and last
+        start."""
+        if self._groups is None:
+            self._groups = self.conn.execute(
+                """SELECT t.actor_hash, COUNT(*), TOTAL(t.elapsed_s), TOTAL(t.state = 'active'),
+                          TOTAL(t.state = 'paused'), TOTAL(t.state = 'ended'),
+                          TOTAL(t.pr_number IS NOT NULL OR t.pr_url <> ''), TOTAL(t.outcome = 'cancelled'),
+                          MIN(t.start_epoch), MAX(t.start_epoch)
+                   FROM team_sessions t INDEXED BY idx_team_sessions_totals WHERE t.project_id = :project
+                   GROUP BY t.actor_hash""", self._params()).fetchall()
+        return self._groups
+
+    def _running(self) -> dict[str, float]:
+        """actor -> the running time of their active records, up to now."""
+        running: dict[str, float] = {}
+        for actor, secs in self.conn.execute(
+                f"""SELECT t.actor_hash, {_FULL} - t.elapsed_s FROM team_sessions t
+                    WHERE t.project_id = :project AND t.state = 'active'""", self._params()):
+            running[actor] = running.get(actor, 0.0) + float(secs)
+        return running
 
     def longest(self) -> TeamEntry | None:
-        found = self._entries("ORDER BY secs DESC, start_epoch DESC LIMIT 1")
-        return found[0] if found else None
+        own = self._own_totals().longest
+        candidates = [self._own_entry(own)] if own is not None else []
+        if self.has_period:
+            rows = sorted(self._in_period(), key=lambda row: (-row.secs, -row.start))[:1]
+        else:
+            # The longest completed time from the top of idx_team_sessions_longest, or an active
+            # record that has run past it.
+            found = self.conn.execute(
+                f"""SELECT {_COLUMNS}, {_FULL} FROM team_sessions t INDEXED BY idx_team_sessions_longest
+                    WHERE t.project_id = :project AND t.state <> 'active'
+                    ORDER BY t.elapsed_s DESC LIMIT 1""", self._params()).fetchall()
+            found += self.conn.execute(
+                f"""SELECT {_COLUMNS}, {_FULL} FROM team_sessions t
+                    WHERE t.project_id = :project AND t.state = 'active'""", self._params()).fetchall()
+            rows = [_Row(values[:-1], float(values[-1]), float(values[-1])) for values in found]
+            rows = sorted(rows, key=lambda row: (-row.full, -row.start))[:1]
+        candidates += [self._team_entry(row) for row in rows]
+        return max(candidates, key=lambda entry: (entry.entry.elapsed_s, entry.entry.session.start_time), default=None)
 
     def by_person(self) -> list[Person]:
         """Time per person, most first; a person's name as on their latest session."""
-        rows = self.conn.execute(
-            """SELECT actor, (SELECT person FROM temp.everyone l WHERE l.actor = e.actor
-                              ORDER BY l.start_epoch DESC LIMIT 1),
-                      (SELECT email FROM temp.everyone l WHERE l.actor = e.actor
-                              ORDER BY l.start_epoch DESC LIMIT 1), COUNT(*), TOTAL(secs)
-               FROM temp.everyone e GROUP BY actor ORDER BY TOTAL(secs) DESC, 2""").fetchall()
-        return [Person(actor, name or "", email, int(n), float(secs), actor == self.me[0])
-                for actor, name, email, n, secs in rows]
+        own = self._own_totals()
+        people: dict[str, list[Any]] = {}
+        if own.sessions:
+            people[self.me[0]] = [self.me[1], self.me[2] or None, own.sessions, own.elapsed_s, None]
+        if self.has_period:
+            grouped: dict[str, list[Any]] = {}
+            for row in self._in_period():
+                entry = grouped.setdefault(row.actor, [row.values[2], row.values[3], 0, 0.0, row.start])
+                entry[2] += 1
+                entry[3] += row.secs
+                if row.start > entry[4]:
+                    entry[0], entry[1], entry[4] = row.values[2], row.values[3], row.start
+            found = [(actor, *values) for actor, values in grouped.items()]
+        else:
+            # Each person's name and e-mail from their latest record, off the end of the index.
+            running = self._running()
+            found = [(g[0], *self.conn.execute(
+                          """SELECT t.actor_name, t.actor_email FROM team_sessions t
+                             INDEXED BY idx_team_sessions_totals WHERE t.project_id = ? AND t.actor_hash = ?
+                             ORDER BY t.start_epoch DESC LIMIT 1""", (self.project.id, g[0])).fetchone(),
+                      g[1], g[2] + running.get(g[0], 0.0), None) for g in self._grouped()]
+        for actor, name, email, n, secs, _ in found:
+            if actor in people:
+                people[actor][2] += n
+                people[actor][3] += secs
+            else:
+                people[actor] = [name, email, n, secs, None]
+        rows = [Person(actor, name or "", email, int(n), float(secs), actor == self.me[0])
+                for actor, (name, email, n, secs, _) in people.items()]
+        return sorted(rows, key=lambda person: (-person.elapsed_s, person.name))
 
     def recent(self, limit: int) -> list[TeamEntry]:
-        return self._entries("ORDER BY start_epoch DESC, uuid LIMIT ?", (limit,))
+        if limit <= 0:
+            return []
+        own = [self._own_entry(entry) for entry in self.mine.recent(limit)]
+        if self.has_period:
+            rows = sorted(self._in_period(), key=lambda row: (-row.start, row.values[0]))[:limit]
+        else:
+            rows = [_Row(values[:-1], float(values[-1]), float(values[-1])) for values in self.conn.execute(
+                f"""SELECT {_COLUMNS}, {_FULL} FROM team_sessions t WHERE t.project_id = :project
+                    ORDER BY t.start_epoch DESC, t.uuid LIMIT :limit""", {**self._params(), "limit": limit})]
+        merged = own + [self._team_entry(row) for row in rows]
+        merged.sort(key=lambda entry: entry.entry.session.start_time, reverse=True)
+        return merged[:limit]
 
     def count(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM temp.everyone").fetchone()[0])
+        if self.has_period:
+            theirs = len(self._in_period())
+        else:
+            theirs = int(self.conn.execute("SELECT COUNT(*) FROM team_sessions WHERE project_id = ?",
+                                           (self.project.id,)).fetchone()[0])
+        return self.mine.count() + theirs
 
     def stretches(self) -> list[tuple[float, float]]:
         """Every stretch of everyone's time, clipped to the period: (start, end) epochs, oldest first."""
         since = self.since if self.since is not None else -1e18
         until = self.until if self.until is not None else 1e18
-        mine = Reports(self.store, Scope(self.project.id, self.since, self.until), self.moment).stretches()
-        theirs: list[tuple[float, float]] = []
-        for start, full, slices in self.conn.execute(
-                """SELECT t.start_epoch, e.full, t.slices FROM temp.everyone e
-                   JOIN team_sessions t ON t.project_id = :project AND t.uuid = e.uuid
-                   WHERE e.local_id IS NULL""", {"project": self.project.id}):
-            for a, b in _pieces(start, full, slices, self.now):
+        theirs = []
+        for row in self._in_period():
+            for a, b in _pieces(row.start, row.full, row.values[14], self.now):
                 a, b = max(a, since), min(b, until)
                 if b > a:
                     theirs.append((a, b))
-        return sorted(mine + theirs)
+        return sorted(self.mine.stretches() + theirs)
 
     def export_rows(self) -> list[tuple[Any, ...]]:
         """Every slice of everyone's, clipped to the period, oldest first: (person, email, uuid,
         branch, type, issue id, issue title, PR number, start, end, seconds), times ISO 8601 local."""
         since = self.since if self.since is not None else -1e18
         until = self.until if self.until is not None else 1e18
+        times = self.mine.export_times()
         heads = {row[0]: row[1:] for row in self.conn.execute(
-            """SELECT uuid, person, email, uuid, branch, branch_type, COALESCE(issue_id, ''),
-                      COALESCE(issue_title, ''), pr_number, local_id FROM temp.everyone""")}
-        rows: list[tuple[Any, ...]] = []
-        local = {head[-1]: uuid for uuid, head in heads.items() if head[-1] is not None}
-        mine = Reports(self.store, Scope(self.project.id, self.since, self.until), self.moment)
-        for session_id, start, end, seconds in mine.export_times():
-            uuid = local.get(session_id)
-            if uuid is not None:
-                rows.append((*heads[uuid][:-1], start, end, seconds))
-        for uuid, start, full, slices in self.conn.execute(
-                """SELECT t.uuid, t.start_epoch, e.full, t.slices FROM temp.everyone e
-                   JOIN team_sessions t ON t.project_id = :project AND t.uuid = e.uuid
-                   WHERE e.local_id IS NULL""", {"project": self.project.id}):
-            for a, b in _pieces(start, full, slices, self.now):
+            """SELECT id, uuid, branch, COALESCE(branch_type, ''), ltrim(trim(COALESCE(issue_id, '')), '#'),
+                      COALESCE(issue_title, ''), NULLIF(pr_number, '') FROM sessions WHERE project_id = ?""",
+            (self.project.id,))} if times else {}
+        rows: list[tuple[Any, ...]] = [(self.me[1], self.me[2], *heads[sid], start, end, seconds)
+                                       for sid, start, end, seconds in times if sid in heads]
+        for row in self._in_period():
+            v = row.values
+            for a, b in _pieces(row.start, row.full, v[14], self.now):
                 a, b = max(a, since), min(b, until)
                 if b > a:
-                    rows.append((*heads[uuid][:-1], _iso(a), _iso(b), int(round(b - a))))
+                    rows.append((v[2], v[3], v[0], v[4], v[5], v[6] or "", v[7] or "", v[12], _iso(a), _iso(b),
+                                 int(round(b - a))))
         rows.sort(key=lambda row: (row[8], row[2]))
         return rows
 
-    def _entries(self, order: str, params: tuple[Any, ...] = ()) -> list[TeamEntry]:
-        rows = self.conn.execute(
-            f"""SELECT uuid, actor, person, email, local_id, branch, branch_type, issue_id, issue_title, state,
-                       outcome, start_epoch, end_epoch, full, secs, pr_number, pr_url
-                FROM temp.everyone {order}""", params).fetchall()
-        local = {row[4] for row in rows if row[4] is not None}
-        sessions = {session.id: session for session in (self._local_session(sid) for sid in local)}
-        entries = []
-        for (uuid, actor, person, email, local_id, branch, branch_type, issue_id, issue_title, state, outcome,
-             start, end, full, secs, pr_number, pr_url) in rows:
-            session = sessions.get(local_id) if local_id is not None else None
-            if session is None:
-                session = Session(
-                    id=0, project_id=self.project.id, branch=branch, branch_type=branch_type or "", state=state,
-                    issue_id=issue_id, issue_title=issue_title, start_time=_local(start) or self.moment,
-                    pause_time=None, end_time=_local(end), current_slice_start=None,
-                    total_elapsed_ns=int(full * rules.NS_PER_SECOND), pr_number=pr_number, pr_url=pr_url,
-                    outcome=outcome)
-            entry = Entry(session, self.project, float(secs), float(full))
-            entries.append(TeamEntry(entry, person, email, actor == self.me[0], uuid))
-        return entries
+    # -- entries --
 
-    def _local_session(self, session_id: int) -> Session:
-        return self.store.session(session_id)
+    def _own_entry(self, entry: Entry) -> TeamEntry:
+        uuid = self.conn.execute("SELECT uuid FROM sessions WHERE id = ?", (entry.session.id,)).fetchone()
+        return TeamEntry(entry, self.me[1], self.me[2] or None, True, str(uuid[0]) if uuid else "")
+
+    def _team_entry(self, row: _Row) -> TeamEntry:
+        (uuid, actor, name, email, branch, branch_type, issue_id, issue_title, state, outcome, start, end,
+         pr_number, pr_url, _) = row.values
+        session = Session(
+            id=0, project_id=self.project.id, branch=branch, branch_type=branch_type or "", state=state,
+            issue_id=issue_id, issue_title=issue_title, start_time=_local(start) or self.moment, pause_time=None,
+            end_time=_local(end), current_slice_start=None, total_elapsed_ns=int(row.full * rules.NS_PER_SECOND),
+            pr_number=pr_number, pr_url=pr_url, outcome=outcome)
+        return TeamEntry(Entry(session, self.project, row.secs, row.full), name, email, actor == self.me[0], uuid)
 
 
 def _pieces(start: float, full: float, slices_text: str, now: float) -> list[tuple[float, float]]:
@@ -233,14 +297,9 @@ def _pieces(start: float, full: float, slices_text: str, now: float) -> list[tup
     return slices or [(start, start + full)]
 
 
-def _clip(start: float, full: float, slices_text: str, since: float, until: float, now: float) -> float:
-    return sum(max(0.0, min(b, until) - max(a, since)) for a, b in _pieces(start, full, slices_text, now))
-
-
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).astimezone().isoformat(timespec="microseconds")
 
 
 def _local(epoch: float | None) -> datetime | None:
     return datetime.fromtimestamp(epoch, UTC).astimezone() if epoch is not None else None
-
