@@ -445,3 +445,19 @@ def test_the_quick_reading_of_sync_and_team_knows_the_parsers_options(command: s
     assert _declared(command) == table
     assert getattr(team, "quick_" + command)(["--no-hooks"]) is not None
     assert getattr(team, "quick_" + command)(["--bogus"]) is None  # argparse words that error
+
+
+@pytest.mark.parametrize("argv", [["stats", "--all"], ["stats", "--team", "--json"], ["report", "--all"],
+                                  ["report", "--since", "7d", "--until=today", "--chart"], ["report", "--html=x.html"],
+                                  ["report", "--team", "--all", "--json"]])
+def test_stats_and_report_are_read_quickly_as_argparse_reads_them(argv: list[str]) -> None:
+    from test_cli import _declared
+
+    from sess.cli import build_parser
+    from sess.commands import analytics
+
+    assert _declared("stats") == analytics.QUICK_STATS
+    assert {k: v for k, v in _declared("report").items() if k != "--limit"} == analytics.QUICK_REPORT
+    quick = getattr(analytics, "quick_" + argv[0])(argv[1:])
+    assert quick is not None and vars(quick) == vars(build_parser(argv).parse_args(argv))
+    assert analytics.quick_report(["--limit", "3"]) is None  # a number: argparse's to read

@@ -7,14 +7,12 @@ is clipped). History in a period lists the sessions with time inside it, newest 
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import os
 import sys
 from datetime import date, datetime, timedelta
 
 from sess import periods, render, render_reports, rules, timesplit, timestamps
-from sess.commands import add_json, add_period
+from sess.commands import Option, add_json, add_period, quick_args
 from sess.errors import SessError, UsageError
 from sess.records import NamedTuple
 from sess.rules import Project
@@ -23,6 +21,8 @@ from sess.store.reports import Entry, Reports, Scope, Totals
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
     from typing import Any
 
     from sess import render_html
@@ -65,6 +65,28 @@ def parser_report(commands: argparse._SubParsersAction) -> None:  # type: ignore
     report.add_argument("--chart", action="store_true", help="time per day as a bar chart in the terminal")
     report.add_argument("--html", metavar="FILE",
                         help="write one self-contained HTML page with charts and the sessions (- for stdout)")
+
+
+# `stats` and `report` on a plain command line are read without argparse (as `status` is): they
+# are held to a bare interpreter's time (benchmarks/bench_analytics.py). --limit, which argparse
+# turns into a number, and anything unusual go to argparse (tests/test_sync.py holds these to it).
+_PERIOD_AND_SCOPE: dict[str, Option] = {
+    "--all": ("all", False, None), "--team": ("team", False, None), "--since": ("since", True, None),
+    "--until": ("until", True, None), "--json": ("json", False, None), "--no-hooks": ("no_hooks", False, None)}
+QUICK_STATS: dict[str, Option] = dict(_PERIOD_AND_SCOPE)
+QUICK_REPORT: dict[str, Option] = {**_PERIOD_AND_SCOPE, "--chart": ("chart", False, None),
+                                   "--html": ("html", True, None)}
+
+
+def quick_stats(argv: Sequence[str]) -> argparse.Namespace | None:
+    return quick_args("stats", argv, QUICK_STATS)  # type: ignore[return-value]
+
+
+def quick_report(argv: Sequence[str]) -> argparse.Namespace | None:
+    args = quick_args("report", argv, QUICK_REPORT)
+    if args is not None:
+        args.limit = None
+    return args  # type: ignore[return-value]
 
 
 def add_team(parser: argparse.ArgumentParser) -> None:
@@ -321,6 +343,8 @@ def _write_file(path: str, document: str) -> None:
             os.chmod(temporary, 0o644)
             os.replace(temporary, path)
         except BaseException:
+            import contextlib
+
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
