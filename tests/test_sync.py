@@ -130,6 +130,9 @@ def test_each_push_adds_to_the_last_one_never_forced(team: dict[str, Person], re
     second = origin_refs(repo.origin, repo.env)[ada.ref]
     assert second != first
     assert run_git(repo.origin, repo.env, "rev-parse", f"{second}^") == first
+    # what this device pushed is recorded in its state dir, without origin's URL (it may hold a token)
+    recorded = (ada.state / "sync-pushed.json").read_text()
+    assert second in recorded and str(repo.origin) not in recorded
     [record] = records_on_origin(repo.origin, repo.env, ada.ref).values()
     assert record["state"] == "paused"
 

@@ -165,15 +165,22 @@ def _read_pushed() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _origin_key(origin: str) -> str:
+    # Not the URL itself, which may hold a user name or a token (https://user:token@host/...).
+    import hashlib
+
+    return "origin-" + hashlib.sha256(origin.encode("utf-8")).hexdigest()[:16]
+
+
 def pushed(origin: str, ref: str) -> dict[str, str] | None:
     """{"commit", "tree"} that this device last pushed to `ref` on `origin`."""
-    entry = _read_pushed().get(origin, {}).get(ref)
+    entry = _read_pushed().get(_origin_key(origin), {}).get(ref)
     return entry if isinstance(entry, dict) and isinstance(entry.get("commit"), str) else None
 
 
 def _record_pushed(origin: str, ref: str, commit: str, tree: str) -> None:
     data = _read_pushed()
-    data.setdefault(origin, {})[ref] = {"commit": commit, "tree": tree}
+    data.setdefault(_origin_key(origin), {})[ref] = {"commit": commit, "tree": tree}
     path = _pushed_file()
     partial = f"{path}.{os.getpid()}.partial"
     fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
