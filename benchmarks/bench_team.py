@@ -44,6 +44,8 @@ def record(person: int, device: str, n: int, start: float) -> tuple[str, bytes]:
             "pr": {"number": n, "url": f"https://github.com/acme/p/pull/{n}"} if n % 3 == 0 else None,
             "state": "ended", "outcome": None, "started_at": iso, "ended_at": end,
             "slices": [{"start": iso, "end": end}], "elapsed_seconds": 3600}
+    if n == PER_DEVICE - 1:  # each device's newest: still running, so that `sess team` lists 100
+        body.update(state="active", ended_at=None, slices=[{"start": iso, "end": None}], elapsed_seconds=0)
     path = f"sessions/{iso[:7]}/{uuid}.json"
     return path, (json.dumps(body, indent=1, sort_keys=True) + "\n").encode()
 
@@ -64,7 +66,8 @@ def plant(origin: Path, env: dict[str, str]) -> None:
             stream += f"commit {ref}\ncommitter Dev {person} <dev{person}@example.com> {int(now)} +0000\n".encode()
             stream += b"data %d\n%s\n" % (len(message), message)
             for n in range(PER_DEVICE):
-                path, data = record(person, device, n, now - 86400 * 700 + n * 60000 + person * 100)
+                start = now - 3600 * 3 - person * 60 if n == PER_DEVICE - 1 else now - 86400 * 700 + n * 60000
+                path, data = record(person, device, n, start + person * 100)
                 stream += f"M 100644 inline {path}\n".encode() + b"data %d\n" % len(data) + data + b"\n"
     subprocess.run(["git", "fast-import", "--quiet"], cwd=origin, input=bytes(stream), env=env, check=True)
 
