@@ -335,30 +335,24 @@ def run_user_command(
 
 def run_bytes(argv: Sequence[str], cwd: str | None = None, *, input: bytes = b"",
               timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
-    """Run argv feeding it `input` and return its output as bytes, as git's object plumbing
-    (cat-file --batch, hash-object) needs them: sizes count bytes, content may be any. Failures
-    raise as `run`'s do; past the timeout the program is asked to stop first, as `Running.stop`
-    asks (git then removes the lock files it holds)."""
-    import subprocess
-
+    """Run git feeding it `input` and return its output as bytes, as git's object plumbing
+    (cat-file --batch) needs them: sizes count bytes, content may be any. Started, waited for,
+    interrupted and stopped as `run`'s git is; failures raise as `run`'s do."""
     args = list(argv)
+    process = spawn_git(tuple(args[1:]), cwd, stdin=input.decode("utf-8", "surrogateescape"))
+    if process is None:
+        raise ProgramMissing(f"{args[0]} is not installed (not found on PATH)")
+    running = Running(args, process, timeout)
     try:
-        popen = subprocess.Popen(args, cwd=cwd, env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
-    except FileNotFoundError as exc:
-        raise ProgramMissing(f"{args[0]} is not installed (not found on PATH)") from exc
-    try:
-        out, err = popen.communicate(input, timeout=timeout)
-    except BaseException as exc:
-        popen.terminate()
-        try:
-            popen.wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            popen.kill()
-            popen.wait()
-        if isinstance(exc, subprocess.TimeoutExpired):
-            raise Timeout(f"{' '.join(args[:3])} did not finish within {timeout:.0f}s") from exc
+        exited = process.exits_within(timeout) if timeout is not None else process.wait() is not None
+    except KeyboardInterrupt:
+        running.settle()
         raise
-    if popen.returncode != 0:
-        raise CommandError(args, popen.returncode, "", err.decode("utf-8", "replace"))
+    if not exited:
+        running.stop()
+        raise Timeout(f"{' '.join(args[:3])} did not finish within {timeout:.0f}s")
+    out = process.output_from(0)
+    result = running.wait(check=False)  # reaps it and reads what it said on stderr
+    if not result.ok:
+        raise CommandError(args, result.returncode, "", result.stderr)
     return out
