@@ -75,3 +75,16 @@ def test_a_failed_carry_deletes_no_file_it_did_not_put_there(sess: SessRunner, r
     assert (repo.path / "README").read_text() == "topic version, edited\n"
     assert (repo.path / "new.txt").read_text() == "new\n"
     assert stashes(repo) == []
+
+
+def test_changes_beside_a_submodule_are_stashed_and_the_submodule_named(
+        sess: SessRunner, repo: Repo, tmp_path: Path) -> None:
+    with_submodule(repo, tmp_path)
+    repo.write("lib/code.txt", "edited inside the submodule\n")
+    repo.write("notes.txt", "mine\n")
+
+    r = sess("start", "x", "--no-issue", "--dirty", "stash", check=0)
+    assert "Your changes are stashed" in r.out, r
+    assert "changes inside submodule lib cannot be set aside: they stay as they are" in r.out, r
+    assert len(stashes(repo)) == 2 and not (repo.path / "notes.txt").exists()
+    assert (repo.path / "lib" / "code.txt").read_text() == "edited inside the submodule\n"

@@ -508,6 +508,16 @@ def changed_submodules(repo: str) -> list[str]:
     return found
 
 
+def submodules_left(repo: str) -> str | None:
+    """After a stash: what it could not take (changes inside submodules, which stay as they are).
+    Only a repository with submodules is asked (one more `git status` otherwise spent on nothing)."""
+    inside = changed_submodules(repo) if os.path.exists(os.path.join(repo, ".gitmodules")) else []
+    if not inside:
+        return None
+    named = ", ".join(inside[:3]) + (f" and {len(inside) - 3} more" if len(inside) > 3 else "")
+    return f"changes inside submodule {named} cannot be set aside: they stay as they are"
+
+
 def stash_untracked(repo: str, sha: str) -> list[str]:
     """The untracked files a stash holds (its third parent, when it has one)."""
     if rev(repo, f"{sha}^3") is None:

@@ -88,6 +88,9 @@ def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: dateti
             stash_sha = git.stash_push(top, message)
             if plan.dirty == "stash":
                 notes.append(f"Your changes are stashed ({stash_sha[:7]}): 'git stash list' shows them")
+            left = git.submodules_left(top)
+            if left:
+                notes.append(left[0].upper() + left[1:])
     here = git.current_branch(top)
     if (facts.on_session_branch or not facts.branch_exists) and here != base:
         if not git.branch_exists(top, base):

@@ -263,6 +263,9 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
             stash_sha = git.stash_push(top, message)
             if mode == "stash":
                 stash_note = f"Your changes are stashed ({stash_sha[:7]}): 'git stash list' shows them"
+            left = git.submodules_left(top)
+            if left:
+                stash_note = "; ".join(filter(None, [stash_note, left]))
 
     if original != base:
         progress.step(f"Checking out {base}")
