@@ -250,3 +250,20 @@ def test_api_user_and_several_accounts_and_no_network(gh: FakeGh, repo: Repo) ->
     assert r.code == 1 and "token in keyring is invalid" in r.err
     r = gh.run("api", "user", cwd=repo.path)
     assert r.code == 1 and "no such host" in r.err
+
+
+def test_the_base_repository_is_resolved_as_real_gh_does(gh: FakeGh, repo: Repo) -> None:
+    gh.add_issue(1, "one")
+
+    def listed_at() -> str:
+        r = gh.run("issue", "list", "--json", "url", cwd=repo.path)
+        return "/".join(json.loads(r.out)[0]["url"].split("/")[3:5])
+
+    assert listed_at() == "acme/origin"  # origin, a path: the fake's owner and the folder's name
+    repo.git("remote", "add", "upstream", "git@github.com:upstream-org/widgets.git")
+    assert listed_at() == "upstream-org/widgets"
+    repo.git("remote", "add", "team", "https://github.com/team-org/widgets.git")
+    repo.git("config", "remote.team.gh-resolved", "base")
+    assert listed_at() == "team-org/widgets"
+    r = gh.run("issue", "list", "--repo", "other/lib", "--json", "url", cwd=repo.path)
+    assert json.loads(r.out)[0]["url"].startswith("https://github.com/other/lib/")
