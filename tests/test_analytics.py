@@ -266,7 +266,9 @@ def test_history_lines_show_state_issue_pr_and_title(sess: SessRunner, known: di
     ]
     sessions = as_json(sess("history", "--json"))["sessions"]
     oauth = sessions[2]
-    assert oauth["issue"] == {"id": "123", "title": "Add OAuth2 authentication support"}
+    assert {k: oauth["issue"][k] for k in ("id", "title")} == \
+        {"id": "123", "title": "Add OAuth2 authentication support"}
+    assert oauth["issue"]["tracker"] == "github"
     assert oauth["pr"] == {"number": 7, "url": "https://github.com/acme/widgets/pull/7"}
     assert sessions[1]["issue"] is None and sessions[1]["pr"] is None
     assert sessions[0]["paused_at"] is not None and sessions[0]["ended_at"] is None

@@ -83,7 +83,9 @@ def test_missing_files_are_defaults(sess: SessRunner, repo: Repo) -> None:
         "pr.reviewers", "pr.labels", "pr.assignees", "pr.title", "pr.template", "end.delete_branch",
         "end.sync_base", "time.idle_after", "time.exclusive", "hooks.pre-start", "hooks.post-start",
         "hooks.pre-end", "hooks.post-end", "hooks.post-pause", "hooks.post-resume", "hooks.timeout",
-        "pr.repo", "forge.type", "forge.host", "sync.enabled", "sync.auto", "end.never_commit"]
+        "pr.repo", "forge.type", "forge.host", "sync.enabled", "sync.auto", "end.never_commit",
+        "tracker.type", "tracker.url", "tracker.project", "tracker.user", "tracker.token_env",
+        "tracker.token_command", "tracker.jql", "tracker.log_time"]
 
 
 # --- precedence -------------------------------------------------------------------------------

@@ -67,7 +67,8 @@ def test_projects_json(sess: SessRunner, repo: Repo, repo_no_remote: Repo, gh: F
         "widgets", top(repo), "active", True)
     session = widgets["session"]
     assert session["branch"] == "feature/fix-the-widget-crash" and session["state"] == "active"
-    assert session["issue"] == {"id": "12", "title": "Fix the widget crash"}
+    assert {k: session["issue"][k] for k in ("id", "title")} == {"id": "12", "title": "Fix the widget crash"}
+    assert session["issue"]["tracker"] == "github"
     assert session["project"] == {"name": "widgets", "path": top(repo)}
     assert isinstance(session["elapsed_seconds"], int) and session["pr"] is None
     assert (solo["name"], solo["state"], solo["current"], solo["session"]) == ("solo", "idle", False, None)

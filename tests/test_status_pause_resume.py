@@ -126,7 +126,9 @@ def test_status_json_active(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: P
     check_session_json(session, repo)
     assert session["state"] == "active" and session["branch"] == "feature/add-oauth"
     assert session["branch_type"] == "feature"
-    assert session["issue"] == {"id": "123", "title": "Add OAuth2 authentication support"}
+    assert {k: session["issue"][k] for k in ("id", "title")} == \
+        {"id": "123", "title": "Add OAuth2 authentication support"}
+    assert session["issue"]["tracker"] == "github"
     assert isinstance(session["issue"]["id"], str)
     assert session["paused_at"] is None and session["ended_at"] is None and session["pr"] is None
     assert 1800 <= session["elapsed_seconds"] < 1830
@@ -334,7 +336,8 @@ def test_issue_without_a_title(sess: SessRunner, repo: Repo, db_path: Path) -> N
     status = sess("status", check=0).out
     assert "None" not in status and status.splitlines()[1].endswith(" · #12")
     session = json.loads(sess("status", "--json", check=0).out)["session"]
-    assert session["issue"] == {"id": "12", "title": ""}
+    assert {k: session["issue"][k] for k in ("id", "title")} == {"id": "12", "title": ""}
+    assert session["issue"]["tracker"] == "github"
     assert "None" not in sess("resume", check=0).out
 
 

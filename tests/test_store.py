@@ -183,7 +183,9 @@ def test_go_database_migrates_and_reads(sess: SessRunner, repo: Repo, repo_no_re
     session = status["session"]
     assert session["id"] == 2 and session["state"] == "paused"
     assert session["branch"] == "feature/add-oauth" and session["branch_type"] == "feature"
-    assert session["issue"] == {"id": "123", "title": "Add OAuth2 authentication support"}
+    # A Go row's issue is GitHub's; its address was never recorded.
+    assert session["issue"] == {"id": "123", "title": "Add OAuth2 authentication support", "tracker": "github",
+                                "url": None}
     assert session["elapsed_seconds"] == 3723  # nanoseconds (floored), not seconds or milliseconds
     assert iso_with_offset(session["started_at"]) == go_db["started"]
     assert session["started_at"].endswith("+02:00")  # the Go string's own offset is kept
@@ -214,7 +216,8 @@ def test_go_database_projects_json(sess: SessRunner, repo: Repo, repo_no_remote:
     widgets, solo = by_name["widgets"], by_name["solo"]
     assert widgets["state"] == "paused" and widgets["current"] is True
     assert widgets["session"]["elapsed_seconds"] == 3723
-    assert widgets["session"]["issue"] == {"id": "123", "title": "Add OAuth2 authentication support"}
+    assert widgets["session"]["issue"] == {"id": "123", "title": "Add OAuth2 authentication support",
+                                           "tracker": "github", "url": None}
     assert iso_with_offset(widgets["last_used_at"]) == go_db["paused"]
     assert solo["state"] == "active" and solo["current"] is False and solo["base_branch"] == "main"
     assert solo["session"]["issue"]["id"] == "7"  # stored as '#7' by hand: read without the '#'

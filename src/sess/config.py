@@ -44,7 +44,9 @@ class Config:
                  "hooks_timeout_s", "sources", "untrusted_hooks", "repo_file",
                  "pr_repo", "forge_type", "forge_host",
                  "sync_enabled", "sync_auto",
-                 "end_never_commit", "repo_hooks_timeout_s")
+                 "end_never_commit", "repo_hooks_timeout_s", "tracker_type", "tracker_url",
+                 "tracker_project", "tracker_user", "tracker_token_env", "tracker_token_command", "tracker_jql",
+                 "tracker_log_time")
 
     branch_types: tuple[str, ...]  # branch.types
     branch_default_type: str  # branch.default_type
@@ -81,6 +83,15 @@ class Config:
     end_never_commit: tuple[str, ...]
     # hooks.timeout as the repository's file sets it: for its own hooks only, never for yours.
     repo_hooks_timeout_s: int | None
+    # tracker.*: where issues live (SPEC Part 3 "GitLab, Jira and Linear"); sess.trackers reads them.
+    tracker_type: str  # tracker.type: forge, jira, linear or none
+    tracker_url: str | None  # tracker.url: Jira's site (required), Linear's GraphQL endpoint
+    tracker_project: str | None  # tracker.project: Jira project key / Linear team key for a bare number
+    tracker_user: str | None  # tracker.user: Jira account e-mail (basic auth); None: a bearer token
+    tracker_token_env: str | None  # tracker.token_env; None: JIRA_API_TOKEN / LINEAR_API_KEY
+    tracker_token_command: tuple[str, ...] | None  # tracker.token_command (user file only)
+    tracker_jql: str | None  # tracker.jql: the picker's Jira query
+    tracker_log_time: bool  # tracker.log_time: push worked time at `end`
 
     def __init__(self, *, branch_types: tuple[str, ...] = DEFAULT_BRANCH_TYPES, branch_default_type: str = "feature",
                  branch_template: str = "{type}/{slug}", branch_max_length: int = 60, base: str | None = None,
@@ -93,7 +104,11 @@ class Config:
                  pr_repo: str | None = None, forge_type: str | None = None, forge_host: str | None = None,
                  sync_enabled: bool = False, sync_auto: bool = True,
                  end_never_commit: tuple[str, ...] = DEFAULT_NEVER_COMMIT,
-                 repo_hooks_timeout_s: int | None = None) -> None:
+                 repo_hooks_timeout_s: int | None = None,
+                 tracker_type: str = "forge", tracker_url: str | None = None, tracker_project: str | None = None,
+                 tracker_user: str | None = None, tracker_token_env: str | None = None,
+                 tracker_token_command: tuple[str, ...] | None = None, tracker_jql: str | None = None,
+                 tracker_log_time: bool = False) -> None:
         values = dict(locals())
         del values["self"]
         for name, value in values.items():
@@ -127,6 +142,11 @@ class Config:
         return self.hooks_timeout_s
 
 
+# tracker.*: SPEC Part 3 "GitLab, Jira and Linear".
+TRACKER_KEYS = ("tracker.type", "tracker.url", "tracker.project", "tracker.user", "tracker.token_env",
+                "tracker.token_command", "tracker.jql", "tracker.log_time")
+TRACKER_TYPES = ("forge", "jira", "linear", "none")
+
 # The keys a file may hold, as written in it (hooks: `hooks.<event>` for each of HOOK_EVENTS).
 KEYS = (
     "branch.types", "branch.default_type", "branch.template", "branch.max_length", "base",
@@ -138,12 +158,14 @@ KEYS = (
     "sync.enabled", "sync.auto",
     # What end commits (Part 3).
     "end.never_commit",
+    *TRACKER_KEYS,
 )
 
 DEFAULTS = Config()
 
 # What kind of value each key holds; `check` turns a TOML value into the Config's form.
 STRINGS, STRING, INTEGER, BOOL, DURATION, COMMAND = "strings", "string", "integer", "bool", "duration", "command"
+ARGV = "argv"  # a non-empty list of strings, run without a shell
 KINDS: Mapping[str, str] = MappingProxyType({
     "branch.types": STRINGS, "branch.default_type": STRING, "branch.template": STRING,
     "branch.max_length": INTEGER, "base": STRING, "pr.draft": BOOL, "pr.reviewers": STRINGS,
@@ -153,8 +175,10 @@ KINDS: Mapping[str, str] = MappingProxyType({
     "pr.repo": STRING, "forge.type": STRING, "forge.host": STRING,
     "sync.enabled": BOOL, "sync.auto": BOOL,
     "end.never_commit": STRINGS,
+    "tracker.type": STRING, "tracker.url": STRING, "tracker.project": STRING, "tracker.user": STRING,
+    "tracker.token_env": STRING, "tracker.token_command": ARGV, "tracker.jql": STRING, "tracker.log_time": BOOL,
 })
-SECTIONS = ("branch", "pr", "end", "time", "hooks", "forge", "sync")
+SECTIONS = ("branch", "pr", "end", "time", "hooks", "forge", "sync", "tracker")
 FORGE_TYPES = ("github", "gitlab")  # forge.type (sess.forges.TYPES, not imported here: it is not needed to read)
 
 # The fields each template may use.
@@ -172,6 +196,7 @@ _ATTRS = {
     "pr.repo": "pr_repo", "forge.type": "forge_type", "forge.host": "forge_host",
     "sync.enabled": "sync_enabled", "sync.auto": "sync_auto",
     "end.never_commit": "end_never_commit",
+    **{key: key.replace(".", "_") for key in TRACKER_KEYS},
 }
 
 # What `sess config list/get` shows for a default, as a file would hold it.
@@ -182,6 +207,7 @@ DEFAULT_VALUES: Mapping[str, Any] = MappingProxyType({
     "time.idle_after": "2h", "time.exclusive": False, "hooks.timeout": "10m",
     "sync.enabled": False, "sync.auto": True,
     "end.never_commit": list(DEFAULT_NEVER_COMMIT),
+    "tracker.type": "forge", "tracker.log_time": False,
 })
 
 
@@ -376,9 +402,20 @@ def flatten(path: str, document: Mapping[str, Any]) -> dict[str, Any]:
 def _known(path: str, key: str) -> str:
     if key in KINDS:
         return key
+    refuse_token(key, path)
     near = nearest(key)
     hint = f" (did you mean '{near}'?)" if near else ""
     raise ConfigError(f"{shown(path)}: unknown key '{key}'{hint}", "'sess config list' shows every key.")
+
+
+def refuse_token(key: str, path: str | None = None) -> None:
+    """A token written into a configuration file is refused, wherever it is: it would be read by
+    everyone who can read the file (the repository's: everyone who clones it)."""
+    if key.rsplit(".", 1)[-1].lower() in ("token", "api_token", "api_key", "password"):
+        where = f"{shown(path)}: " if path else ""
+        raise ConfigError(f"{where}'{key}': a token is never kept in a configuration file",
+                          f"Put it in an environment variable (tracker.token_env), or set tracker.token_command "
+                          f"in {shown(user_path())} to a command that prints it.")
 
 
 def nearest(key: str) -> str | None:
@@ -456,6 +493,16 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
             if len(set(items)) != len(items):
                 raise bad("names a type twice")
         return items
+    if kind == ARGV:
+        if source == REPO:
+            # The repository's file is anyone's who clones it: it never names a command to run.
+            raise bad(f"is not allowed in {REPO_FILE} (it would run a cloned repository's command); "
+                      f"set it in {shown(user_path())}")
+        if not isinstance(value, list) or not value or not all(isinstance(item, str) for item in value) \
+                or not value[0].strip():
+            raise wrong('a list of strings (a program and its arguments, run without a shell, such as '
+                        '["pass", "show", "jira"])')
+        return tuple(value)
     if kind == COMMAND:
         if isinstance(value, str):
             if not value.strip():
@@ -480,6 +527,16 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
             raise bad(f"must be a path inside the repository, not '{value}'")
         if any(part.lower() == ".git" for part in parts):
             raise bad(f"must not be in the git directory: '{value}'")
+    elif key == "tracker.type" and value not in TRACKER_TYPES:
+        raise bad(f"must be one of {', '.join(TRACKER_TYPES)}, not '{value}'")
+    elif key == "tracker.url" and not value.startswith(("https://", "http://")):
+        raise bad(f"must be an http:// or https:// address, not '{value}'")
+    elif key == "tracker.project" and not _is_key(value):
+        raise bad(f"must be a project or team key such as PROJ or ENG, not '{value}'")
+    elif key == "tracker.token_env" and not _is_env_name(value):
+        raise bad(f"must be the name of an environment variable, not '{value}'")
+    elif key in ("tracker.user", "tracker.jql") and any(ord(c) < 32 for c in value):
+        raise bad("holds control characters")
     elif key in ("base", "branch.default_type") and (value.startswith("-") or any(c.isspace() for c in value)):
         raise bad(f"is not a branch name: '{value}'")
     elif key in ("pr.repo", "forge.type", "forge.host"):
@@ -496,6 +553,14 @@ def _check_forge_key(key: str, value: str, bad: Any) -> None:
         raise bad(f"must be one of {', '.join(FORGE_TYPES)}, not '{value}'")
     if key == "forge.host" and not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?", value):
         raise bad(f"must be a host name such as git.example.com, not '{value}'")
+
+
+def _is_key(value: str) -> bool:
+    return value.isascii() and value[:1].isalpha() and value.replace("_", "").isalnum()
+
+
+def _is_env_name(value: str) -> bool:
+    return value.isascii() and not value[:1].isdigit() and value.replace("_", "").isalnum()
 
 
 def _check_fields(path: str, key: str, value: str, allowed: tuple[str, ...]) -> None:

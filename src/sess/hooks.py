@@ -104,11 +104,14 @@ class Hooks:
         """None when the hook succeeded, else what went wrong."""
         from sess import proc
         from sess.errors import ProgramMissing, Timeout
+        from sess.trackers.tokens import token_variables
 
         argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
         timeout = self.config.hook_timeout_s(event)
         try:
-            result = proc.run_user_command(argv, self.top, session.environment(event), timeout, self.show)
+            # A tracker's token never reaches a hook, even when the user's shell exports it.
+            result = proc.run_user_command(argv, self.top, session.environment(event), timeout, self.show,
+                                           drop=token_variables(self.config))
         except Timeout:
             from sess.render import duration
 

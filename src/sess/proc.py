@@ -271,8 +271,10 @@ def run_user_command(
     env: dict[str, str],
     timeout: float,
     on_output: Callable[[str], None],
+    drop: Sequence[str] = (),
 ) -> Result:
-    """Run a command the user configured (a hook): the user's own environment plus `env`, its
+    """Run a command the user configured (a hook): the user's own environment without `drop`
+    (a tracker's token variables) plus `env`, its
     combined output streamed line by line, in its own process group so that on a timeout or
     Ctrl-C the whole group (children too) is stopped. Timeout when it runs longer than `timeout`."""
     import collections
@@ -281,7 +283,7 @@ def run_user_command(
     import threading
 
     args = list(argv)
-    environment = {k: v for k, v in os.environ.items() if k not in _DROPPED}
+    environment = {k: v for k, v in os.environ.items() if k not in _DROPPED and k not in drop}
     environment.update(env)
     try:
         proc = subprocess.Popen(args, cwd=cwd, env=environment, stdin=subprocess.DEVNULL,

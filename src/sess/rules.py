@@ -53,6 +53,8 @@ class Session(NamedTuple):
     pr_url: str | None
     base_branch: str | None = None  # None: the project's base branch
     outcome: str | None = None  # CANCELLED for a session given up without a handoff
+    issue_tracker: str | None = None  # github, gitlab, jira, linear; None: github (older rows)
+    issue_url: str | None = None  # the issue's address, when the tracker gave one
 
     @property
     def cancelled(self) -> bool:
@@ -301,6 +303,13 @@ def issue_ref(issue_id: str | None) -> str:
 def issue_branch_field(issue_id: str | None) -> str:
     """`{issue}` in a branch template: the id with `/` and `#` made `-` (`other/lib#7`: `other-lib-7`)."""
     return re.sub(r"[/#]+", "-", issue_id or "")
+
+
+def is_issue_key(value: str) -> bool:
+    """`PROJ-123`, `ENG-7`: a Jira or Linear key (letters, digits and `_`, a dash, a number)."""
+    project, dash, number = value.rpartition("-")
+    return bool(dash and project[:1].isalpha() and project.replace("_", "").isalnum() and project.isascii()
+                and number.isdigit() and number.isascii())
 
 
 def normalise_issue_id(value: str | None) -> str | None:

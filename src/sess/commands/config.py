@@ -81,6 +81,7 @@ def _top(required: bool) -> str | None:
 def _require_key(key: str) -> None:
     if key in KEYS:
         return
+    config.refuse_token(key)
     near = config.nearest(key)
     raise UsageError(f"unknown key '{key}'" + (f" (did you mean '{near}'?)" if near else ""),
                      "'sess config list' shows every key.")
@@ -225,7 +226,7 @@ def parse_value(key: str, text: str) -> Any:
     """A command-line VALUE as the TOML value for `key` (checked afterwards by config.check)."""
     kind = config.KINDS[key]
     stripped = text.strip()
-    if kind in (config.STRINGS, config.COMMAND) and stripped.startswith("["):
+    if kind in (config.STRINGS, config.COMMAND, config.ARGV) and stripped.startswith("["):
         import tomllib
 
         try:
@@ -236,6 +237,8 @@ def parse_value(key: str, text: str) -> Any:
             raise UsageError(f"'{text}' is not a TOML array: {exc}") from None
     if kind == config.STRINGS:
         return [item.strip() for item in text.split(",") if item.strip()]
+    if kind == config.ARGV:
+        return text.split()  # `pass show jira`: words, never a shell
     if kind == config.BOOL:
         lowered = stripped.lower()
         if lowered in ("true", "yes", "on", "1"):

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sess import config
-    from sess.forges import Forge, Issue
+    from sess.trackers import Issue, Tracker
 
 
 def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,20 +61,18 @@ def cmd_start(args: argparse.Namespace) -> int:
     from sess.workflows.common import Where
 
     if args.issue is not None:
-        from sess import forges
+        from sess import trackers
 
-        forges.issue_reference(args.issue)  # a malformed --issue is a usage error before anything else
+        if not trackers.plausible(args.issue):  # a malformed --issue is a usage error before anything else
+            raise UsageError(f"--issue {args.issue!r} is not an issue: pass 42, #42, an issue URL or a key such "
+                             "as PROJ-123", "Run 'sess start --help' for usage.")
     at = parse_at(args, timestamps.now())
     if at is not None:
         rules.check_not_future("--at", at, timestamps.now())
     cwd = os.getcwd()
     top, current = git.require_repo(cwd)
     cfg = config.load(top)  # a broken configuration stops us before anything is touched
-    forge: Forge | None = None
-    if args.issue is not None:
-        from sess import forges
-
-        forge = forges.open_forge(top, forges.Settings.of(cfg), instead="pass --no-issue")
+    tracker = _tracker(cfg, top, args)
     types = cfg.branch_types
     if args.branch_type is not None and args.branch_type not in types:
         raise UsageError(f"unknown branch type '{args.branch_type}'", f"Choose one of: {', '.join(types)}.")
@@ -88,15 +86,15 @@ def cmd_start(args: argparse.Namespace) -> int:
     ask = prompts.interactive()
 
     issue: Issue | None = None
-    if forge is not None:
-        issue = forge.view_issue(args.issue)
+    if args.issue is not None and tracker is not None:
+        issue = tracker.view(args.issue)
         if issue.state != "OPEN":
             sys.stderr.write(f"Issue {render.safe(rules.issue_ref(issue.id))} is {issue.state.lower()}; "
                              "starting on it anyway\n")
-    elif not args.no_issue:
+    elif not args.no_issue and tracker is not None:
         # NAME names the branch; whether an issue is linked is a choice of its own.
         prompts.require("--issue ID or --no-issue", "no issue chosen")
-        issue = _ask_issue(top, cfg)
+        issue = _ask_issue(tracker)
     if issue is not None and cfg.sync_enabled and facts.where.project is not None:
         from sess.commands.team import check_taken
 
@@ -158,19 +156,32 @@ def _file_of(cfg: config.Config, key: str) -> str:
     return (cfg.repo_file or "") if cfg.source(key) == config.REPO else config.user_path()
 
 
-def _ask_issue(top: str, cfg: config.Config) -> Issue | None:
-    from sess import forges, prompts
+def _tracker(cfg: config.Config, top: str, args: argparse.Namespace) -> Tracker | None:
+    """The configured tracker; with --issue, the issue form checked against it (usage error)."""
+    from sess import trackers
+    from sess.errors import UsageError
+
+    tracker = trackers.for_config(cfg, top)
+    if tracker is None and args.issue is not None:
+        raise UsageError("tracker.type is none: this project links no issues", "Pass --no-issue.")
+    if tracker is not None and args.issue is not None:
+        tracker.reference(args.issue)
+    return tracker
+
+
+def _ask_issue(tracker: Tracker) -> Issue | None:
+    from sess import prompts, rules
     from sess.errors import Interrupted
 
     try:
-        issues = forges.open_forge(top, forges.Settings.of(cfg), instead="pass --no-issue").list_open_issues()
+        issues = tracker.list_open()
     except Interrupted:
         raise
-    except SessError as exc:  # gh missing or logged out, offline, 5xx, rate limit, issues disabled
+    except SessError as exc:  # no token or CLI, logged out, offline, 5xx, rate limit, issues disabled
         sys.stderr.write(f"{exc.message}: issues cannot be listed\n")
         if prompts.confirm("Start without an issue?", default=True):
             return None
         raise SessError("cancelled; nothing was changed", exc.hint) from None
     choices: list[tuple[str, Issue | None]] = [("Start without an issue", None)]
-    choices += [(render.safe(f"#{issue.id}  {issue.title}"), issue) for issue in issues]
+    choices += [(render.safe(f"{rules.issue_ref(issue.id)}  {issue.title}"), issue) for issue in issues]
     return prompts.select("Issue", choices, search=len(issues) > 0)

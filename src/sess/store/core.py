@@ -221,17 +221,20 @@ class Store(UndoMixin):
 
     def start_session(self, project_id: int, branch: str, branch_type: str,
                       issue_id: str | None, issue_title: str | None, now: datetime,
-                      base_branch: str | None = None, undo: dict[str, Any] | None = None) -> Session:
+                      base_branch: str | None = None, undo: dict[str, Any] | None = None,
+                      issue_tracker: str | None = None, issue_url: str | None = None) -> Session:
         stamp = timestamps.format_db(now)
         try:
             with self.transaction() as conn:
                 cursor = conn.execute(
                     """INSERT INTO sessions (project_id, branch, issue_id, issue_title, state, start_time,
-                           total_elapsed, branch_type, current_slice_start, start_epoch, base_branch)
-                       VALUES (?, ?, ?, ?, 'active', ?, 0, ?, ?, ?, ?)""",
+                           total_elapsed, branch_type, current_slice_start, start_epoch, base_branch,
+                           issue_tracker, issue_url)
+                       VALUES (?, ?, ?, ?, 'active', ?, 0, ?, ?, ?, ?, ?, ?)""",
                     # '' for no issue, as the Go tool wrote it, so it reads our rows too.
                     (project_id, branch, issue_id or "", issue_title or "", stamp, branch_type, stamp,
-                     now.timestamp(), base_branch),
+                     now.timestamp(), base_branch, issue_tracker if issue_id else None,
+                     issue_url if issue_id else None),
                 )
                 session_id = cursor.lastrowid
                 conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",

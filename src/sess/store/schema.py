@@ -277,6 +277,15 @@ def _team_totals_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS idx_team_sessions_longest ON team_sessions(project_id, elapsed_s, state)")
 
 
+def _session_issue_tracker(conn: sqlite3.Connection) -> None:
+    # Which tracker a session's issue came from (github, gitlab, jira, linear) and its address.
+    # NULL (older rows, the Go tool's): a GitHub issue, whose address was never recorded.
+    have = _columns(conn, "sessions")
+    for name in ("issue_tracker", "issue_url"):
+        if name not in have:
+            conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_go_schema", _go_schema),
     ("0002_go_v04_columns", _go_v04_columns),
@@ -292,6 +301,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0012_sessions_uuid", _session_uuid),
     ("0013_team_records", _team_records),
     ("0014_team_totals_index", _team_totals_index),
+    ("0015_sessions_issue_tracker", _session_issue_tracker),
 ]
 
 

@@ -280,20 +280,23 @@ def pr_title(plan: Plan, session: Session, latest_subject: str) -> str:
         # An empty field takes a joiner with it ("#" before {issue}, too); spaces are tidied.
         title = " ".join(rules.fill_template(plan.title_template, fields, joiners="-_.#").split())
         return title or latest_subject
-    if session.issue_id:
+    if session.issue_id:  # `#42 <title>`, `PROJ-123 <summary>`, `ENG-7 <title>`
         return f"{rules.issue_ref(session.issue_id)} {session.issue_title or ''}".rstrip()
     return latest_subject
 
 
 def pr_body(plan: Plan, session: Session) -> str:
-    # `Closes other/lib#7` for another repository's issue: a bare `#7` would close this one's.
-    closes = [f"Closes {rules.issue_ref(session.issue_id)}", ""] if session.issue_id else []
+    from sess.trackers import closing_line
+
+    # `Closes #42`, `PROJ-123: <url>` (Jira), `Fixes ENG-7` (Linear)
+    first = closing_line(session.issue_tracker, session.issue_id, session.issue_url) if session.issue_id else ""
+    closes = [first, ""] if first else []
     if plan.template is not None:
         from sess import pr_template
 
         merged = pr_template.merge(plan.template, [("Summary", plan.summary), ("Testing", plan.testing),
                                                    ("Notes", plan.notes)])
-        return (f"Closes {rules.issue_ref(session.issue_id)}\n\n" if session.issue_id else "") + merged
+        return (f"{first}\n\n" if first else "") + merged
     parts = closes
     for heading, text in (("Summary", plan.summary), ("Testing", plan.testing), ("Notes", plan.notes)):
         parts += [f"## {heading}", "", (text or "").strip() or NOT_PROVIDED, ""]

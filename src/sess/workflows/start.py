@@ -21,7 +21,7 @@ from sess.workflows.common import Rollback, Where, check_dirty_choice, locate, p
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
-    from sess.forges import Issue
+    from sess.trackers import Issue
 
 
 class Facts(NamedTuple):
@@ -333,7 +333,9 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
         session = store.start_session(project.id, branch, plan.branch_type,
                                       plan.issue.id if plan.issue else None,
                                       plan.issue.title if plan.issue else None, plan.at or timestamps.now(),
-                                      base_branch=base, undo=undo)
+                                      base_branch=base, undo=undo,
+                                      issue_tracker=plan.issue.tracker if plan.issue else None,
+                                      issue_url=plan.issue.url if plan.issue else None)
         # From here on the session exists: nothing above is undone any more.
         rollback.clear()
         if stash_sha is not None and plan.dirty in ("discard", "carry"):

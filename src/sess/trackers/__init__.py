@@ -1,0 +1,138 @@
+"""Where issues live: one Tracker interface with the forge's own issues (`forge`), Jira (`jira`,
+REST v3) and Linear (`linear`, GraphQL) behind it (SPEC Part 3 "GitLab, Jira and Linear").
+
+The rest of sess asks a Tracker (look an issue up, list the picker's issues, log worked time) and
+never names Jira or Linear. This module is cheap to import: the pure rules (issue forms, the
+PR title's reference, the body's first line) are here, each connector is imported only by
+`for_config`, and HTTP (`urllib.request`) only when a connector makes its first call.
+"""
+
+from __future__ import annotations
+
+from sess.errors import SessError, UsageError
+from sess.records import NamedTuple
+from sess.rules import is_issue_key as is_key
+from sess.rules import issue_ref
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import Any
+
+    from sess.config import Config
+
+GITHUB, GITLAB, JIRA, LINEAR = "github", "gitlab", "jira", "linear"
+TRACKER_NAMES = {GITHUB: "GitHub", GITLAB: "GitLab", JIRA: "Jira", LINEAR: "Linear"}
+
+
+class Issue(NamedTuple):
+    id: str  # as the tracker writes it: "42", "PROJ-123", "ENG-7"
+    title: str
+    url: str = ""
+    state: str = "OPEN"  # OPEN or CLOSED (Jira: status category done; Linear: completed, canceled)
+    tracker: str = GITHUB
+
+
+class TrackerUnavailable(SessError):
+    """The tracker cannot be asked: refused the token, cannot be reached, did not answer in time,
+    no token. Nothing was changed; the interactive picker offers to go on without an issue."""
+
+
+class IssueMissing(SessError):
+    """The tracker says there is no such issue."""
+
+
+class Tracker:
+    """One tracker, as the rest of sess asks it."""
+
+    name = GITHUB  # the JSON issue object's `tracker`
+    time_tracking = False  # whether log_time sends anything (Jira, GitLab)
+    can_look_up_logged = False  # whether logged() can tell what was pushed (Jira's marker)
+
+    def reference(self, value: str) -> str:
+        """The issue id that `--issue VALUE` means, or UsageError naming the forms."""
+        raise NotImplementedError
+
+    def view(self, value: str) -> Issue:
+        raise NotImplementedError
+
+    def list_open(self) -> list[Issue]:
+        """The picker's issues."""
+        raise NotImplementedError
+
+    def logged(self, issue_id: str, marker: str) -> int:
+        """Seconds already logged on the issue under this marker (can_look_up_logged only)."""
+        raise NotImplementedError
+
+    def log_time(self, issue_id: str, seconds: int, started: datetime, marker: str) -> str | None:
+        """Log `seconds` worked from `started` on the issue; the remote id where there is one."""
+        raise NotImplementedError
+
+
+def for_config(cfg: Config, top: str) -> Tracker | None:
+    """The tracker `tracker.type` names (None for "none"); no network until it is asked."""
+    kind = cfg.tracker_type
+    if kind == "none":
+        return None
+    if kind == JIRA:
+        from sess.trackers.jira import Jira
+
+        return Jira(cfg)
+    if kind == LINEAR:
+        from sess.trackers.linear import Linear
+
+        return Linear(cfg)
+    from sess.trackers.forge import ForgeIssues
+
+    return ForgeIssues(top, cfg)
+
+
+def mapping(value: object) -> dict[str, Any]:
+    """`value` when it is a JSON object, else {}: a tracker's answer is read without trusting its shape."""
+    return value if isinstance(value, dict) else {}
+
+
+# --- the pure rules -------------------------------------------------------------------------------
+
+
+
+def plausible(value: str) -> bool:
+    """Whether `--issue VALUE` could mean an issue of some tracker (checked before anything else;
+    the configured tracker judges it exactly once the configuration is read)."""
+    text = value.strip()
+    if not text or any(ord(c) < 32 for c in text) or text.startswith("-"):
+        return False
+    owner_repo, hash_, number = text.rpartition("#")  # OWNER/NAME#7
+    return (text.lstrip("#").isdigit() or is_key(text) or text.startswith(("https://", "http://"))
+            or bool(hash_ and "/" in owner_repo and number.isdigit()))
+
+
+def key_reference(value: str, project: str | None, tracker: str, url_forms: tuple[str, ...]) -> str:
+    """`PROJ-123` (any case), `123` with a project key, or a URL ending in one of `url_forms`
+    followed by the key: the key in upper case."""
+    text = value.strip()
+    for form in url_forms:
+        at = text.find(form)
+        if at >= 0 and text.startswith(("https://", "http://")):
+            text = text[at + len(form):].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+            break
+    if is_key(text):
+        return text.upper()
+    name = TRACKER_NAMES[tracker]
+    bare = text.lstrip("#")
+    if bare.isdigit() and bare.isascii():
+        if project:
+            return f"{project.upper()}-{int(bare)}"
+        raise UsageError(f"--issue {value!r} is a bare number, but no {name} project is set",
+                         "Pass the key (PROJ-123), or set tracker.project.")
+    raise UsageError(f"--issue {value!r} is not a {name} issue: pass a key such as PROJ-123"
+                     + (" or a number (tracker.project)" if project else ""), "Run 'sess start --help' for usage.")
+
+
+def closing_line(tracker: str | None, issue_id: str, url: str | None) -> str:
+    """The PR body's first line: `Closes #N` (forge), `PROJ-123: <url>` (Jira), `Fixes ENG-7` (Linear)."""
+    if tracker == JIRA:
+        return f"{issue_id}: {url}" if url else issue_id
+    if tracker == LINEAR:
+        return f"Fixes {issue_id}"
+    return f"Closes {issue_ref(issue_id)}"

@@ -1,0 +1,52 @@
+"""The forge's own issues (`tracker.type = "forge"`, the default): asked of sess.forges, whichever
+forge origin has (GitHub through gh, GitLab through glab)."""
+
+from __future__ import annotations
+
+from sess.trackers import GITHUB, Issue, Tracker, TrackerUnavailable
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from sess.config import Config
+    from sess.forges import Forge
+
+
+class ForgeIssues(Tracker):
+    def __init__(self, top: str, cfg: Config) -> None:
+        self.top = top
+        self.cfg = cfg
+        self._forge: Forge | None = None
+
+    @property
+    def forge(self) -> Forge:
+        if self._forge is None:
+            from sess import forges
+
+            self._forge = forges.open_forge(self.top, forges.Settings.of(self.cfg), instead="pass --no-issue")
+        return self._forge
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self.forge.name or GITHUB
+
+    @property
+    def time_tracking(self) -> bool:  # type: ignore[override]
+        return self.name != GITHUB  # GitLab's /spend
+
+    def reference(self, value: str) -> str:
+        from sess import forges
+
+        return forges.issue_reference(value)[0]
+
+    def view(self, value: str) -> Issue:
+        issue = self.forge.view_issue(value)
+        return Issue(issue.id, issue.title, issue.url, issue.state, self.name)
+
+    def list_open(self) -> list[Issue]:
+        from sess.errors import ForgeUnavailable
+
+        try:
+            found = self.forge.list_open_issues()
+        except ForgeUnavailable as exc:
+            raise TrackerUnavailable(exc.message, exc.hint) from None
+        return [Issue(issue.id, issue.title, issue.url, issue.state, self.name) for issue in found]
