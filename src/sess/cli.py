@@ -42,6 +42,7 @@ COMMANDS = {
     "sync": "team",
     "team": "team",
     "doctor": "doctor",
+    "worklog": "worklog",
 }
 
 

@@ -106,6 +106,8 @@ def cmd_end(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stderr.write(f"warning: PR #{ended.pr.number} was opened, but not all of it: {ended.pr.warning}\n")
     sys.stdout.flush()
+    if cfg.tracker_log_time and ended.session.issue_id:
+        _log_time(store, ended.project.id, ended.session.id)
     hooks.run("post-end", session_info(ended.project, ended.session, ended.base))
     _auto_sync(ended.project.path, cfg)
     return 0
@@ -117,6 +119,31 @@ def _auto_sync(top: str, cfg: Config) -> None:
         from sess.commands.team import warn
 
         sync.auto(top, cfg, warn)
+
+
+def _log_time(store: Store, project_id: int, session_id: int) -> None:
+    """tracker.log_time: the session's time to its tracker after the handoff (`sess worklog` for
+    this session). The end is done whatever happens here: a failure is a warning."""
+    from sess.commands import worklog
+    from sess.trackers import TRACKER_NAMES
+    from sess.workflows.worklog import FAILED, SENT, UNTRACKED
+
+    try:
+        outcomes = worklog.run(store, project_id, None, None, session_id=session_id)
+    except SessError as exc:
+        sys.stderr.write(f"Warning: worked time not logged: {exc.message}; 'sess worklog' tries again\n")
+        return
+    sent = sum(o.send for o in outcomes if o.status == SENT)
+    failed = [o for o in outcomes if o.status == FAILED]
+    if sent:
+        ref = render.safe(rules.issue_ref(outcomes[0].entry.issue_id))
+        sys.stderr.write(f"Logged {render.duration(sent)} on {ref}\n")
+    untracked = next((o for o in outcomes if o.status == UNTRACKED), None)
+    if untracked is not None:
+        name = TRACKER_NAMES.get(untracked.entry.tracker, untracked.entry.tracker)
+        sys.stderr.write(f"{name} has no time tracking: worked time not logged (tracker.log_time)\n")
+    if failed:
+        sys.stderr.write(f"Warning: worked time not logged: {failed[0].error}; 'sess worklog' tries again\n")
 
 
 def _refuse_flags(args: argparse.Namespace, what: str, allow_changes: bool) -> None:

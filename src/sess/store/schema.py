@@ -286,6 +286,29 @@ def _session_issue_tracker(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} TEXT")
 
 
+def _worklog_pushed(conn: sqlite3.Connection) -> None:
+    # What `sess worklog` sent to a tracker, per session and local day: one row per entry sent
+    # (a later difference is a row of its own). `state` is 'pending' from just before the
+    # tracker is asked until its answer is recorded ('pushed'): a pending row that outlives its
+    # command is an entry that may or may not have arrived (kill -9 in between).
+    _script(conn,
+        """
+        CREATE TABLE IF NOT EXISTS worklog_pushed (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            seconds INTEGER NOT NULL,
+            tracker TEXT NOT NULL,
+            issue_id TEXT NOT NULL,
+            state TEXT NOT NULL CHECK(state IN ('pending', 'pushed')),
+            remote_id TEXT,
+            created_at DATETIME NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_worklog_pushed_session ON worklog_pushed(session_id, day);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_go_schema", _go_schema),
     ("0002_go_v04_columns", _go_v04_columns),
@@ -302,6 +325,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0013_team_records", _team_records),
     ("0014_team_totals_index", _team_totals_index),
     ("0015_sessions_issue_tracker", _session_issue_tracker),
+    ("0016_worklog_pushed", _worklog_pushed),
 ]
 
 

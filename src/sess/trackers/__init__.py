@@ -60,8 +60,9 @@ class Tracker:
         """The picker's issues."""
         raise NotImplementedError
 
-    def logged(self, issue_id: str, marker: str) -> int:
-        """Seconds already logged on the issue under this marker (can_look_up_logged only)."""
+    def logged(self, issue_id: str) -> dict[str, int]:
+        """Seconds logged on the issue under each sess marker (`sess:<uuid>:<day>`), as the tracker
+        has them (can_look_up_logged only)."""
         raise NotImplementedError
 
     def log_time(self, issue_id: str, seconds: int, started: datetime, marker: str) -> str | None:

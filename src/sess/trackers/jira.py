@@ -84,9 +84,12 @@ class Jira(Tracker):
 
     # --- worklogs ---------------------------------------------------------------------------
 
-    def logged(self, issue_id: str, marker: str) -> int:
-        """The seconds of the issue's worklogs whose comment carries `marker` (every page)."""
-        total, start = 0, 0
+    def logged(self, issue_id: str) -> dict[str, int]:
+        """The seconds of the issue's worklogs per marker their comments carry (every page)."""
+        import re
+
+        totals: dict[str, int] = {}
+        start = 0
         while True:
             answer = self.client.call("GET", f"{self._issue_url(issue_id)}/worklog?startAt={start}&maxResults=1000",
                                       accept=(404,))
@@ -95,13 +98,14 @@ class Jira(Tracker):
             data = answer.data if isinstance(answer.data, dict) else {}
             worklogs = [w for w in data.get("worklogs") or [] if isinstance(w, dict)]
             for worklog in worklogs:
-                if marker in _adf_text(worklog.get("comment")):
-                    seconds = worklog.get("timeSpentSeconds")
-                    total += seconds if isinstance(seconds, int) else 0
+                found = re.search(r"sess:[0-9A-Fa-f-]+:\d{4}-\d{2}-\d{2}", _adf_text(worklog.get("comment")))
+                seconds = worklog.get("timeSpentSeconds")
+                if found and isinstance(seconds, int):
+                    totals[found.group()] = totals.get(found.group(), 0) + seconds
             start += len(worklogs)
             reported = data.get("total")
             if not worklogs or not isinstance(reported, int) or start >= reported:
-                return total
+                return totals
 
     def log_time(self, issue_id: str, seconds: int, started: datetime, marker: str) -> str | None:
         body = {
