@@ -148,7 +148,9 @@ def open_forge(top: str, settings: Settings | None = None, instead: str = "work 
     if kind is None and host is not None:
         raise UnknownForge(host, instead)
     if kind == GITLAB:
-        raise SessError("sess has no GitLab forge yet", f"For now, {instead}.")
+        from sess.forges import gitlab
+
+        return gitlab.Forge(top, settings)
     # One import per forge, here only: loading any of them costs start-up time. An origin on
     # the local disk (no host) goes to gh, which may know its repository (GH_REPO, pr.repo).
     from sess.forges import github

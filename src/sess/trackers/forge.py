@@ -7,6 +7,8 @@ from sess.trackers import GITHUB, Issue, Tracker, TrackerUnavailable
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sess.config import Config
     from sess.forges import Forge
 
@@ -36,6 +38,10 @@ class ForgeIssues(Tracker):
     def reference(self, value: str) -> str:
         from sess import forges
 
+        if self.name == forges.GITLAB:
+            from sess.forges import gitlab
+
+            return gitlab.issue_reference(value)
         return forges.issue_reference(value)[0]
 
     def view(self, value: str) -> Issue:
@@ -50,3 +56,13 @@ class ForgeIssues(Tracker):
         except ForgeUnavailable as exc:
             raise TrackerUnavailable(exc.message, exc.hint) from None
         return [Issue(issue.id, issue.title, issue.url, issue.state, self.name) for issue in found]
+
+    def log_time(self, issue_id: str, seconds: int, started: datetime, marker: str) -> str | None:
+        """GitLab: a note `/spend 1h30m 2026-12-01` on the issue (units always written, one per note)."""
+        from sess.forges import gitlab
+
+        forge = self.forge
+        if not isinstance(forge, gitlab.Forge):
+            raise NotImplementedError(f"{self.name} has no time tracking")
+        minutes = seconds // 60
+        return forge.note_issue(issue_id, f"/spend {minutes // 60}h{minutes % 60}m {started.date().isoformat()}")

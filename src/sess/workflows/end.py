@@ -251,13 +251,14 @@ def check_forge(top: str, continuing: bool, settings: forges.Settings | None = N
 
 
 def _first_fix(exc: ForgeUnavailable) -> str:
+    tool = "glab" if exc.message.startswith("glab") else "gh"
     if "not installed" in exc.message:
-        return "Install gh (https://cli.github.com)"
+        return "Install glab (https://gitlab.com/gitlab-org/cli)" if tool == "glab" else "Install gh (https://cli.github.com)"
     if "unreachable" in exc.message or "cannot be reached" in exc.message:
         return "Check the network (or the host)"
     if "logged in" in exc.message or "no longer valid" in exc.message:
-        return "Run 'gh auth login'"
-    return "Make gh usable"
+        return f"Run '{tool} auth login'"
+    return f"Make {tool} usable"
 
 
 def _base_ref(refs: git.Refs, base: str, has_origin: bool) -> str | None:

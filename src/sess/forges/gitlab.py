@@ -1,0 +1,155 @@
+"""GitLab, through the `glab` executable and its `--output json`: the `gitlab` forge.
+
+Written against glab's documented behaviour (the 1.4x releases): `--output json` objects carry
+`iid` (the number users see), `web_url` and `state` (`opened`, `closed`, `merged`); `mr create
+... --yes` prints the MR's URL alone on stdout when stdout is not a terminal (progress goes to
+stderr) and refuses a source branch that is not pushed; `auth status` reports on stderr and exits
+0 or 1. An MR is a PR everywhere else in sess (its iid is the PR number).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from sess import forges, proc
+from sess.errors import CommandError, ForgeUnavailable, ProgramMissing, SessError, Timeout, UsageError
+from sess.forges import Issue, PullRequest, PullRequestState
+
+TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
+if TYPE_CHECKING:
+    from typing import Any
+
+GLAB_TIMEOUT = 60.0
+INSTALL_HINT = "Install GitLab CLI (https://gitlab.com/gitlab-org/cli) or work without it."
+LOGIN_HINT = "Run 'glab auth login'."
+# glab's own environment: plain output, no prompts, no update check.
+GLAB_ENV = {"NO_COLOR": "1", "NO_PROMPT": "1", "GLAB_NO_PROMPT": "1", "GLAB_CHECK_UPDATE": "false",
+            "GLAB_SEND_TELEMETRY": "false", "FORCE_HYPERLINKS": "0"}
+_STATES = {"opened": "OPEN", "closed": "CLOSED", "merged": "MERGED", "locked": "CLOSED"}
+_ISSUE_URL = re.compile(r"https?://[^/\s]+/(?:[^/\s]+/)+-/issues/(\d+)/?(?:[?#]\S*)?")
+
+
+class Forge(forges.Forge):
+    """GitLab over glab; each call runs in the repository, as glab resolves the project from its
+    remotes (`forge.host` names the host for self-hosted instances and SSH aliases)."""
+
+    name = forges.GITLAB
+
+    def _env(self) -> dict[str, str]:
+        env = dict(GLAB_ENV)
+        if self.settings.host:
+            env["GITLAB_HOST"] = self.settings.host
+        return env
+
+    def _glab(self, *args: str) -> str:
+        try:
+            return proc.run(["glab", *args], cwd=self.top, timeout=GLAB_TIMEOUT, env=self._env()).stdout
+        except ProgramMissing as exc:
+            raise ForgeUnavailable("glab is not installed", INSTALL_HINT) from exc
+        except CommandError as exc:
+            said = (exc.stderr + exc.stdout).lower()
+            if "401" in said or "unauthorized" in said or "not logged in" in said or "glab auth login" in said:
+                raise ForgeUnavailable("glab is not logged in", LOGIN_HINT) from exc
+            raise SessError(f"glab {' '.join(args[:2])} failed: {exc.detail}") from exc
+
+    def _host(self) -> str | None:
+        return self.settings.host or forges.origin_host(self.top)
+
+    def check_ready(self) -> None:
+        host = self._host()
+        args = ["glab", "auth", "status", *([f"--hostname={host}"] if host else [])]
+        try:
+            result = proc.run(args, cwd=self.top, timeout=GLAB_TIMEOUT, check=False, env=self._env())
+        except ProgramMissing as exc:
+            raise ForgeUnavailable("glab is not installed", INSTALL_HINT) from exc
+        except Timeout as exc:
+            raise ForgeUnavailable(f"glab could not reach {host or 'GitLab'}", "Check your network.") from exc
+        if not result.ok:
+            raise ForgeUnavailable(f"glab is not logged in to {host}" if host else "glab is not logged in",
+                                   LOGIN_HINT)
+
+    def view_issue(self, ref: str) -> Issue:
+        number = issue_reference(ref)
+        try:
+            data = _json(self._glab("issue", "view", number, "--output", "json"))
+        except ForgeUnavailable:
+            raise
+        except SessError as exc:
+            if "404" in exc.message or "not found" in exc.message.lower():
+                raise SessError(f"issue #{number} does not exist in this project on GitLab") from None
+            raise
+        return _issue(data)
+
+    def list_open_issues(self, limit: int = 100) -> list[Issue]:
+        data = _json(self._glab("issue", "list", "--per-page", str(limit), "--output", "json"))
+        return [_issue(item) for item in data if isinstance(item, dict) and item.get("state", "opened") == "opened"]
+
+    def note_issue(self, ref: str, text: str) -> str | None:
+        out = self._glab("issue", "note", issue_reference(ref), f"--message={text}")
+        return next((line.strip() for line in out.splitlines() if "#note_" in line), None)
+
+    def find_open_pr(self, branch: str) -> PullRequest | None:
+        data = _json(self._glab("mr", "list", f"--source-branch={branch}", "--output", "json"))
+        for item in data if isinstance(data, list) else []:
+            if isinstance(item, dict) and item.get("state") == "opened" and item.get("source_branch", branch) == branch:
+                return PullRequest(int(item["iid"]), str(item["web_url"]))
+        return None
+
+    def create_pr(self, base: str, branch: str, title: str, body: str, draft: bool, *,
+                  reviewers: Sequence[str] = (), labels: Sequence[str] = (),
+                  assignees: Sequence[str] = ()) -> PullRequest:
+        args = ["mr", "create", f"--source-branch={branch}", f"--target-branch={base}", f"--title={title}",
+                f"--description={body}"]
+        if draft:
+            args.append("--draft")
+        if reviewers:
+            args.append(f"--reviewer={','.join(reviewers)}")
+        args += [f"--label={name}" for name in labels]
+        if assignees:
+            args.append(f"--assignee={','.join(assignees)}")
+        args.append("--yes")
+        out = self._glab(*args)
+        url = next((line.strip() for line in out.splitlines() if "/merge_requests/" in line), "")
+        if not url:
+            raise SessError(f"glab mr create printed no merge request URL: {out.strip()[:120]!r}")
+        tail = url.rstrip("/").rsplit("/", 1)[-1]
+        return PullRequest(int(tail) if tail.isdigit() else 0, url)
+
+    def view_pr(self, ref: str) -> PullRequestState:
+        number = ref.strip().lstrip("!#")
+        data = _json(self._glab("mr", "view", number, "--output", "json"))
+        return PullRequestState(int(data["iid"]), str(data.get("web_url", "")),
+                                _STATES.get(str(data.get("state", "")), str(data.get("state", "")).upper()),
+                                str(data.get("source_branch", "")), "",
+                                data.get("source_project_id") != data.get("target_project_id"),
+                                str(data.get("title", "")))
+
+    def checkout_pr(self, ref: str, branch: str) -> None:
+        self._glab("mr", "checkout", ref.strip().lstrip("!#"), f"--branch={branch}")
+
+
+def issue_reference(value: str) -> str:
+    """The iid from `42`, `#42` or an issue URL (`https://gitlab.com/group/sub/project/-/issues/42`)."""
+    text = value.strip()
+    if text.lstrip("#").isdigit() and text.count("#") <= 1 and text.isascii():
+        return str(int(text.lstrip("#")))
+    match = _ISSUE_URL.fullmatch(text)
+    if match:
+        return str(int(match.group(1)))
+    raise UsageError(f"--issue {value!r} is not a GitLab issue: pass 42, #42 or its URL",
+                     "Run 'sess start --help' for usage.")
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise SessError(f"glab printed something that is not JSON: {text[:80]!r}") from exc
+
+
+def _issue(data: dict[str, Any]) -> Issue:
+    state = str(data.get("state", "opened"))
+    return Issue(str(data["iid"]), str(data.get("title", "")).strip(), str(data.get("web_url", "")),
+                 _STATES.get(state, state.upper()))

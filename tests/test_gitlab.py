@@ -1,0 +1,211 @@
+"""GitLab through glab (SPEC Part 3 "GitLab, Jira and Linear"): a faithful stand-in for glab
+(tests/fakeglab/glab) first on PATH, real git with a bare origin."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Repo, SessRunner, refused
+from dbhelp import sessions
+
+FAKEGLAB_DIR = Path(__file__).resolve().parent / "fakeglab"
+
+
+class FakeGlab:
+    def __init__(self, env: dict[str, str], tmp_path: Path) -> None:
+        self.env = env
+        self.state_path = tmp_path / "glab" / "state.json"
+        self.state_path.parent.mkdir()
+        env["FAKE_GLAB_STATE"] = str(self.state_path)
+        env["PATH"] = os.pathsep.join([str(FAKEGLAB_DIR), env["PATH"]])
+
+    def state(self) -> dict[str, Any]:
+        raw = json.loads(self.state_path.read_text()) if self.state_path.exists() else {}
+        return {"authenticated": True, "issues": [], "mrs": [], "notes": [], **raw}
+
+    def set(self, **keys: Any) -> None:
+        self.state_path.write_text(json.dumps({**self.state(), **keys}))
+
+    def add_issue(self, iid: int, title: str, state: str = "opened") -> None:
+        self.set(issues=[*self.state()["issues"], {"iid": iid, "title": title, "state": state}])
+
+    def calls(self) -> list[list[str]]:
+        log = self.state_path.with_name("glab-calls.jsonl")
+        return [json.loads(line)["argv"] for line in log.read_text().splitlines()] if log.exists() else []
+
+    def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(FAKEGLAB_DIR / "glab"), *args], cwd=cwd, env=self.env, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, check=False)
+
+
+@pytest.fixture
+def glab(env: dict[str, str], tmp_path: Path) -> FakeGlab:
+    fake = FakeGlab(env, tmp_path)
+    fake.add_issue(4, "Add login page")
+    config = Path(env["HOME"]) / ".config" / "sess" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[forge]\ntype = "gitlab"\n')
+    return fake
+
+
+def test_start_with_a_gitlab_issue(sess: SessRunner, repo: Repo, glab: FakeGlab, db_path: Path) -> None:
+    sess("start", "--issue", "#4", check=0)
+    assert repo.current_branch() == "feature/add-login-page"
+    assert ["issue", "view", "4", "--output", "json"] in glab.calls()
+    issue = json.loads(sess("status", "--json", check=0).out)["session"]["issue"]
+    assert issue == {"id": "4", "title": "Add login page", "tracker": "gitlab",
+                     "url": "https://gitlab.com/acme/widgets/-/issues/4"}
+
+
+def test_an_issue_url_with_groups(sess: SessRunner, repo: Repo, glab: FakeGlab) -> None:
+    sess("start", "--issue", "https://gitlab.com/acme/sub/widgets/-/issues/4", check=0)
+    assert repo.current_branch() == "feature/add-login-page"
+
+
+def test_a_missing_gitlab_issue(sess: SessRunner, repo: Repo, glab: FakeGlab, db_path: Path) -> None:
+    refused(sess("start", "--issue", "99"), "issue #99 does not exist", "GitLab", code=1)
+    assert sessions(db_path) == [] and repo.current_branch() == "main"
+
+
+def test_end_opens_a_merge_request(sess: SessRunner, repo: Repo, glab: FakeGlab, db_path: Path) -> None:
+    sess("start", "--issue", "4", check=0)
+    repo.commit("login.py", "x\n", "Add the page")
+    r = sess("end", "--summary", "Done", "--draft", check=0)
+    (mr,) = glab.state()["mrs"]
+    assert (mr["source_branch"], mr["target_branch"], mr["title"], mr["draft"]) == (
+        "feature/add-login-page", "main", "#4 Add login page", True)
+    assert mr["description"].startswith("Closes #4\n\n## Summary\n\nDone\n")
+    assert "https://gitlab.com/acme/widgets/-/merge_requests/5" in r.out
+    (row,) = sessions(db_path)
+    assert (row["state"], row["pr_number"], row["pr_url"]) == (
+        "ended", 5, "https://gitlab.com/acme/widgets/-/merge_requests/5")
+    calls = glab.calls()
+    assert ["auth", "status"] in calls  # the preflight, before any step
+    assert calls.index(["auth", "status"]) < next(i for i, c in enumerate(calls) if c[:2] == ["mr", "create"])
+    create = next(c for c in calls if c[:2] == ["mr", "create"])
+    assert create[-1] == "--yes" and "--source-branch=feature/add-login-page" in create
+
+
+def test_an_open_merge_request_is_reused(sess: SessRunner, repo: Repo, glab: FakeGlab, db_path: Path) -> None:
+    sess("start", "reuse", "--no-issue", check=0)
+    repo.commit("a.py", "a\n", "A")
+    repo.git("push", "-q", "origin", "feature/reuse")
+    glab.set(mrs=[{"iid": 12, "title": "Earlier", "description": "", "state": "opened",
+                   "source_branch": "feature/reuse", "target_branch": "main"}])
+    sess("end", check=0)
+    assert len(glab.state()["mrs"]) == 1
+    (row,) = sessions(db_path)
+    assert row["pr_number"] == 12
+
+
+def test_logged_out_glab_stops_end_before_anything(sess: SessRunner, repo: Repo, glab: FakeGlab,
+                                                    db_path: Path) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    repo.commit("a.py", "a\n", "A")
+    glab.set(authenticated=False)
+    r = sess("end")
+    refused(r, "glab is not logged in", "glab auth login", "--no-pr", code=1)
+    (row,) = sessions(db_path)
+    assert row["state"] == "active"
+    assert repo.git("ls-remote", "origin", "refs/heads/feature/x") == ""  # nothing pushed
+    sess("end", "--no-pr", check=0)  # works without glab
+
+
+def test_missing_glab(sess: SessRunner, repo: Repo, glab: FakeGlab, env: dict[str, str]) -> None:
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if Path(p) != FAKEGLAB_DIR)
+    sess("start", "x", "--no-issue", check=0)
+    repo.commit("a.py", "a\n", "A")
+    refused(sess("end"), "glab is not installed", "Install glab", code=1)
+
+
+def test_forge_host_reaches_glab(sess: SessRunner, repo: Repo, glab: FakeGlab, env: dict[str, str]) -> None:
+    config = Path(env["HOME"]) / ".config" / "sess" / "config.toml"
+    config.write_text('[forge]\ntype = "gitlab"\nhost = "git.example.com"\n')
+    glab.set(host="git.example.com")
+    sess("start", "x", "--no-issue", check=0)
+    repo.commit("a.py", "a\n", "A")
+    sess("end", check=0)
+    assert ["auth", "status", "--hostname=git.example.com"] in glab.calls()
+    log = glab.state_path.with_name("glab-calls.jsonl").read_text().splitlines()
+    assert all(json.loads(line)["env"].get("GITLAB_HOST") == "git.example.com" for line in log)
+
+
+def test_detection_by_exact_host() -> None:
+    from sess import forges
+
+    assert forges.forge_type("gitlab.com", forges.Settings()) == "gitlab"
+    assert forges.forge_type("github.com", forges.Settings()) == "github"
+    assert forges.forge_type("gitlab.example.com", forges.Settings()) is None  # no guessing from the name
+    assert forges.forge_type("git.acme.dev", forges.Settings(type="gitlab")) == "gitlab"
+
+
+# --- worked time as /spend notes -------------------------------------------------------------------
+
+def worked(sess: SessRunner, start: str, pause: str) -> None:
+    sess("start", "--issue", "4", "--at", start, check=0)
+    sess("pause", "--at", pause, check=0)
+
+
+def test_worklog_spends_on_the_issue(sess: SessRunner, repo: Repo, glab: FakeGlab) -> None:
+    worked(sess, "2026-11-30 09:30", "2026-11-30 11:05")
+    r = sess("worklog", check=0)
+    assert "  #4  2026-11-30  1h35m" in r.out.splitlines()
+    assert glab.state()["notes"] == [{"issue": 4, "body": "/spend 1h35m 2026-11-30"}]
+    assert sess("worklog", check=0).out == "Worklog for widgets · nothing to send\n"
+    assert len(glab.state()["notes"]) == 1
+
+
+def test_units_are_always_written(sess: SessRunner, repo: Repo, glab: FakeGlab) -> None:
+    worked(sess, "2026-11-30 09:00", "2026-11-30 09:45")
+    sess("worklog", check=0)
+    assert glab.state()["notes"][0]["body"] == "/spend 0h45m 2026-11-30"
+
+
+def test_an_unconfirmed_spend_waits_for_retry(sess: SessRunner, repo: Repo, glab: FakeGlab,
+                                              db_path: Path) -> None:
+    worked(sess, "2026-11-30 09:30", "2026-11-30 11:00")
+    sess("worklog", "--dry-run", check=0)
+    (row,) = sessions(db_path)
+    with sqlite3.connect(db_path) as conn:  # what a kill -9 while glab ran leaves behind
+        conn.execute("INSERT INTO worklog_pushed (session_id, day, seconds, tracker, issue_id, state, created_at) "
+                     "VALUES (?, '2026-11-30', 5400, 'gitlab', '4', 'pending', '2026-12-01 10:00:00+00:00')",
+                     (row["id"],))
+    r = sess("worklog", check=0)
+    assert "unconfirmed: 'sess worklog --retry' sends it" in r.out and glab.state()["notes"] == []
+    sess("worklog", "--retry", check=0)
+    assert [n["body"] for n in glab.state()["notes"]] == ["/spend 1h30m 2026-11-30"]
+    assert sess("worklog", check=0).out == "Worklog for widgets · nothing to send\n"
+
+
+# --- the stand-in itself ------------------------------------------------------------------------------
+
+def test_fake_mr_create_refuses_an_unpushed_branch_and_prompts(repo: Repo, glab: FakeGlab) -> None:
+    repo.git("checkout", "-q", "-b", "local-only")
+    made = glab.run("mr", "create", "--source-branch", "local-only", "--target-branch", "main", "--title", "T",
+                    "--yes", cwd=repo.path)
+    assert made.returncode == 1 and "does not exist on the remote" in made.stderr and made.stdout == ""
+    repo.git("push", "-q", "origin", "local-only")
+    no_yes = glab.run("mr", "create", "--source-branch", "local-only", "--target-branch", "main", "--title", "T",
+                      cwd=repo.path)
+    assert no_yes.returncode == 1 and "--yes" in no_yes.stderr
+    made = glab.run("mr", "create", "--source-branch=local-only", "--target-branch=main", "--title=T", "--yes",
+                    cwd=repo.path)
+    assert made.returncode == 0 and made.stdout == "https://gitlab.com/acme/widgets/-/merge_requests/5\n"
+    assert "Creating merge request" in made.stderr
+    listed = json.loads(glab.run("mr", "list", "--source-branch", "local-only", "--output", "json",
+                                 cwd=repo.path).stdout)
+    assert [(m["iid"], m["state"], m["web_url"]) for m in listed] == [
+        (5, "opened", "https://gitlab.com/acme/widgets/-/merge_requests/5")]
+
+
+def test_fake_auth_status_reports_on_stderr(repo: Repo, glab: FakeGlab) -> None:
+    ok = glab.run("auth", "status", cwd=repo.path)
+    assert ok.returncode == 0 and ok.stdout == "" and "Logged in to gitlab.com" in ok.stderr
+    glab.set(authenticated=False)
+    bad = glab.run("auth", "status", cwd=repo.path)
+    assert bad.returncode == 1 and bad.stdout == "" and "401" in bad.stderr
