@@ -5,7 +5,7 @@ Runs `sess status` in a repository with an active session, alternating with the 
 median of each and their ratio. Targets (issue #2): ratio <= 1.6, aim <= 1.3.
 
 It also runs `sess status` in a second, identical repository where both configuration files
-exist (the user's config.toml and the repository's .sess.toml, 20 keys each, hooks included),
+exist (the user's config.toml and the repository's .sess.toml, 20 keys each, hooks and a Jira tracker included),
 alternating with the first: configuration must not slow status measurably (issue #7: ratio
 <= 1.05). And it times `config.load` of those two files in-process: what reading them would
 add to a command that needs a key.
@@ -88,6 +88,12 @@ post-pause = "true"
 post-resume = "true"
 pre-end = "true"
 timeout = "10m"
+
+[tracker]
+type = "jira"
+url = "https://acme.atlassian.net"
+project = "PROJ"
+user = "ada@acme.com"
 """
 
 

@@ -320,3 +320,21 @@ def test_github_issues_keep_their_form(sess: SessRunner, repo: Repo, gh: FakeGh,
     status = json.loads(sess("status", "--json", check=0).out)
     assert status["session"]["issue"]["tracker"] == "github"
     assert status["session"]["issue"]["id"] == "12"
+
+
+def test_status_and_prompt_never_ask_the_tracker(sess: SessRunner, repo: Repo, jira: FakeJira,
+                                                 env: dict[str, str]) -> None:
+    import subprocess
+    import sys
+
+    sess("start", "--issue", "PROJ-123", check=0)
+    asked = len(jira.requests)
+    sess("status", check=0)
+    sess("status", "--json", check=0)
+    assert sess("prompt", check=0).out.strip().endswith("PROJ-123")
+    assert len(jira.requests) == asked
+    code = ("import sys\nfrom sess import cli\ncli.main(['status'])\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('sess.trackers', 'urllib.request', 'http.'))))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=repo.path, env=env, capture_output=True, text=True,
+                       check=True)
+    assert r.stdout.splitlines()[-1] == "[]", r.stdout

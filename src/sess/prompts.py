@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 
 
 
+def load() -> None:
+    """Import the question library now (a question follows), while something else is awaited."""
+    import questionary  # noqa: F401
+
+
 def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 

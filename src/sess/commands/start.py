@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sess import config
-    from sess.trackers import Issue, Tracker
+    from sess.trackers import Issue, Prefetch, Tracker
 
 
 def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -73,6 +73,12 @@ def cmd_start(args: argparse.Namespace) -> int:
     top, current = git.require_repo(cwd)
     cfg = config.load(top)  # a broken configuration stops us before anything is touched
     tracker = _tracker(cfg, top, args)
+    listing: Prefetch | None = None
+    if tracker is not None and args.issue is None and not args.no_issue and prompts.interactive():
+        try:
+            listing = tracker.prefetch()  # the picker's list, asked while the rest goes on
+        except SessError:
+            listing = None  # no token, say: the picker says so when it asks
     types = cfg.branch_types
     if args.branch_type is not None and args.branch_type not in types:
         raise UsageError(f"unknown branch type '{args.branch_type}'", f"Choose one of: {', '.join(types)}.")
@@ -94,7 +100,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     elif not args.no_issue and tracker is not None:
         # NAME names the branch; whether an issue is linked is a choice of its own.
         prompts.require("--issue ID or --no-issue", "no issue chosen")
-        issue = _ask_issue(tracker)
+        issue = _ask_issue(tracker, listing)
     if issue is not None and cfg.sync_enabled and facts.where.project is not None:
         from sess.commands.team import check_taken
 
@@ -169,12 +175,13 @@ def _tracker(cfg: config.Config, top: str, args: argparse.Namespace) -> Tracker 
     return tracker
 
 
-def _ask_issue(tracker: Tracker) -> Issue | None:
+def _ask_issue(tracker: Tracker, listing: Prefetch | None = None) -> Issue | None:
     from sess import prompts, rules
     from sess.errors import Interrupted
 
+    prompts.load()  # while the tracker is still answering
     try:
-        issues = tracker.list_open()
+        issues = listing.result() if listing is not None else tracker.list_open()
     except Interrupted:
         raise
     except SessError as exc:  # no token or CLI, logged out, offline, 5xx, rate limit, issues disabled

@@ -16,10 +16,12 @@ from sess.rules import issue_ref
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
     from typing import Any
 
     from sess.config import Config
+    from sess.trackers.http import Client
 
 GITHUB, GITLAB, JIRA, LINEAR = "github", "gitlab", "jira", "linear"
 TRACKER_NAMES = {GITHUB: "GitHub", GITLAB: "GitLab", JIRA: "Jira", LINEAR: "Linear"}
@@ -60,6 +62,12 @@ class Tracker:
         """The picker's issues."""
         raise NotImplementedError
 
+    def prefetch(self) -> Prefetch | None:
+        """The picker's issues asked on a thread from now on, for a tracker spoken to over HTTP
+        (its token is found first, here; a program such as gh or glab is never run off the main
+        thread). None: list_open() is asked when the picker needs it."""
+        return None
+
     def logged(self, issue_id: str) -> dict[str, int]:
         """Seconds logged on the issue under each sess marker (`sess:<uuid>:<day>`), as the tracker
         has them (can_look_up_logged only)."""
@@ -68,6 +76,46 @@ class Tracker:
     def log_time(self, issue_id: str, seconds: int, started: datetime, marker: str) -> str | None:
         """Log `seconds` worked from `started` on the issue; the remote id where there is one."""
         raise NotImplementedError
+
+
+class HttpTracker(Tracker):
+    """A tracker sess speaks to over HTTP itself (Jira, Linear)."""
+
+    @property
+    def client(self) -> Client:
+        raise NotImplementedError
+
+    def prefetch(self) -> Prefetch | None:
+        self.client  # noqa: B018  (the token, found on this thread)
+        return Prefetch(self.list_open)
+
+
+class Prefetch:
+    """`fetch()` run on a thread of its own from now on: the picker's list is asked of the tracker
+    while git looks at the repository and the prompt library loads (its answer is most of the
+    wait). `result()` waits for it and raises what it raised."""
+
+    def __init__(self, fetch: Callable[[], list[Issue]]) -> None:
+        import threading
+
+        self._fetch = fetch
+        self._value: list[Issue] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sess-tracker", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fetch()
+        except BaseException as exc:  # handed to result(), in the thread that asks
+            self._error = exc
+
+    def result(self) -> list[Issue]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def for_config(cfg: Config, top: str) -> Tracker | None:

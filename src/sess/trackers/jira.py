@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import urllib.parse
 
-from sess.trackers import JIRA, Issue, IssueMissing, Tracker, TrackerUnavailable, key_reference, mapping
+from sess.trackers import JIRA, HttpTracker, Issue, IssueMissing, TrackerUnavailable, key_reference, mapping
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ DEFAULT_JQL = "assignee = currentUser() AND statusCategory != Done ORDER BY upda
 PICKER_LIMIT = 50
 
 
-class Jira(Tracker):
+class Jira(HttpTracker):
     name = JIRA
     time_tracking = True
     can_look_up_logged = True

@@ -3,7 +3,7 @@ personal API key sent as `Authorization: <key>` (no `Bearer`). Linear has no tim
 
 from __future__ import annotations
 
-from sess.trackers import LINEAR, Issue, IssueMissing, Tracker, TrackerUnavailable, key_reference, mapping
+from sess.trackers import LINEAR, HttpTracker, Issue, IssueMissing, TrackerUnavailable, key_reference, mapping
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ ASSIGNED = ("query SessAssigned { viewer { assignedIssues(first: " + str(PICKER_
 CLOSED_TYPES = ("completed", "canceled")
 
 
-class Linear(Tracker):
+class Linear(HttpTracker):
     name = LINEAR
 
     def __init__(self, cfg: Config) -> None:
