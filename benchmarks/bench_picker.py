@@ -42,8 +42,8 @@ def ask_tracker(url: str) -> float:
 
 CLIENT = ("import json, urllib.request, sys\n"
           "r = urllib.request.Request(sys.argv[1] + '/rest/api/3/search/jql', method='POST', data=b'{}', "
-          "headers={'Authorization': 'Bearer %s', 'Content-Type': 'application/json'})\n"
-          "urllib.request.urlopen(r, timeout=10).read()\n" % TOKEN)
+          "headers={'Authorization': 'Bearer TOKEN', 'Content-Type': 'application/json'})\n"
+          "urllib.request.urlopen(r, timeout=10).read()\n").replace("TOKEN", TOKEN)
 
 
 def picker_time(repo: Path, env: dict[str, str]) -> float:
