@@ -338,3 +338,13 @@ def test_status_and_prompt_never_ask_the_tracker(sess: SessRunner, repo: Repo, j
     r = subprocess.run([sys.executable, "-c", code], cwd=repo.path, env=env, capture_output=True, text=True,
                        check=True)
     assert r.stdout.splitlines()[-1] == "[]", r.stdout
+
+
+def test_the_proxy_variables_are_honoured(sess: SessRunner, repo: Repo, jira: FakeJira, env: dict[str, str]) -> None:
+    for name in ("no_proxy", "NO_PROXY", "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        env.pop(name, None)
+    env["HTTP_PROXY"] = jira.url  # the fake answers as the proxy would forward
+    user_config(env, '[tracker]\ntype = "jira"\nurl = "http://jira.acme.invalid"\nuser = "ada@acme.com"\n')
+    sess("start", "--issue", "PROJ-123", check=0)
+    (request,) = jira.requests
+    assert request.path == "http://jira.acme.invalid/rest/api/3/issue/PROJ-123?fields=summary,status"
