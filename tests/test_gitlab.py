@@ -209,3 +209,26 @@ def test_fake_auth_status_reports_on_stderr(repo: Repo, glab: FakeGlab) -> None:
     glab.set(authenticated=False)
     bad = glab.run("auth", "status", cwd=repo.path)
     assert bad.returncode == 1 and bad.stdout == "" and "401" in bad.stderr
+
+
+def test_the_picker_lists_gitlab_issues(repo: Repo, glab: FakeGlab, env: dict[str, str], db_path: Path) -> None:
+    from test_interactive import ENTER, Terminal
+
+    glab.add_issue(6, "Closed one", state="closed")
+    term = Terminal(env, repo.path, "start")
+    try:
+        term.expect("#4  Add login page")
+        term.send("login" + ENTER)
+        term.expect("Branch type")
+        term.send(ENTER)
+        term.expect("Branch name")
+        term.send(ENTER)
+        term.expect("Session active")
+        assert "Closed one" not in term.seen
+        assert term.finish() == 0
+    finally:
+        if term.child.isalive():
+            term.child.terminate(force=True)
+    (row,) = sessions(db_path)
+    assert (row["issue_id"], row["issue_tracker"]) == ("4", "gitlab")
+    assert ["issue", "list", "--per-page", "100", "--output", "json"] in glab.calls()

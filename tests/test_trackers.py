@@ -348,3 +348,8 @@ def test_the_proxy_variables_are_honoured(sess: SessRunner, repo: Repo, jira: Fa
     sess("start", "--issue", "PROJ-123", check=0)
     (request,) = jira.requests
     assert request.path == "http://jira.acme.invalid/rest/api/3/issue/PROJ-123?fields=summary,status"
+
+
+def test_a_key_without_a_tracker_says_how_to_set_one(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    refused(sess("start", "--issue", "PROJ-12"), "Jira or Linear key", "tracker.type", code=2)
+    assert gh.calls() == []

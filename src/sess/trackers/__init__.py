@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sess.errors import SessError, UsageError
 from sess.records import NamedTuple
-from sess.rules import is_issue_key as is_key
+from sess.rules import is_issue_key as is_key  # re-exported: the trackers ask it
 from sess.rules import issue_ref
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)

@@ -37,6 +37,13 @@ class ForgeIssues(Tracker):
 
     def reference(self, value: str) -> str:
         from sess import forges
+        from sess.rules import is_issue_key as is_key
+
+        if is_key(value.strip()):
+            from sess.errors import UsageError
+
+            raise UsageError(f"--issue {value!r} is a Jira or Linear key, but this project's issues are its forge's",
+                             'Set tracker.type = "jira" or "linear" (with tracker.url), or pass the issue number.')
 
         if self.name == forges.GITLAB:
             from sess.forges import gitlab
