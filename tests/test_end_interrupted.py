@@ -178,3 +178,21 @@ def test_a_branch_with_a_merge_is_not_rebased(sess: SessRunner, repo: Repo, gh: 
     repo.git("merge", "-q", "--no-edit", "origin/main")
     sess("end", "--continue", check=0)
     assert repo.git("--git-dir", str(repo.origin), "show", f"{BRANCH}:README") == "both, fixed while merging"
+
+
+def test_abort_after_a_kill_puts_back_the_rebase_git_finished_alone(
+        sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path, tmp_path: Path) -> None:
+    """kill -9 as the rebase begins: git finishes it on its own, unrecorded. --abort waits for it,
+    then puts the branch back where it was before the rebase."""
+    session_of_commits(sess, repo, 3)
+    before = repo.git("rev-parse", "HEAD")
+    proc, hold, rebasing = rebase_held_at_its_start(sess, repo, tmp_path, "--no-pr")
+    kill_sess(proc)
+    hold.unlink()
+
+    r = sess("end", "--abort", check=0)
+    assert not alive(rebasing)
+    assert repo.git("rev-parse", BRANCH) == before, r
+    assert repo.current_branch() == BRANCH and not repo.is_dirty()
+    assert query(db_path, "SELECT state FROM sessions") == [("active",)]
+    assert query(db_path, "SELECT count(*) FROM end_journal") == [(0,)]

@@ -427,6 +427,14 @@ def without_counterpart(repo: str, before: str, after: str) -> list[tuple[str, s
     return missing
 
 
+def only_copies_of(repo: str, original: str, head: str, upstream: str) -> bool:
+    """Whether `head` is `upstream` plus copies of `original`'s own commits and nothing else (what
+    a rebase of `original` onto `upstream` makes): every commit of upstream..head has its patch
+    among them."""
+    marked = out_raw(repo, "cherry", original, head, upstream).splitlines()
+    return is_ancestor(repo, upstream, head) and bool(marked) and all(line.startswith("- ") for line in marked)
+
+
 def merged_tree(repo: str, ours: str, theirs: str) -> str | None:
     """The tree a merge of `ours` and `theirs` gives, when it has no conflicts; None when it has,
     or this git cannot say (merge-tree --write-tree: git 2.38)."""

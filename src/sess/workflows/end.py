@@ -1027,6 +1027,10 @@ def _undo_rebase(top: str, branch: str, data: dict[str, Any], progress: Progress
     """Put the branch back on its commits from before the rebase, if nothing else moved it since."""
     before, after = data.get("pre_rebase_head"), data.get("rebased_head")
     tip = git.rev(top, f"refs/heads/{branch}")
+    target = data.get("rebase_target")
+    if before and not after and tip and tip != before and target \
+            and git.only_copies_of(top, str(before), tip, _qualified(str(target))):
+        after = tip  # the rebase finished after sess was killed, so it was never written down
     if not before or not after or tip != after or tip == before:
         return []
     if data.get("origin") and git.ls_remote_branch(top, branch) == tip:
