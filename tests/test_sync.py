@@ -464,3 +464,21 @@ def test_stats_and_report_are_read_quickly_as_argparse_reads_them(argv: list[str
     quick = getattr(analytics, "quick_" + argv[0])(argv[1:])
     assert quick is not None and vars(quick) == vars(build_parser(argv).parse_args(argv))
     assert analytics.quick_report(["--limit", "3"]) is None  # a number: argparse's to read
+
+
+def test_doctor_probes_sync_without_changing_anything(team: dict[str, Person], repo: Repo, gh: FakeGh) -> None:
+    ada = team["ada"]
+    assert repo.origin is not None
+    ada("start", "probe", "--no-issue")  # sync.auto pushes this device's ref
+    before = origin_refs(repo.origin, repo.env)
+    local = ada.repo.git("for-each-ref", "refs/sess/")
+    document = json.loads(ada("doctor", "--json", check=None).out)
+    [finding] = [f for f in document["findings"] if f["check"] == "sync"]
+    assert finding["severity"] == "info" and finding["problem"] == (
+        f"sync: 1 refs of 1 people on origin; this device's {ada.ref} is on origin"), finding
+    assert origin_refs(repo.origin, repo.env) == before and ada.repo.git("for-each-ref", "refs/sess/") == local
+    ada.repo.git("remote", "set-url", "origin", str(repo.origin) + "-gone")
+    document = json.loads(ada("doctor", "--json", check=None).out)
+    [finding] = [f for f in document["findings"] if f["check"] == "sync"]
+    assert finding["severity"] == "warning" and finding["problem"].startswith(
+        "origin cannot be read for the team's records"), finding

@@ -498,6 +498,39 @@ def auto(top: str, cfg: Config | None, warn: Callable[[str], None]) -> None:
         warn(f"Warning: sess sync did not finish: {type(exc).__name__}: {exc}")
 
 
+def probe(top: str) -> list[tuple[str, str, bool]]:
+    """`sess doctor`'s look at sync here, changing nothing: (problem or fact, fix, is a problem).
+    Whether origin takes refs/sess/* on a push cannot be seen without pushing; whether it can be
+    read, and what it holds, can (`git ls-remote`, no fetch)."""
+    from sess import config, git
+
+    try:
+        cfg = config.load(top)
+    except SessError:
+        return []  # the configuration check says why
+    if not cfg.sync_enabled:
+        return []
+    if not git.has_remote(top):
+        return [("sync is enabled but this repository has no origin", "git remote add origin URL", True)]
+    found: list[tuple[str, str, bool]] = []
+    try:
+        who = identity(top)
+    except SyncError as exc:
+        return [(exc.message, exc.hint or "", True)]
+    result = git.git(top, "-c", "maintenance.auto=false", "ls-remote", "origin", f"{NAMESPACE}/*", check=False,
+                     timeout=AUTO_TIMEOUT_S)
+    if not result.ok:
+        detail = CommandError(result.argv, result.returncode, result.stdout, result.stderr).detail
+        return [(f"origin cannot be read for the team's records: {_clean(detail, 200)}",
+                 "Check origin's URL and your access (git ls-remote origin).", True)]
+    refs = [line.split("\t", 1)[1] for line in result.stdout.splitlines() if "\t" in line]
+    people = {ref.split("/")[3] for ref in refs if ref.count("/") == 4}
+    mine = "on origin" if who.ref in refs else "not on origin yet ('sess sync' pushes it)"
+    found.append((f"sync: {len(refs)} refs of {len(people)} people on origin; this device's {who.ref} is {mine}",
+                  "", False))
+    return found
+
+
 def _commit(top: str, clock: _Clock, tree: Tree, parent: str | None, who: Identity) -> str:
     _write_objects(top, clock, tree)
     if parent is not None and _missing(top, clock, [parent]):

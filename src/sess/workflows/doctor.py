@@ -258,12 +258,23 @@ def _quoted(path: str) -> str:
     return shlex.quote(path)
 
 
+def check_sync(ctx: Context) -> list[Finding]:
+    """Where the team's records are shared (sess.sync.probe): origin readable, your identity set."""
+    top = ctx.top()
+    if top is None:
+        return []
+    from sess import sync
+
+    return [Finding("sync", text, fix, WARNING if problem else INFO) for text, fix, problem in sync.probe(top)]
+
+
 CHECKS: list[tuple[str, Check]] = [
     ("database", check_database),
     ("ends", check_ends),
     ("branches", check_branches),
     ("forge", check_forge),
     ("configuration", check_configuration),
+    ("sync", check_sync),
 ]
 
 
