@@ -16,11 +16,11 @@ from sess.workflows import end
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
     from sess.config import Config
+    from sess.store import Journal
 
 # Flags that shape the plan of an end; an unfinished end keeps the plan it started with.
 _PLAN_FLAGS = (("message", "--message"), ("title", "--title"), ("summary", "--summary"),
-               ("testing", "--testing"), ("notes", "--notes"), ("draft", "--draft"), ("ready", "--ready"),
-               ("at", "--at"))
+               ("testing", "--testing"), ("notes", "--notes"), ("draft", "--draft"), ("ready", "--ready"))
 
 
 def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -79,12 +79,13 @@ def cmd_end(args: argparse.Namespace) -> int:
                             "or 'sess end --abort'.")
         if end.wants_pr(journal, bool(args.no_pr)):
             end.check_forge(where.top, True, end.Plan.from_data(journal.data.get("plan") or {}).forge_settings)
+        stop_at = _continue_stop_at(args, where.top, where.branch, session, journal, cfg.time_idle_after_s)
         progress = for_terminal()
         try:
             if not args.continue_:
                 progress.note(f"Continuing the end that stopped at step '{journal.step}'")
             ended = end.resume(store, cwd, progress, no_pr=True if args.no_pr else None,
-                               delete_branch=_delete_flag(args), hooks=hooks)
+                               delete_branch=_delete_flag(args), hooks=hooks, stop_at=stop_at)
         finally:
             progress.close()
     else:
@@ -150,13 +151,14 @@ def _refuse_flags(args: argparse.Namespace, what: str, allow_changes: bool) -> N
     given = [flag for name, flag in _PLAN_FLAGS if getattr(args, name)]
     if not allow_changes:
         given += [flag for name, flag in (("no_pr", "--no-pr"), ("keep_branch", "--keep-branch"),
-                                          ("delete_branch", "--delete-branch")) if getattr(args, name)]
+                                          ("delete_branch", "--delete-branch"), ("at", "--at"))
+                  if getattr(args, name)]
     if not given:
         return
     if allow_changes:
         raise UsageError(f"{', '.join(given)} cannot be used with {what}: its plan was made when it started",
-                         "Run 'sess end --continue' (only --no-pr, --keep-branch and --delete-branch may change), "
-                         "or 'sess end --abort' and start the end again.")
+                         "Run 'sess end --continue' (only --no-pr, --keep-branch, --delete-branch and --at "
+                         "may change), or 'sess end --abort' and start the end again.")
     raise UsageError(f"{', '.join(given)} cannot be used with {what}")
 
 
@@ -236,6 +238,24 @@ def _stop_at(args: argparse.Namespace, facts: end.Facts, idle_after_s: int) -> s
         rules.check_stop(facts.session, at, now)
     else:
         at = stop_moment(facts.where.top, facts.where.branch, facts.session, now, "end", idle_after_s)
+    return timestamps.format_db(at) if at is not None else None
+
+
+def _continue_stop_at(args: argparse.Namespace, top: str, branch: str, session: Session,
+                      journal: Journal, idle_after_s: int) -> str | None:
+    """When a continued end stops the clock: --at (checked), else the moment its plan already
+    chose, else the forgotten-clock rule as at a first end (the failed end left the clock running,
+    maybe overnight). None: when it ends."""
+    from sess.commands.clock import parse_at, stop_moment
+
+    now = timestamps.now()
+    at = parse_at(args, now)
+    if at is not None:
+        rules.check_stop(session, at, now)
+        return timestamps.format_db(at)
+    if end.Plan.from_data(journal.data.get("plan") or {}).stop_at:
+        return None  # the plan's own moment stands
+    at = stop_moment(top, branch, session, now, "end", idle_after_s)
     return timestamps.format_db(at) if at is not None else None
 
 

@@ -350,10 +350,11 @@ def _unfinished_end(store: Store, project: Project, verb: str, hint: str) -> tup
 
 
 def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None,
-           delete_branch: bool | None = None, hooks: Hooks | None = None) -> Ended:
+           delete_branch: bool | None = None, hooks: Hooks | None = None, stop_at: str | None = None) -> Ended:
     """Pick up an unfinished end at the step that did not finish.
 
-    `no_pr` and `delete_branch` may be changed on the way (say, `--no-pr` when gh cannot log in).
+    `no_pr` and `delete_branch` may be changed on the way (say, `--no-pr` when gh cannot log in),
+    and `stop_at`, when the clock stops (`--at`, or the answer to the forgotten-clock question).
     """
     where, project = require_project(store, cwd)
     top = where.top
@@ -365,6 +366,8 @@ def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None
             plan = plan._replace(no_pr=no_pr or plan.no_pr)
         if delete_branch is not None:
             plan = plan._replace(delete_branch=delete_branch)
+        if stop_at is not None:
+            plan = plan._replace(stop_at=stop_at)
         data["plan"] = plan.to_data()
         data.setdefault("branch", session.branch)
         data.setdefault("base", rules.session_base(session, project))
