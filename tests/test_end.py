@@ -462,7 +462,7 @@ def test_interactive_end_asks_through_a_terminal(sess: SessRunner, repo: Repo, g
         child.expect("PR notes")
         child.send("\r")
         child.expect("Delete the local branch feature/x")
-        child.send("y")
+        child.send("y\r")
         child.expect("Ended session on feature/x")
         child.expect(pexpect.EOF)
     finally:

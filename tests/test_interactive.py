@@ -158,7 +158,7 @@ def test_gh_unavailable_offers_to_start_without_an_issue(spawn: Spawn, repo: Rep
     term.expect("gh is not logged in" if gh_state == "logged out" else "gh is not installed")
     term.expect("issues cannot be listed")
     term.expect("Start without an issue?")
-    term.send("y")
+    term.send("y" + ENTER)
     term.expect("Branch type")
     term.send(ENTER)
     term.expect("Branch name")
@@ -174,7 +174,7 @@ def test_gh_unavailable_and_declining(spawn: Spawn, repo: Repo, issues: FakeGh, 
     issues.logout()
     term = spawn("start")
     term.expect("Start without an issue?")
-    term.send("n")
+    term.send("n" + ENTER)
     term.expect("Error: cancelled")
     assert term.finish() == 1
     assert repo.current_branch() == "main"

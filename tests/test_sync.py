@@ -379,7 +379,7 @@ def test_start_on_a_taken_issue_asks_on_a_terminal(team: dict[str, Person], gh: 
     terminal = Terminal(bob.env, bob.repo.path, "start", "--issue", "42", "--type", "bugfix", "new-login")
     try:
         terminal.expect("Start on #42 anyway?")
-        terminal.send("y")
+        terminal.send("y" + ENTER)  # yes/no takes its answer on Enter (issue 15 item 19)
         assert terminal.finish() == 0
     finally:
         if terminal.child.isalive():

@@ -50,3 +50,33 @@ def test_continue_on_a_terminal_asks_where_to_stop(sess: SessRunner, repo: Repo,
     row = session_row(db_path)
     assert row["state"] == "ended" and abs(row["total_elapsed"] / NS - 4 * 3600) < 120, row
     assert abs((now() - db_time(row["end_time"])).total_seconds() - 16 * 3600) < 120  # type: ignore[operator]
+
+
+# --- questions (item 19) --------------------------------------------------------------------------
+
+def test_yes_no_waits_for_enter_and_keys_typed_ahead_answer_nothing(sess: SessRunner, repo: Repo, db_path: Path,
+                                                                    spawn: Spawn) -> None:  # noqa: F811
+    import pexpect
+
+    sess("start", "--no-issue", "x", check=0)
+    backdate_slice(db_path, 6)
+    activity = now() - timedelta(hours=4)
+    commit_at(repo, activity)
+    terminal = spawn("end", "--no-pr")
+    terminal.send("y\r")  # typed before any question is on the screen
+    terminal.expect("Delete the local branch feature/x")
+    terminal.send("n")  # a key alone is not an answer yet
+    try:
+        terminal.child.expect_exact("Stop it at", timeout=1.5)
+        answered = True
+    except pexpect.TIMEOUT:
+        answered = False
+    assert not answered, terminal.child.before
+    terminal.send("\r")
+    terminal.expect("Stop it at")
+    terminal.send("\r")  # the last activity
+    assert terminal.finish() == 0, terminal.seen
+    row = session_row(db_path)
+    assert row["state"] == "ended"
+    assert db_time(row["end_time"]) == activity.replace(second=0, microsecond=0)
+    assert repo.git("branch", "--list", "feature/x")  # kept: the typed-ahead 'y' deleted nothing

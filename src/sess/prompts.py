@@ -92,12 +92,25 @@ def _enter_takes(default: str) -> Any:
 def confirm(message: str, default: bool = False) -> bool:
     import questionary
 
-    return bool(_ask(questionary.confirm(message, default=default)))
+    # auto_enter off: y or n is a choice that Enter takes, as in git and gh; a key alone would
+    # answer here and leave the habitual Enter to answer the next question.
+    return bool(_ask(questionary.confirm(message, default=default, auto_enter=False)))
 
 
 def _ask(question: Any) -> Any:
+    _drop_typed_ahead()
     # unsafe_ask lets Ctrl-C arrive as KeyboardInterrupt, so the caller can roll back.
     answer = question.unsafe_ask()
     if answer is None:
         raise SessError("cancelled; nothing was changed")
     return answer
+
+
+def _drop_typed_ahead() -> None:
+    """Keys typed before a question appears never answer it: they were meant for something else
+    (the previous question, the shell), so what waits unread on the terminal is discarded."""
+    import contextlib
+    import termios
+
+    with contextlib.suppress(OSError, termios.error, ValueError):  # not a terminal: nothing to drop
+        termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
