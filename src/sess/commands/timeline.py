@@ -214,11 +214,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_field(value: object) -> str:
-    """A CSV field as the csv module writes it (RFC 4180): quoted when it holds , " or a line break."""
+    """A CSV field as the csv module writes it (RFC 4180): quoted when it holds , " or a line break;
+    one that begins as a formula would gets a leading '."""
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
+    if text[:1] in FORMULA_STARTS:
+        text = "'" + text  # a spreadsheet shows it as text instead of running it (OWASP's CSV injection)
     if "," in text or '"' in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text

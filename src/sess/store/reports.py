@@ -15,6 +15,7 @@ unaccounted part of `total_elapsed`; a running slice the Go tool began counts fr
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime
 
@@ -39,6 +40,8 @@ _HAS_PR = "(pr_number IS NOT NULL OR pr_url <> '')"
 # A period's few clipped sessions drive the join (CROSS JOIN fixes the order), not every project's.
 _CLIPPED = "temp.clipped c CROSS JOIN sessions s ON s.id = c.session_id CROSS JOIN projects p ON p.id = s.project_id"
 _RUNNING_S = "MAX(0, :now - COALESCE(sess_epoch(s.current_slice_start), :now))"
+
+_FORMULA = re.compile(r"(?:^|,)[=+\-@\t]")
 
 
 class Scope(NamedTuple):
@@ -229,6 +232,8 @@ class Reports:
                                "ltrim(trim(COALESCE(s.issue_id, '')), '#')", "COALESCE(s.issue_title, '')",
                                "NULLIF(s.pr_number, '')")
 
+    # A field that a spreadsheet would run as a formula (OWASP's CSV injection): at the start of
+    # the line or after a comma (a field holding a comma is quoted by the caller anyway).
     def export_sessions(self, session_ids: set[int], csv_lines: bool = False) -> dict[int, Any]:
         """For the sessions of the scope among `session_ids`: project name and path, session id,
         branch, type, issue id and title, PR number (None without one).
@@ -252,7 +257,7 @@ class Reports:
         joined = " || ',' || ".join(f"COALESCE({column}, '')" for column in columns)
         commas = len(columns) - 1
         return {sid: line if line.count(",") == commas and '"' not in line and "\n" not in line
-                and "\r" not in line else None
+                and "\r" not in line and not _FORMULA.search(line) else None
                 for sid, line in self.conn.execute(f"SELECT s.id, {joined} FROM {where}", self._params())}
 
     # -- stats --

@@ -1,0 +1,31 @@
+"""A week of real use, what sess writes out (issue 15 items 23, 29, 30): spreadsheets, ids and
+dates in history, the HTML report."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING
+
+from test_export import HEADER
+
+if TYPE_CHECKING:
+    from conftest import FakeGh, Repo, SessRunner
+
+
+def test_csv_cells_that_would_be_formulas_are_text(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    gh.add_issue(7, "=1+2")  # no comma, no quote: the fast path of whole lines from SQLite
+    gh.add_issue(8, '=HYPERLINK("http://evil.example","click")')  # quoted field by field
+    gh.add_issue(9, "@SUM(A1) and -2")
+    for hours, issue in ((3, "7"), (2, "8"), (1, "9")):
+        sess("start", "--issue", issue, "--at", f"{hours}h", check=0)
+        sess("pause", "--at", f"{hours * 60 - 30}m", check=0)
+        sess("cancel", check=0)
+    rows = list(csv.reader(io.StringIO(sess("export", check=0).out)))
+    assert rows[0] == HEADER
+    titles = sorted(row[HEADER.index("issue_title")] for row in rows[1:])
+    assert titles == ["'=1+2", "'=HYPERLINK(\"http://evil.example\",\"click\")", "'@SUM(A1) and -2"]
+    # JSON is data, not a spreadsheet: unchanged.
+    slices = json.loads(sess("export", "--format", "json", check=0).out)["slices"]
+    assert sorted(s["issue_title"] for s in slices) == ["=1+2", '=HYPERLINK("http://evil.example","click")',
+                                                        "@SUM(A1) and -2"]
