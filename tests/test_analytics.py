@@ -244,9 +244,9 @@ def test_history_newest_first_with_default_limit(sess: SessRunner, db: Db, repo:
     assert lines == [
         "Sessions in widgets (2 of 12)",
         "",
-        "feature/s11 (feature) · ended · 21m0s",
+        f"[{ids[11]}] feature/s11 (feature) · ended · 21m0s",
         f"  {day(base + timedelta(hours=55))}",
-        "feature/s10 (feature) · ended · 20m0s",
+        f"[{ids[10]}] feature/s10 (feature) · ended · 20m0s",
         f"  {day(base + timedelta(hours=50))}",
     ]
     assert sess("history", "--limit", "20", check=0).out.splitlines()[0] == "Sessions in widgets (12)"
@@ -257,11 +257,11 @@ def test_history_lines_show_state_issue_pr_and_title(sess: SessRunner, known: di
     assert sess("history", check=0).out.splitlines() == [
         "Sessions in widgets (3)",
         "",
-        "refactor/db (refactor) · paused · 45m12s · #12",
+        f"[{known['db']}] refactor/db (refactor) · paused · 45m12s · #12",
         f"  Tidy the database layer · {day(base + timedelta(days=2))}",
-        "bugfix/login (bugfix) · ended · 2h30m",
+        f"[{known['login']}] bugfix/login (bugfix) · ended · 2h30m",
         f"  {day(base + timedelta(days=1))}",
-        "feature/add-oauth (feature) · ended · 1h0m · #123 · PR #7",
+        f"[{known['oauth']}] feature/add-oauth (feature) · ended · 1h0m · #123 · PR #7",
         f"  Add OAuth2 authentication support · {day(base)}",
     ]
     sessions = as_json(sess("history", "--json"))["sessions"]
@@ -279,7 +279,7 @@ def test_history_all_across_projects(sess: SessRunner, known: dict[str, int], ba
     assert lines[:4] == [
         "Sessions in all projects (4)",
         "",
-        "feature/big-thing (feature) · ended · 10h0m · PR #9",
+        f"[{known['big']}] feature/big-thing (feature) · ended · 10h0m · PR #9",
         f"  gadgets · {day(base + timedelta(days=3))}",
     ]
     assert lines[5] == f"  widgets · Tidy the database layer · {day(base + timedelta(days=2))}"
@@ -300,9 +300,9 @@ def test_report_text(sess: SessRunner, known: dict[str, int], base: datetime) ->
         f"First started {day(base)} · last started {day(base + timedelta(days=2))}",
         "",
         "Recent sessions (2 of 3)",
-        "refactor/db (refactor) · paused · 45m12s · #12",
+        f"[{known['db']}] refactor/db (refactor) · paused · 45m12s · #12",
         f"  Tidy the database layer · {day(base + timedelta(days=2))}",
-        "bugfix/login (bugfix) · ended · 2h30m",
+        f"[{known['login']}] bugfix/login (bugfix) · ended · 2h30m",
         f"  {day(base + timedelta(days=1))}",
     ]
     lines = sess("report", "--all", check=0).out.splitlines()
@@ -421,8 +421,8 @@ def test_history_in_a_period_lists_sessions_with_time_in_it(sess: SessRunner, db
     assert history["period"]["since"] == "2026-03-11T00:00:00+01:00"
     lines = sess("history", "--since", "2026-03-11", "--until", "2026-03-12", check=0).out.splitlines()
     assert lines[0] == "Sessions in widgets (2) · on 2026-03-11"
-    assert lines[2] == "feature/morning (feature) · ended · 1h30m"
-    assert lines[4] == "feature/night (feature) · ended · 2h0m of 4h0m"
+    assert lines[2] == f"[{morning}] feature/morning (feature) · ended · 1h30m"
+    assert lines[4] == f"[{night}] feature/night (feature) · ended · 2h0m of 4h0m"
     assert sess("history", "--since", "2026-03-13", check=0).out == "No sessions in widgets · since 2026-03-13\n"
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dbhelp import execute, stamp
 from test_export import HEADER
 
 if TYPE_CHECKING:
@@ -29,3 +32,18 @@ def test_csv_cells_that_would_be_formulas_are_text(sess: SessRunner, repo: Repo,
     slices = json.loads(sess("export", "--format", "json", check=0).out)["slices"]
     assert sorted(s["issue_title"] for s in slices) == ["=1+2", '=HYPERLINK("http://evil.example","click")',
                                                         "@SUM(A1) and -2"]
+
+
+def test_history_shows_ids_that_log_takes_and_dates_past_a_week(sess: SessRunner, repo: Repo,
+                                                                db_path: Path) -> None:
+    sess("start", "--no-issue", "old", "--at", "2h", check=0)
+    sess("pause", "--at", "90m", check=0)
+    sess("cancel", check=0)
+    sess("start", "--no-issue", "new", "--at", "1h", check=0)
+    long_ago = datetime.now(UTC) - timedelta(days=10)
+    execute(db_path, "UPDATE sessions SET start_time = ? WHERE id = 1", (stamp(long_ago),))
+    lines = sess("history", check=0).out.splitlines()
+    assert lines[2].startswith("[2] feature/new (feature) · active")
+    assert lines[4].startswith("[1] feature/old (feature) · cancelled")
+    assert lines[5] == f"  {long_ago.date().isoformat()}"
+    assert json.loads(sess("log", "--session", "1", "--json", check=0).out)["slices"]

@@ -78,12 +78,14 @@ def heading(text: str, period_text: str | None) -> str:
 
 
 def entry_lines(entry: Entry, now: datetime, show_project: bool, period: Period | None) -> list[str]:
-    """`feature/x (feature) · ended · 45m12s · #12 · PR #7`, then `  project · title · yesterday`."""
+    """`[3] feature/x (feature) · ended · 45m12s · #12 · PR #7`, then `  project · title · yesterday`
+    (the id is what `log --session` and `amend --session` take)."""
     session = entry.session
     elapsed = duration(entry.elapsed_s)
     if period is not None and int(entry.full_elapsed_s) - int(entry.elapsed_s) >= 1:
         elapsed += f" of {duration(entry.full_elapsed_s)}"
-    parts = [branch_label(session.branch, session.branch_type), session_state_word(session), elapsed]
+    parts = [f"[{session.id}] {branch_label(session.branch, session.branch_type)}", session_state_word(session),
+             elapsed]
     if session.issue_id:
         parts.append(issue_ref(session))
     if session.pr_number:
