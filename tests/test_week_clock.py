@@ -2,13 +2,19 @@
 next morning, one total, moments, slices that look wrong."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+import pytest
+from conftest import refused
 from dbhelp import session_row
 from test_interactive import Spawn, spawn, terminals  # noqa: F401  (fixtures)
 from test_time import NS, backdate_slice, commit_at, db_time, now
+
+from sess.errors import UsageError
+from sess.periods import parse_at, parse_period
 
 if TYPE_CHECKING:
     from conftest import FakeGh, Repo, SessRunner
@@ -80,3 +86,55 @@ def test_yes_no_waits_for_enter_and_keys_typed_ahead_answer_nothing(sess: SessRu
     assert row["state"] == "ended"
     assert db_time(row["end_time"]) == activity.replace(second=0, microsecond=0)
     assert repo.git("branch", "--list", "feature/x")  # kept: the typed-ahead 'y' deleted nothing
+
+
+# --- moments (item 22) ----------------------------------------------------------------------------
+
+BERLIN = ZoneInfo("Europe/Berlin")
+WED = datetime(2026, 11, 18, 15, 30, tzinfo=BERLIN)  # a Wednesday afternoon
+AFTER_MIDNIGHT = datetime(2026, 11, 19, 0, 20, tzinfo=BERLIN)
+
+
+@pytest.mark.parametrize(("text", "now_", "expected"), [
+    ("23:30", AFTER_MIDNIGHT, datetime(2026, 11, 18, 23, 30, tzinfo=BERLIN)),  # yesterday's
+    ("00:10", AFTER_MIDNIGHT, datetime(2026, 11, 19, 0, 10, tzinfo=BERLIN)),
+    ("14:02", WED, datetime(2026, 11, 18, 14, 2, tzinfo=BERLIN)),
+    ("yesterday 23:30", WED, datetime(2026, 11, 17, 23, 30, tzinfo=BERLIN)),
+    ("Yesterday 9:05", WED, datetime(2026, 11, 17, 9, 5, tzinfo=BERLIN)),
+    ("monday 9:10", WED, datetime(2026, 11, 16, 9, 10, tzinfo=BERLIN)),
+    ("wed 9:10", WED, datetime(2026, 11, 18, 9, 10, tzinfo=BERLIN)),
+    ("wednesday 16:00", WED, datetime(2026, 11, 11, 16, 0, tzinfo=BERLIN)),  # today's is still ahead
+    ("2026-11-30 9:10", WED, datetime(2026, 11, 30, 9, 10, tzinfo=BERLIN)),  # (the future: refused later)
+    ("2026-11-10T09:10", WED, datetime(2026, 11, 10, 9, 10, tzinfo=BERLIN)),
+    ("1d", WED, WED - timedelta(days=1)),
+    ("1h 30m", WED, WED - timedelta(hours=1, minutes=30)),
+    ("1d2h", WED, WED - timedelta(days=1, hours=2)),
+    ("20m", WED, WED - timedelta(minutes=20)),
+])
+def test_at_forms(text: str, now_: datetime, expected: datetime) -> None:
+    moment = parse_at(text, now_, BERLIN)
+    assert moment == expected and moment.timestamp() == expected.timestamp()
+
+
+def test_at_in_the_hour_daylight_saving_skipped_or_repeated() -> None:
+    later = datetime(2026, 11, 1, 12, 0, tzinfo=BERLIN)
+    with pytest.raises(ValueError, match="skipped"):
+        parse_at("2026-03-29 02:30", later, BERLIN)
+    first = parse_at("2026-10-25 02:30", later, BERLIN)
+    assert first.utcoffset() == timedelta(hours=2)  # the first of the two 02:30s (summer time)
+
+
+def test_at_skipped_hour_is_a_usage_error(sess: SessRunner, repo: Repo, env: dict[str, str]) -> None:
+    env["TZ"] = "Europe/Berlin"
+    sess("start", "--no-issue", "x", "--at", "2026-03-29 01:00", check=0)
+    refused(sess("pause", "--at", "2026-03-29 02:30"), "does not exist", "daylight saving")
+    sess("pause", "--at", "2026-03-29 03:30", check=0)
+
+
+def test_since_and_until_the_same_day_mean_that_day() -> None:
+    period = parse_period("2026-11-16", "2026-11-16", WED, BERLIN)
+    assert period is not None
+    assert period.since == datetime(2026, 11, 16, tzinfo=BERLIN)
+    assert period.until == datetime(2026, 11, 17, tzinfo=BERLIN)
+    with pytest.raises(UsageError):
+        parse_period("2026-11-17", "2026-11-16", WED, BERLIN)

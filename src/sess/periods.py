@@ -16,7 +16,7 @@ Forms (case-insensitive):
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sess.errors import UsageError
 from sess.records import NamedTuple
@@ -28,10 +28,13 @@ _AGO = re.compile(r"^(\d{1,5})([dw])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[ Tt]\d{1,2}:\d{2}")
-_BACK = re.compile(r"^\d+[hms]", re.IGNORECASE)
+_PLAIN_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ Tt](\d{1,2}):(\d{2})(?::(\d{2}))?$")  # local, no offset
+_DAY_WORD = re.compile(r"^(\d{4}-\d{2}-\d{2}|today|yesterday|[a-z]{3,9})$")  # a day, not a moment
+_DAY_CLOCK = re.compile(r"^([a-z]+)\s+(\d{1,2}):(\d{2})$")  # yesterday 23:30, mon 9:10
+_BACK = re.compile(r"^(?:(\d{1,5})\s*d)?\s*(?:(\d{1,6})\s*h)?\s*(?:(\d{1,8})\s*m)?\s*(?:(\d{1,9})\s*s)?$")
 
-AT_HINT = ("Use HH:MM (today), 'YYYY-MM-DD HH:MM', an ISO 8601 time with offset "
-           "(2026-11-30T14:02+01:00), or how long ago (20m, 1h30m).")
+AT_HINT = ("Use HH:MM (its most recent past moment), 'yesterday HH:MM', 'monday HH:MM', 'YYYY-MM-DD HH:MM', "
+           "an ISO 8601 time with offset (2026-11-30T14:02+01:00), or how long ago (20m, 1h 30m, 1d).")
 
 
 class Period(NamedTuple):
@@ -93,28 +96,68 @@ def parse_when(text: str, now: datetime, zone: tzinfo | None = None) -> datetime
 def parse_at(text: str, now: datetime, zone: tzinfo | None = None) -> datetime:
     """The moment an `--at` value names; ValueError when it is none of the forms.
 
-    `HH:MM` is today in local time; `YYYY-MM-DD HH:MM` (or with `T`, seconds, an offset) that
-    moment; `20m`, `1h30m` that long before `now`.
+    `HH:MM` is the most recent such moment (after midnight, `23:30` is yesterday's);
+    `yesterday HH:MM`, `today HH:MM`, a weekday with `HH:MM` (its most recent past moment);
+    `YYYY-MM-DD H:MM` (or with `T`, seconds, an offset) that moment; `20m`, `1h30m`, `1h 30m`,
+    `1d` that long before `now`. A local time the clocks skipped (daylight saving) is a
+    ValueError saying so; one they went through twice is the first.
     """
-    from sess.timestamps import parse_duration
-
     word = text.strip()
+    lower = word.lower()
     local_now = _local(now, zone)
-    clock = _CLOCK.match(word)
+    clock = _CLOCK.match(lower)
     if clock:
-        moment = datetime.combine(local_now.date(), time(int(clock.group(1)), int(clock.group(2))))
-        return moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
-    if _BACK.match(word):
-        return local_now - timedelta(seconds=parse_duration(word))
+        moment = _local_moment(local_now.date(), clock.group(1), clock.group(2), zone)
+        if moment > local_now:
+            moment = _local_moment(local_now.date() - timedelta(days=1), clock.group(1), clock.group(2), zone)
+        return moment
+    named = _DAY_CLOCK.match(lower)
+    if named:
+        day_word, hours, minutes = named.groups()
+        today = local_now.date()
+        if day_word in ("today", "yesterday"):
+            return _local_moment(today - timedelta(days=day_word == "yesterday"), hours, minutes, zone)
+        for index, name in enumerate(WEEKDAYS):
+            if day_word in (name, name[:3]):
+                day = today - timedelta(days=(today.weekday() - index) % 7)
+                moment = _local_moment(day, hours, minutes, zone)
+                if moment > local_now:
+                    moment = _local_moment(day - timedelta(days=7), hours, minutes, zone)
+                return moment
+        raise ValueError(f"'{text}' is not a time")
+    back = _BACK.match(lower)
+    if back and any(back.groups()):
+        days, hours, minutes, seconds = (int(part or 0) for part in back.groups())
+        return local_now - timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    plain = _PLAIN_MOMENT.match(word)
+    if plain:
+        day_text, hours, minutes, secs = plain.groups()
+        return _local_moment(date.fromisoformat(day_text), hours, minutes, zone, int(secs or 0))
     if _MOMENT.match(word):
         return parse_when(word, now, zone)
     raise ValueError(f"'{text}' is not a time")
+
+
+class SkippedTime(ValueError):
+    """A local time that does not exist: the clocks jumped over it (daylight saving)."""
+
+
+def _local_moment(day: date, hours: str, minutes: str, zone: tzinfo | None, seconds: int = 0) -> datetime:
+    """`day` at that wall-clock time in `zone` (default: local); the first of a repeated hour."""
+    naive = datetime.combine(day, time(int(hours), int(minutes), seconds))
+    moment = naive.replace(tzinfo=zone) if zone is not None else naive.astimezone()
+    # A skipped time comes back as another wall-clock time once through UTC.
+    if _local(moment.astimezone(UTC), zone).replace(tzinfo=None) != naive:
+        raise SkippedTime(f"{naive:%Y-%m-%d %H:%M} does not exist here: the clocks skipped it (daylight saving)")
+    return moment
 
 
 def parse_at_flag(flag: str, text: str, now: datetime) -> datetime:
     """`parse_at` for a command-line flag: a UsageError naming the flag when it cannot be read."""
     try:
         return parse_at(text, now)
+    except SkippedTime as exc:
+        raise UsageError(f"{flag}: {exc}", "Pick a moment before or after the hour the clocks skipped.") from None
     except (ValueError, OverflowError, OSError):
         raise UsageError(f"{flag}: cannot read '{text}' as a time", AT_HINT) from None
 
@@ -146,6 +189,10 @@ def parse_period(since: str | None, until: str | None, now: datetime, zone: tzin
         except (ValueError, OverflowError, OSError):
             raise UsageError(f"{flag}: cannot read '{text}' as a time", FORMS_HINT) from None
     period = Period(bounds[0], bounds[1])
+    if (period.since is not None and period.since == period.until and _is_midnight(period.since, zone)
+            and _DAY_WORD.match(str(until).strip().lower())):
+        # The same day twice (--since 2026-11-30 --until 2026-11-30): that day.
+        period = Period(period.since, midnight(_local(period.since, zone).date() + timedelta(days=1), zone))
     if period.since is not None and period.until is not None and period.since >= period.until:
         raise UsageError("--since must be earlier than --until",
                          "--until is exclusive: --since yesterday --until today is all of yesterday.")

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 def add_at(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--at", metavar="WHEN",
-                        help=f"{what} at WHEN instead of now: HH:MM (today), 'YYYY-MM-DD HH:MM', "
-                             "ISO 8601 with offset, or how long ago (20m, 1h30m)")
+                        help=f"{what} at WHEN instead of now: HH:MM (its latest past moment), 'yesterday HH:MM', "
+                             "'monday HH:MM', 'YYYY-MM-DD HH:MM', ISO 8601 with offset, or how long ago "
+                             "(20m, 1h30m, 1d)")
 
 
 def parse_at(args: argparse.Namespace, now: datetime) -> datetime | None:
