@@ -296,7 +296,26 @@ def test_user_hooks_always_run_and_stand_in_for_untrusted_ones(sess: SessRunner,
     trust(sess)
     (out / "user-start").unlink()
     sess("start", "y", "--no-issue", check=0)
-    assert (out / "repo-start").exists() and not (out / "user-start").exists()  # the repository's wins
+    assert (out / "repo-start").exists() and (out / "user-start").exists()  # both run
+
+
+def test_hooks_of_both_files_run_the_repository_s_first(sess: SessRunner, repo: Repo, env: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    out = hook_dir(tmp_path, env)
+    user_hooks(env, pre_start='echo user >> "$HOOK_OUT/order"', post_start='echo user >> "$HOOK_OUT/order"')
+    repo.commit(".sess.toml", '[hooks]\npre-start = "echo team >> \\"$HOOK_OUT/order\\""\n'
+                'post-start = ["sh", "-c", "echo team >> \\"$HOOK_OUT/order\\""]\n', "Team hooks")
+    trust(sess)
+    sess("start", "x", "--no-issue", check=0)
+    assert (out / "order").read_text().split() == ["team", "user", "team", "user"]
+    sess("cancel", check=0)
+    # The team's pre-start failing stops the command before yours runs, and before anything changes.
+    repo.commit(".sess.toml", '[hooks]\npre-start = "exit 3"\n', "Failing team hook")
+    trust(sess)
+    (out / "order").unlink()
+    r = sess("start", "y", "--no-issue")
+    assert r.code == 1 and "pre-start hook failed (exit status 3)" in r.err, r
+    assert not (out / "order").exists() and repo.current_branch() == "main"
 
 
 def test_trust_without_a_file_is_an_error(sess: SessRunner, repo: Repo) -> None:

@@ -63,9 +63,9 @@ class Config:
     end_sync_base: bool  # end.sync_base
     time_idle_after_s: int  # time.idle_after, in seconds
     time_exclusive: bool  # time.exclusive
-    # hooks.<event>: a string (run by `sh -c`) or an argument list; only hooks that may run
-    # (the user's, and the repository's when trusted) are here.
-    hooks: Mapping[str, str | tuple[str, ...]]
+    # hooks.<event>: each a string (run by `sh -c`) or an argument list; only hooks that may run
+    # (the repository's when trusted, then the user's: both run, in that order) are here.
+    hooks: Mapping[str, tuple[str | tuple[str, ...], ...]]
     hooks_timeout_s: int  # hooks.timeout, in seconds
     # Where each key's value came from: DEFAULT, USER or REPO (keys as written in a file).
     sources: Mapping[str, str]
@@ -98,7 +98,7 @@ class Config:
                  pr_draft: bool = False, pr_reviewers: tuple[str, ...] = (), pr_labels: tuple[str, ...] = (),
                  pr_assignees: tuple[str, ...] = (), pr_title: str | None = None, pr_template: str | None = None,
                  end_delete_branch: bool = False, end_sync_base: bool = True, time_idle_after_s: int = 2 * 3600,
-                 time_exclusive: bool = False, hooks: Mapping[str, str | tuple[str, ...]] = _NONE,
+                 time_exclusive: bool = False, hooks: Mapping[str, tuple[str | tuple[str, ...], ...]] = _NONE,
                  hooks_timeout_s: int = 10 * 60, sources: Mapping[str, str] = _NONE,
                  untrusted_hooks: tuple[str, ...] = (), repo_file: str | None = None,
                  pr_repo: str | None = None, forge_type: str | None = None, forge_host: str | None = None,
@@ -134,10 +134,13 @@ class Config:
     def source(self, key: str) -> str:
         return self.sources.get(key, DEFAULT)
 
-    def hook_timeout_s(self, event: str) -> int:
+    def hook_timeout_s(self, event: str, from_repo: bool | None = None) -> int:
         """How long the hook for `event` may run: the repository's hooks.timeout for a hook of the
-        repository's file, else yours (or the default)."""
-        if self.source(f"hooks.{event}") == REPO and self.repo_hooks_timeout_s is not None:
+        repository's file, else yours (or the default). `from_repo`: which of the two hooks of an
+        event both files define (None: the repository's when it has one)."""
+        if from_repo is None:
+            from_repo = self.source(f"hooks.{event}") == REPO
+        if from_repo and self.repo_hooks_timeout_s is not None:
             return self.repo_hooks_timeout_s
         return self.hooks_timeout_s
 
@@ -627,7 +630,7 @@ def merge(layers: Layers) -> Config:
         return Config(repo_file=layers.repo_file)
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    hooks: dict[str, str | tuple[str, ...]] = {}
+    hooks: dict[str, tuple[str | tuple[str, ...], ...]] = {}
     untrusted: list[str] = []
     repo_trusted: bool | None = None
     for layer, source in ((user, USER), (repo, REPO)):
@@ -642,7 +645,9 @@ def merge(layers: Layers) -> Config:
                     if not repo_trusted:
                         untrusted.append(event)
                         continue
-                hooks[event] = value
+                    hooks[event] = (value, *hooks.get(event, ()))  # the team's first, then yours
+                else:
+                    hooks[event] = (value,)
             elif key == "hooks.timeout" and source == REPO:
                 values["repo_hooks_timeout_s"] = value  # a team's hooks' limit is not the user's
             else:

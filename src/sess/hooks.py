@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from sess.config import Config
+from sess.config import REPO, Config
 from sess.errors import SessError
 from sess.records import NamedTuple
 from sess.rules import Project, Session
@@ -77,7 +77,8 @@ class Hooks:
         return self.enabled and event in self.config.hooks
 
     def run(self, event: str, session: SessionInfo, before: Callable[[], None] | None = None) -> str | None:
-        """Run the hook for `event`, if any. A failing `pre-*` hook raises HookFailed; a failing
+        """Run the hooks for `event`, if any (the repository's first, then the user's; one that
+        fails stops the ones after it). A failing `pre-*` hook raises HookFailed; a failing
         `post-*` hook is shown as a warning, which is also returned. `before` runs first when
         there is a hook to run (to stop a live progress line, say)."""
         if not self.enabled:
@@ -86,12 +87,17 @@ class Hooks:
             self._warned = True
             self.show(f"Warning: hooks in {self.config.repo_file or '.sess.toml'} are not trusted and were skipped; "
                       "run 'sess config trust' to allow them")
-        command = self.config.hooks.get(event)
-        if command is None:
+        commands = self.config.hooks.get(event, ())
+        if not commands:
             return None
         if before is not None:
             before()
-        failure = self._execute(event, command, session)
+        failure = None
+        from_repo = self.config.source(f"hooks.{event}") == REPO  # then it is the first
+        for index, command in enumerate(commands):  # the repository's, then yours; a failure stops the rest
+            failure = self._execute(event, command, session, from_repo and index == 0)
+            if failure is not None:
+                break
         if failure is None:
             return None
         if event.startswith("pre-"):
@@ -100,14 +106,15 @@ class Hooks:
         self.show(warning)
         return warning
 
-    def _execute(self, event: str, command: str | tuple[str, ...], session: SessionInfo) -> str | None:
+    def _execute(self, event: str, command: str | tuple[str, ...], session: SessionInfo,
+                 from_repo: bool = False) -> str | None:
         """None when the hook succeeded, else what went wrong."""
         from sess import proc
         from sess.errors import ProgramMissing, Timeout
         from sess.trackers.tokens import token_variables
 
         argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
-        timeout = self.config.hook_timeout_s(event)
+        timeout = self.config.hook_timeout_s(event, from_repo)
         try:
             # A tracker's token never reaches a hook, even when the user's shell exports it.
             result = proc.run_user_command(argv, self.top, session.environment(event), timeout, self.show,
