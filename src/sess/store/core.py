@@ -249,12 +249,14 @@ class Store(UndoMixin):
         return self.session(session_id)
 
     def apply(self, session: Session, changes: dict[str, object], now: datetime,
-              undo: str | None = None, stopped_by: tuple[int, str] | None = None) -> Session:
+              undo: str | None = None, stopped_by: tuple[int, str] | None = None,
+              undo_data: dict[str, Any] | None = None) -> Session:
         """Write a transition from `rules`, keeping the slice table in step, in one transaction.
 
         With `undo` (the action's name), what it takes to revert it goes in the undo log;
         `stopped_by`: (session id, "start" or "resume") when time.exclusive made this pause, so
-        that undoing that start or resume starts this clock again (`stopped_for`).
+        that undoing that start or resume starts this clock again (`stopped_for`); `undo_data`:
+        more that the undo needs (the stash a cancel made, say).
         """
         with self.transaction() as conn:
             before = take_snapshot(conn, session.id) if undo else None
@@ -263,6 +265,7 @@ class Store(UndoMixin):
                 data: dict[str, Any] = {"before": before, "after": take_snapshot(conn, session.id)["columns"]}
                 if stopped_by is not None:
                     data["stopped_by"] = {"session_id": stopped_by[0], "action": stopped_by[1]}
+                data.update(undo_data or {})
                 self._log_undo(conn, session.project_id, session.id, undo, session.branch, data)
         return self.session(session.id)
 
@@ -387,7 +390,9 @@ class Store(UndoMixin):
 
     # -- cancel --
 
-    def cancel_session(self, session: Session, now: datetime) -> Session:
-        return self.apply(session, rules.cancel(session, now), now, undo="cancel")
+    def cancel_session(self, session: Session, now: datetime, stash: str | None = None) -> Session:
+        """`stash`: the stash commit the cancel left the changes in, for its undo to re-apply."""
+        return self.apply(session, rules.cancel(session, now), now, undo="cancel",
+                          undo_data={"stash": stash} if stash else None)
 
     # -- the undo log --

@@ -105,7 +105,7 @@ def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: dateti
                 raise SessError(f"cannot check out {base}: {exc.detail}",
                                 "Nothing was changed. Commit or stash what is in the way, or pass --dirty.") from exc
     with shielded():  # cancelled, and from then on finished: an interruption waits
-        cancelled = store.cancel_session(session, now)
+        cancelled = store.cancel_session(session, now, stash_sha if plan.dirty == "stash" else None)
         rollback.clear()  # the session is cancelled: from here on nothing is put back
         if stash_sha is not None and plan.dirty == "discard":
             git.stash_drop(top, stash_sha)

@@ -52,9 +52,14 @@ def undo(store: Store, cwd: str) -> Undone:
             raise SessError(f"'{entry.action}' cannot be undone")
         if entry.action == "start":
             return _undo_start(store, where.top, project, entry)
+        stash = str(entry.data.get("stash") or "") if entry.action == "cancel" else ""
+        if stash and git.stash_index(where.top, stash) is not None and git.is_dirty(where.top):
+            raise SessError("the working tree has uncommitted changes, and the stash cancel made goes back on it",
+                            "Commit or stash them first, then run 'sess undo' again.")
         notes = _branch_back(where.top, store.session(entry.session_id)) if entry.action == "cancel" else []
         with shielded():
             session = store.undo_snapshot(entry)
+            notes += _reapply_cancel_stash(where.top, session, stash) if stash else []
         notes += _restart_stopped(store, entry.session_id, "resume") if entry.action == "resume" else []
         return Undone(project, entry, session, notes)
 
@@ -72,6 +77,23 @@ def _branch_back(top: str, session: Session) -> list[str]:
                         f"Recreate it (git branch {branch} <commit>), then run 'sess undo' again.")
     git.git(top, "branch", "--quiet", "--no-track", "--", branch, remote)
     return [f"Recreated branch {branch} from origin/{branch}"]
+
+
+def _reapply_cancel_stash(top: str, session: Session, stash: str) -> list[str]:
+    """The changes cancel stashed go back where they came from: onto the session branch."""
+    if git.stash_index(top, stash) is None:
+        return [f"The stash cancel made ({stash[:7]}) is no longer there; nothing to re-apply"]
+    here = git.current_branch(top)
+    try:
+        if here != session.branch and git.branch_exists(top, session.branch):
+            git.checkout(top, session.branch)
+            here = session.branch
+        git.stash_pop(top, stash)
+    except (CommandError, SessError) as exc:
+        detail = exc.detail if isinstance(exc, CommandError) else exc.message
+        return [f"On branch {here}",
+                f"Your stash {stash[:7]} could not be re-applied ({detail}); it is kept: 'git stash list'"]
+    return [f"On branch {here}", "Re-applied your stashed changes"]
 
 
 def _restart_stopped(store: Store, session_id: int, action: str) -> list[str]:
