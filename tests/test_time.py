@@ -353,8 +353,14 @@ def test_exclusive_pauses_the_other_project_and_report_counts_once(
     result = sess("resume", check=0)
     assert "Paused feature/g in gadgets (time.exclusive)" in result.out
     assert session_row(db_path, 2)["state"] == "paused"
+    # With time.exclusive, amend refuses an overlap with another project's slice.
+    refused(sess("amend", "@1", "--session", "2", "--start", "90m", cwd=other), "overlaps the session on feature/w",
+            "time.exclusive")
     # Time recorded before (or amended into) an overlap counts once across every project.
+    config = Path(env["HOME"]) / ".config" / "sess" / "config.toml"
+    config.write_text("[time]\nexclusive = false\n")
     sess("amend", "@1", "--session", "2", "--start", "90m", cwd=other, check=0)
+    config.write_text("[time]\nexclusive = true\n")
     stats = json.loads(sess("stats", "--all", "--json", check=0).out)
     wall = (now() - db_time(session_row(db_path, 1)["start_time"])).total_seconds()  # type: ignore[operator]
     assert stats["total_elapsed_seconds"] <= wall + 5

@@ -2,6 +2,7 @@
 next morning, one total, moments, slices that look wrong."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import refused
-from dbhelp import session_row
+from dbhelp import session_row, sessions
 from test_interactive import Spawn, spawn, terminals  # noqa: F401  (fixtures)
-from test_time import NS, backdate_slice, commit_at, db_time, now
+from test_time import NS, backdate_slice, check_go_columns, commit_at, db_time, exclusive_with_gadgets, now
 
 from sess.errors import UsageError
 from sess.periods import parse_at, parse_period
@@ -138,3 +139,43 @@ def test_since_and_until_the_same_day_mean_that_day() -> None:
     assert period.until == datetime(2026, 11, 17, tzinfo=BERLIN)
     with pytest.raises(UsageError):
         parse_period("2026-11-17", "2026-11-16", WED, BERLIN)
+
+
+# --- time.exclusive and one total (item 18) ---------------------------------------------------------
+
+def totals(sess: SessRunner, repo: Repo, other: Path) -> dict[str, float]:
+    status = sum(json.loads(sess("status", "--json", cwd=where, check=0).out)["session"]["elapsed_seconds"]
+                 for where in (repo.path, other))
+    slices = json.loads(sess("export", "--all", "--format", "json", check=0).out)["slices"]
+    export = sum(row["seconds"] for row in slices)
+    report = json.loads(sess("report", "--all", "--json", check=0).out)["stats"]["total_elapsed_seconds"]
+    stats = json.loads(sess("stats", "--all", "--json", check=0).out)["total_elapsed_seconds"]
+    return {"status": status, "export": export, "report": report, "stats": stats}
+
+
+def test_undoing_the_pause_exclusivity_made_stops_the_other_clock_there(
+        sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
+    other = exclusive_with_gadgets(env, tmp_path)
+    sess("start", "--no-issue", "w", "--at", "2h", check=0)
+    sess("start", "--no-issue", "g", "--at", "1h", cwd=other, check=0)  # widgets pauses
+    result = sess("undo", check=0)  # in widgets: its last change is that pause
+    assert "Undid the pause of feature/w" in result.out
+    assert "Stopped the clock of feature/g in gadgets" in result.out, result
+    assert [row["state"] for row in sessions(db_path)] == ["active", "paused"]
+    check_go_columns(db_path, 1)
+    check_go_columns(db_path, 2)
+    seen = totals(sess, repo, other)
+    assert max(seen.values()) - min(seen.values()) < 5, seen  # one total, whichever command
+    assert abs(seen["report"] - 7200) < 30, seen
+
+
+def test_one_total_for_a_period_across_status_report_stats_export(sess: SessRunner, repo: Repo, db_path: Path,
+                                                                  env: dict[str, str], tmp_path: Path) -> None:
+    other = exclusive_with_gadgets(env, tmp_path)
+    sess("start", "--no-issue", "w", "--at", "3h", check=0)
+    sess("pause", "--at", "150m", check=0)
+    sess("start", "--no-issue", "g", "--at", "2h", cwd=other, check=0)
+    sess("resume", "--at", "1h", check=0)  # gadgets pauses
+    seen = totals(sess, repo, other)
+    assert max(seen.values()) - min(seen.values()) < 5, seen
+    assert abs(seen["export"] - 2.5 * 3600) < 30, seen

@@ -20,7 +20,7 @@ from sess.errors import SessError
 # typing, dataclasses and inspect would cost it more than reading both files does.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Any
 
 DEFAULT_BRANCH_TYPES = ("feature", "bugfix", "refactor", "hotfix", "chore", "docs")
@@ -746,3 +746,35 @@ def _suppress() -> Any:
     import contextlib
 
     return contextlib.suppress(OSError)
+
+
+# --- for the commands that must not stop the clock ------------------------------------------------
+
+def load_lenient(top: str | None, warn: Callable[[str], None] | None = None) -> Config:
+    """`load` for pause, resume, status, log, amend, cancel, undo and prompt, which work with a
+    configuration file that cannot be read: that file is left out (its keys at their defaults),
+    the other still applies, and `warn` (if given) gets one line per file left out."""
+    def attempt(read: Callable[[], FileValues | None]) -> FileValues | None:
+        try:
+            return read()
+        except ConfigError as exc:
+            if warn is not None:
+                warn(f"Warning: {exc.message}; its settings are not used here")
+            return None
+
+    try:
+        user_file = user_path()
+    except ConfigError as exc:
+        if warn is not None:
+            warn(f"Warning: {exc.message}; its settings are not used here")
+        user_file = ""
+    repo_file = repo_path(top) if top else None
+    cache = _Cache.load()
+    user = attempt(lambda: read_file(user_file, USER, cache=cache)) if user_file else None
+    repo = attempt(lambda: read_file(check_inside(top, repo_file), REPO, cache=cache)) if top and repo_file else None
+    try:
+        return merge(Layers(user, repo, user_file, repo_file))
+    except ConfigError as exc:  # the files disagree (a default type the other file lacks): defaults
+        if warn is not None:
+            warn(f"Warning: {exc.message}; the defaults are used here")
+        return Config(repo_file=repo_file)

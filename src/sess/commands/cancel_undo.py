@@ -92,9 +92,20 @@ def cmd_undo(args: argparse.Namespace) -> int:
         from sess.errors import UsageError
 
         raise UsageError("--json goes with --list", "'sess undo --list --json' shows what would be undone.")
-    done = undo.undo(store, os.getcwd())
+    from sess import config, gitfiles
+
+    where = gitfiles.locate_quick(os.getcwd())
+    cfg = config.load_lenient(where[0] if where else None, warn)
+    done = undo.undo(store, os.getcwd(), exclusive=cfg.time_exclusive)
     render.print_lines(_undone_lines(done))
     return 0
+
+
+def warn(line: str) -> None:
+    """One warning line on stderr (a configuration file left out, say)."""
+    import sys
+
+    sys.stderr.write(line + "\n")
 
 
 def _entry_json(entry: UndoEntry) -> dict[str, object]:

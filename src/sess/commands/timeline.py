@@ -128,7 +128,12 @@ def cmd_amend(args: argparse.Namespace) -> int:
     store = Store.open_existing()
     project, session = timeline.target(store, os.getcwd(), args.session)
     assert store is not None
-    amended = timeline.amend(store, project, session.id, int(match.group(1)), start, end, args.drop, now)
+    from sess import config
+    from sess.commands.cancel_undo import warn
+
+    cfg = config.load_lenient(project.path, warn)
+    amended = timeline.amend(store, project, session.id, int(match.group(1)), start, end, args.drop, now,
+                             exclusive=cfg.time_exclusive)
     render.print_lines(_amended_lines(amended, timestamps.now()))
     return 0
 

@@ -68,7 +68,8 @@ def _span(piece: Slice) -> str:
 
 
 def amend(store: Store, project: Project, session_id: int, number: int, start: datetime | None,
-          end: datetime | None, drop: bool, now: datetime) -> Amended:
+          end: datetime | None, drop: bool, now: datetime, exclusive: bool = False) -> Amended:
+    """`exclusive` (time.exclusive): the slice may not share time with another project's either."""
     with project_lock(project.path):
         session = store.session(session_id)
         slices = store.slices(session)
@@ -84,7 +85,7 @@ def amend(store: Store, project: Project, session_id: int, number: int, start: d
             updated: Slice | None = None
             new = [piece for piece in slices if piece is not old]
         else:
-            updated = _moved(store, project, session, slices, number, old, start, end, now)
+            updated = _moved(store, project, session, slices, number, old, start, end, now, exclusive)
             new = [updated if piece is old else piece for piece in slices]
         changes = rules.columns_for_slices(session, slices, new)
         verb = "drop" if drop else "amend"
@@ -93,7 +94,7 @@ def amend(store: Store, project: Project, session_id: int, number: int, start: d
 
 
 def _moved(store: Store, project: Project, session: Session, slices: list[Slice], number: int, old: Slice,
-           start: datetime | None, end: datetime | None, now: datetime) -> Slice:
+           start: datetime | None, end: datetime | None, now: datetime, exclusive: bool = False) -> Slice:
     if end is not None and old.end is None:
         raise UsageError(f"@{number} is the running slice: its end is when the clock stops",
                          "Use 'sess pause --at WHEN' to stop it then.")
@@ -110,10 +111,11 @@ def _moved(store: Store, project: Project, session: Session, slices: list[Slice]
         if piece is not old and piece.start < until and (piece.end or now) > new_start:
             raise UsageError(f"{_clock(new_start)} to {_clock(new_end) if new_end else 'now'} overlaps "
                              f"@{index} of this session ({_span(piece)})", "Amend or drop that slice first.")
-    found = store.overlap(project.id, session.id, new_start, until, now)
+    found = store.overlap(project.id, session.id, new_start, until, now, anywhere=exclusive)
     if found is not None:
         other, piece = found
+        elsewhere = " (time.exclusive: one clock at a time)" if other.project_id != project.id else ""
         raise UsageError(f"{_clock(new_start)} to {_clock(new_end) if new_end else 'now'} overlaps the "
-                         f"session on {other.branch} (id {other.id}, {_span(piece)})",
+                         f"session on {other.branch} (id {other.id}, {_span(piece)}){elsewhere}",
                          f"'sess log --session {other.id}' shows its slices.")
     return old._replace(start=new_start, end=new_end)

@@ -38,7 +38,9 @@ def pending(store: Store, cwd: str, limit: int = 50) -> tuple[Project, list[Undo
     return project, entries
 
 
-def undo(store: Store, cwd: str) -> Undone:
+def undo(store: Store, cwd: str, exclusive: bool = False) -> Undone:
+    """`exclusive` (time.exclusive): an undo that sets this clock running again stops any other at
+    the instant the undone pause had, so that one clock ran throughout."""
     where, project = require_project(store, cwd)
     with project_lock(where.top):
         entries = store.undo_entries(project.id, 1)
@@ -61,6 +63,8 @@ def undo(store: Store, cwd: str) -> Undone:
             session = store.undo_snapshot(entry)
             notes += _reapply_cancel_stash(where.top, session, stash) if stash else []
         notes += _restart_stopped(store, entry.session_id, "resume") if entry.action == "resume" else []
+        if exclusive and entry.action == "pause" and session.state == "active":
+            notes += _stop_others(store, project, session, entry)
         return Undone(project, entry, session, notes)
 
 
@@ -77,6 +81,20 @@ def _branch_back(top: str, session: Session) -> list[str]:
                         f"Recreate it (git branch {branch} <commit>), then run 'sess undo' again.")
     git.git(top, "branch", "--quiet", "--no-track", "--", branch, remote)
     return [f"Recreated branch {branch} from origin/{branch}"]
+
+
+def _stop_others(store: Store, project: Project, session: Session, entry: UndoEntry) -> list[str]:
+    """time.exclusive after undoing a pause: the clocks that ran elsewhere since that pause stop
+    at its instant (what they ran since is dropped), as if the pause had never been."""
+    from sess import timestamps
+    from sess.workflows.session import pause_others
+
+    paused_at = timestamps.parse_db(str(entry.data.get("after", {}).get("pause_time") or ""))
+    if paused_at is None:
+        return []
+    return [f"Stopped the clock of {other.branch} in {other_project.name} at "
+            f"{paused_at.astimezone():%H:%M} (time.exclusive: one clock ran throughout)"
+            for other_project, other in pause_others(store, project, paused_at, (session.id, "undo"))]
 
 
 def _reapply_cancel_stash(top: str, session: Session, stash: str) -> list[str]:
