@@ -253,15 +253,18 @@ def shown(path: str) -> str:
 
 class FileValues:
     """One file's keys, checked, in the form `Config` holds them; `raw` as the file wrote them;
-    `digest` the SHA-256 of its bytes (what trust is given to)."""
+    `digest` the SHA-256 of its bytes (what trust is given to); `ignored` the keys of a
+    repository's file that this sess does not know (a teammate's newer sess may), left out."""
 
-    __slots__ = ("path", "digest", "values", "raw")
+    __slots__ = ("path", "digest", "values", "raw", "ignored")
 
-    def __init__(self, path: str, digest: str, values: Mapping[str, Any], raw: Mapping[str, Any]) -> None:
+    def __init__(self, path: str, digest: str, values: Mapping[str, Any], raw: Mapping[str, Any],
+                 ignored: tuple[str, ...] = ()) -> None:
         self.path = path
         self.digest = digest
         self.values = values
         self.raw = raw
+        self.ignored = ignored
 
 
 def read_file(path: str, source: str, cached: bool = True, cache: _Cache | None = None) -> FileValues | None:
@@ -343,7 +346,8 @@ class _Cache:
             return None
         try:
             values = {key: _from_json(key, value) for key, value in entry["values"].items()}
-            return FileValues(path, str(entry["digest"]), values, dict(entry["raw"]))
+            return FileValues(path, str(entry["digest"]), values, dict(entry["raw"]),
+                              tuple(str(key) for key in entry.get("ignored", ())))
         except (KeyError, TypeError, AttributeError):
             return None
 
@@ -353,7 +357,8 @@ class _Cache:
         from sess import __version__
 
         self.files[values.path] = {"stamp": stamp, "source": source, "digest": values.digest,
-                                   "values": dict(values.values), "raw": dict(values.raw)}
+                                   "values": dict(values.values), "raw": dict(values.raw),
+                                   "ignored": list(values.ignored)}
         tmp = f"{self.path}.{os.getpid()}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -381,34 +386,57 @@ def parse(path: str, data: bytes, source: str) -> FileValues:
         raise ConfigError(f"{shown(path)}: not valid TOML: it is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
-    raw = flatten(path, document)
+    ignored: list[str] = []
+    raw = flatten(path, document, ignored if source == REPO else None)
     values = {key: check(key, value, path, source) for key, value in raw.items()}
-    return FileValues(path, digest(data), values, raw)
+    return FileValues(path, digest(data), values, raw, tuple(ignored))
 
 
-def flatten(path: str, document: Mapping[str, Any]) -> dict[str, Any]:
-    """`{"branch": {"types": [...]}}` as `{"branch.types": [...]}`; unknown keys are errors."""
+def flatten(path: str, document: Mapping[str, Any], ignored: list[str] | None = None) -> dict[str, Any]:
+    """`{"branch": {"types": [...]}}` as `{"branch.types": [...]}`. An unknown key is an error,
+    or, given `ignored` (the team's file: a teammate's newer sess may know it), left out there."""
     flat: dict[str, Any] = {}
+
+    def put(key: str, item: Any) -> None:
+        if key in KINDS:
+            flat[key] = item
+            return
+        refuse_token(key, path)  # a token in a file is refused, in the team's file too
+        if ignored is not None:
+            ignored.append(key)
+            return
+        raise unknown_key(path, key)
+
     for name, value in document.items():
         if name in SECTIONS:
             if not isinstance(value, dict):
                 raise ConfigError(f"{shown(path)}: '{name}' must be a table ([{name}]), not {_kind_of(value)}",
                                   f"Keys in it: {', '.join(k for k in KEYS if k.startswith(name + '.'))}.")
             for sub, item in value.items():
-                flat[_known(path, f"{name}.{sub}")] = item
+                put(f"{name}.{sub}", item)
+        elif isinstance(value, dict) and value and ignored is not None:
+            for sub, item in value.items():  # a table this sess does not know: each of its keys
+                put(f"{name}.{sub}", item)
         else:
-            inner = f"{name}.{next(iter(value))}" if isinstance(value, dict) and value else name
-            flat[_known(path, inner)] = value
+            put(f"{name}.{next(iter(value))}" if isinstance(value, dict) and value else name, value)
     return flat
 
 
-def _known(path: str, key: str) -> str:
-    if key in KINDS:
-        return key
-    refuse_token(key, path)
+def _did_you_mean(key: str) -> str:
     near = nearest(key)
-    hint = f" (did you mean '{near}'?)" if near else ""
-    raise ConfigError(f"{shown(path)}: unknown key '{key}'{hint}", "'sess config list' shows every key.")
+    return f" (did you mean '{near}'?)" if near else ""
+
+
+def unknown_key(path: str, key: str) -> ConfigError:
+    return ConfigError(f"{shown(path)}: unknown key '{key}'{_did_you_mean(key)}", "'sess config list' shows every key.")
+
+
+def ignored_warnings(layer: FileValues | None) -> list[str]:
+    """One line per unknown key of the team's file, which is left out."""
+    if layer is None:
+        return []
+    return [f"Warning: {shown(layer.path)}: unknown key '{key}'{_did_you_mean(key)}; ignored "
+            "(a newer sess may know it)" for key in layer.ignored]
 
 
 def refuse_token(key: str, path: str | None = None) -> None:
@@ -619,13 +647,24 @@ def check_inside(top: str, path: str) -> str:
     return path
 
 
-def load(top: str | None) -> Config:
-    """The configuration for the repository at `top` (None: outside a repository)."""
-    return merge(read_layers(top))
+def _stderr(line: str) -> None:
+    import sys
+
+    sys.stderr.write(line + "\n")
 
 
-def merge(layers: Layers) -> Config:
+def load(top: str | None, warn: Callable[[str], None] | None = _stderr) -> Config:
+    """The configuration for the repository at `top` (None: outside a repository). What is left
+    out or overridden with a warning (the team file's unknown keys, a conflict between the two
+    files) goes to `warn`, stderr by default."""
+    return merge(read_layers(top), warn)
+
+
+def merge(layers: Layers, warn: Callable[[str], None] | None = None) -> Config:
     user, repo = layers.user, layers.repo
+    if warn is not None:
+        for line in ignored_warnings(repo):
+            warn(line)
     if user is None and repo is None:
         return Config(repo_file=layers.repo_file)
     values: dict[str, Any] = {}
@@ -662,16 +701,24 @@ def merge(layers: Layers) -> Config:
         sources["sync.enabled"] = USER
     config = Config(**values, hooks=MappingProxyType(hooks), sources=MappingProxyType(sources),
                     untrusted_hooks=tuple(untrusted), repo_file=layers.repo_file)
-    return _check_default_type(config, layers)
+    return _check_default_type(config, layers, warn)
 
 
-def _check_default_type(config: Config, layers: Layers) -> Config:
+def _check_default_type(config: Config, layers: Layers, warn: Callable[[str], None] | None = None) -> Config:
     if config.branch_default_type in config.branch_types:
         return config
     if config.source("branch.default_type") == DEFAULT:
         # A team that lists its own types need not also repeat which is the default: the first.
         return config.replace(branch_default_type=config.branch_types[0])
-    where = layers.repo if config.source("branch.default_type") == REPO else layers.user
+    type_source, list_source = config.source("branch.default_type"), config.source("branch.types")
+    if list_source not in (DEFAULT, type_source):
+        # Valid in its own file; it only conflicts with the other one here: a warning, here only.
+        if warn is not None:
+            warn(f"Warning: 'branch.default_type' is '{config.branch_default_type}' ({type_source}), which "
+                 f"{'.sess.toml' if list_source == REPO else 'your file'}'s 'branch.types' lacks; "
+                 f"'{config.branch_types[0]}' is used here")
+        return config.replace(branch_default_type=config.branch_types[0])
+    where = layers.repo if type_source == REPO else layers.user
     path = where.path if where else layers.user_file
     raise ConfigError(f"{shown(path)}: 'branch.default_type' is '{config.branch_default_type}', which is not "
                       f"in 'branch.types' ({', '.join(config.branch_types)})")
@@ -773,7 +820,7 @@ def load_lenient(top: str | None, warn: Callable[[str], None] | None = None) -> 
     user = attempt(lambda: read_file(user_file, USER, cache=cache)) if user_file else None
     repo = attempt(lambda: read_file(check_inside(top, repo_file), REPO, cache=cache)) if top and repo_file else None
     try:
-        return merge(Layers(user, repo, user_file, repo_file))
+        return merge(Layers(user, repo, user_file, repo_file), warn)
     except ConfigError as exc:  # the files disagree (a default type the other file lacks): defaults
         if warn is not None:
             warn(f"Warning: {exc.message}; the defaults are used here")

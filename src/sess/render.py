@@ -135,6 +135,11 @@ def journal_json(journal: Journal | None) -> dict[str, Any] | None:
             "updated_at": iso(journal.updated_at)}
 
 
+def warn(line: str) -> None:
+    """One warning line on stderr (a configuration file left out, say)."""
+    sys.stderr.write(line + "\n")
+
+
 def print_lines(lines: list[str]) -> None:
     sys.stdout.write("\n".join(safe_line(line) for line in lines) + "\n")
 

@@ -126,7 +126,7 @@ def _context(args: argparse.Namespace) -> Context:
         from sess import config, git
 
         where = git.locate(os.getcwd())
-        exclusive = config.load(where[0] if where else None).time_exclusive
+        exclusive = config.load_lenient(where[0] if where else None, render.warn).time_exclusive
     return Context(now, period, project, Reports(store, scope, now, exclusive))
 
 

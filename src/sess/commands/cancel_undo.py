@@ -95,17 +95,10 @@ def cmd_undo(args: argparse.Namespace) -> int:
     from sess import config, gitfiles
 
     where = gitfiles.locate_quick(os.getcwd())
-    cfg = config.load_lenient(where[0] if where else None, warn)
+    cfg = config.load_lenient(where[0] if where else None, render.warn)
     done = undo.undo(store, os.getcwd(), exclusive=cfg.time_exclusive)
     render.print_lines(_undone_lines(done))
     return 0
-
-
-def warn(line: str) -> None:
-    """One warning line on stderr (a configuration file left out, say)."""
-    import sys
-
-    sys.stderr.write(line + "\n")
 
 
 def _entry_json(entry: UndoEntry) -> dict[str, object]:

@@ -328,11 +328,17 @@ def _rewrite(path: str, source: str, top: str | None, change: Any, removing: boo
     if new == old:
         return
     if not (removing and not _valid(path, old, source)):
-        # The file as it will be, and the configuration it gives, must both be valid.
+        # The file as it will be must be valid on its own (with defaults for what it lacks): your
+        # file is used in every repository, not only in this one. What it only conflicts with in
+        # the other file is a warning, here.
         mine = config.parse(path, new, source)
         other = _other_layers(top, source)
+        alone = config.Layers(mine if source == config.USER else None, mine if source == config.REPO else None,
+                              other.user_file, other.repo_file)
+        config.merge(alone)
         config.merge(config.Layers(mine if source == config.USER else other.user,
-                                   mine if source == config.REPO else other.repo, other.user_file, other.repo_file))
+                                   mine if source == config.REPO else other.repo, other.user_file, other.repo_file),
+                     _warn)
     # A file you create through sess, or one you trusted, is yours: it stays trusted after your
     # change. An untrusted one stays untrusted (a change to one key must not approve its hooks).
     was_trusted = source == config.REPO and (old is None or config.is_trusted(path, config.digest(old)))
@@ -340,6 +346,12 @@ def _rewrite(path: str, source: str, top: str | None, change: Any, removing: boo
     if was_trusted:
         # Your own change through sess keeps a file you trusted trusted; an untrusted one stays so.
         config.record_trust(path, config.digest(new))
+
+
+def _warn(line: str) -> None:
+    import sys
+
+    sys.stderr.write(line + "\n")
 
 
 def _valid(path: str, data: bytes | None, source: str) -> bool:

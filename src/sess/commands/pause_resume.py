@@ -35,7 +35,7 @@ def _setup(args: argparse.Namespace) -> tuple[Store, Where, Hooks, Config]:
     from sess.workflows.common import locate_in
 
     top, branch = git.require_repo(os.getcwd())
-    cfg = config.load(top)
+    cfg = config.load_lenient(top, render.warn)  # a broken file must not keep the clock running
     store = Store.open()
     return store, locate_in(store, top, branch), Hooks(cfg, top, enabled=not args.no_hooks), cfg
 

@@ -31,12 +31,8 @@ def quick_status(argv: Sequence[str]) -> argparse.Namespace | None:
 
 def _idle_after(top: str) -> int:
     from sess import config
-    from sess.errors import SessError
 
-    try:
-        return config.load(top).time_idle_after_s
-    except SessError:  # a broken configuration is for 'sess config' to report, not status
-        return config.DEFAULTS.time_idle_after_s
+    return config.load_lenient(top, render.warn).time_idle_after_s  # a broken file: its defaults, and a warning
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -129,9 +129,8 @@ def cmd_amend(args: argparse.Namespace) -> int:
     project, session = timeline.target(store, os.getcwd(), args.session)
     assert store is not None
     from sess import config
-    from sess.commands.cancel_undo import warn
 
-    cfg = config.load_lenient(project.path, warn)
+    cfg = config.load_lenient(project.path, render.warn)
     amended = timeline.amend(store, project, session.id, int(match.group(1)), start, end, args.drop, now,
                              exclusive=cfg.time_exclusive)
     render.print_lines(_amended_lines(amended, timestamps.now()))
