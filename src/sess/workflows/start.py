@@ -245,11 +245,14 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
 
     stash_sha: str | None = None
     stash_note: str | None = None
+    # On the base itself, `commit` would put the changes on the base (which then cannot be pulled
+    # --ff-only again): they are carried onto the new branch and committed there, as its first commit.
+    commit_on_branch = facts.dirty and plan.dirty == "commit" and original == base
     if facts.dirty:
         mode = plan.dirty
         # Each way back is in place before its step runs, and looks at what the step did: an
         # interruption (Ctrl-C, SIGTERM, SIGHUP) that lands just as git finishes is put back too.
-        if mode == "commit":
+        if mode == "commit" and not commit_on_branch:
             progress.step(f"Committing your changes on {original}")
             parent, index_tree = git.head_sha(top), git.write_tree(top)
             rollback.push("uncommit your changes", lambda: git.uncommit_if_made(top, parent, index_tree))
@@ -297,7 +300,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
     rollback.push(f"remove {branch}", remove_branch)
     git.create_branch(top, branch)
 
-    if facts.dirty and plan.dirty == "carry" and stash_sha is not None:
+    if facts.dirty and (plan.dirty == "carry" or commit_on_branch) and stash_sha is not None:
         progress.step(f"Bringing your changes onto {branch}")
         carried = stash_sha
         # The stash's untracked files that the apply creates: the only files a rollback removes.
@@ -322,11 +325,17 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
         except CommandError as exc:
             raise SessError(f"your changes do not apply cleanly on {base}: {exc.detail}",
                             "Use --dirty stash or commit instead, or update your branch first.") from exc
+        if commit_on_branch:
+            progress.step(f"Committing your changes on {branch}")
+            parent, index_tree = git.head_sha(top), git.write_tree(top)
+            rollback.push("uncommit your changes", lambda: git.uncommit_if_made(top, parent, index_tree))
+            git.commit_all(top, plan.message or "")
 
     # What `sess undo` needs to put the repository back: where the user was, the stash sess
     # made (only one it leaves in place), and the tip the new branch started at.
     undo = {"original": original, "original_ref": original_ref, "branch": branch,
             "stash": stash_sha if plan.dirty == "stash" else None, "dirty": plan.dirty if facts.dirty else None,
+            "committed_on": branch if commit_on_branch else original,
             "tip": head or git.head_sha(top)}
     # Recorded, and from then on finished: an interruption now waits until the session is whole.
     with shielded():
@@ -338,7 +347,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
                                       issue_url=plan.issue.url if plan.issue else None)
         # From here on the session exists: nothing above is undone any more.
         rollback.clear()
-        if stash_sha is not None and plan.dirty in ("discard", "carry"):
+        if stash_sha is not None and (plan.dirty in ("discard", "carry") or commit_on_branch):
             git.stash_drop(top, stash_sha)
         paused: list[tuple[Project, Session]] = []
         if plan.exclusive:

@@ -168,7 +168,7 @@ def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> U
                     notes.append(f"Your stash {str(stash)[:7]} could not be re-applied ({exc.message}); "
                                  "it is kept: 'git stash list'")
         if data.get("dirty") == "commit":
-            notes.append(f"Your changes stay committed on {original}")
+            notes.append(f"Your changes stay committed on {data.get('committed_on') or original}")
         elif data.get("dirty") == "discard":
             notes.append("The changes start discarded cannot come back")
         notes.append(_remove_branch(top, branch, str(tip) if tip else None))
