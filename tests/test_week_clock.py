@@ -12,7 +12,16 @@ import pytest
 from conftest import refused
 from dbhelp import session_row, sessions
 from test_interactive import Spawn, spawn, terminals  # noqa: F401  (fixtures)
-from test_time import NS, backdate_slice, check_go_columns, commit_at, db_time, exclusive_with_gadgets, now
+from test_time import (
+    NS,
+    backdate_slice,
+    check_go_columns,
+    commit_at,
+    db_time,
+    exclusive_with_gadgets,
+    now,
+    three_slices,
+)
 
 from sess.errors import UsageError
 from sess.periods import parse_at, parse_period
@@ -179,3 +188,44 @@ def test_one_total_for_a_period_across_status_report_stats_export(sess: SessRunn
     seen = totals(sess, repo, other)
     assert max(seen.values()) - min(seen.values()) < 5, seen
     assert abs(seen["export"] - 2.5 * 3600) < 30, seen
+
+
+# --- slices that look wrong (item 28) -----------------------------------------------------------------
+
+def test_drop_prints_the_new_numbering(sess: SessRunner, repo: Repo) -> None:
+    three_slices(sess)  # @3 5h..4h, @2 3h..2h, @1 1h..running
+    five_ago = (now() - timedelta(hours=5)).astimezone().strftime("%Y-%m-%d %H:%M")
+    out = sess("amend", "@2", "--drop", check=0).out
+    lines = out.splitlines()
+    assert "Numbered now:" in lines, out
+    numbered = lines[lines.index("Numbered now:") + 1:]
+    assert len(numbered) == 2 and numbered[0].split()[0] == "@1" and "running" in numbered[0]
+    assert numbered[1].split()[0] == "@2" and five_ago in numbered[1], out
+
+
+def test_a_slice_over_12_hours_is_stated(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    result = sess("start", "--no-issue", "x", "--at", "13h", check=0)
+    assert "--at 13h makes a slice of 13h0m, over 12 hours" in result.err, result
+    sess("pause", "--at", "12h30m", check=0)
+    result = sess("amend", "@1", "--end", "2h", check=0)
+    assert "over 12 hours" not in result.out  # 11 h
+    result = sess("amend", "@1", "--start", "15h", check=0)  # 15h..2h ago
+    said = [line for line in result.out.splitlines() if line.startswith("amend @1 makes a slice of ")]
+    assert said and said[0].endswith(", over 12 hours") and ("12h59m" in said[0] or "13h0m" in said[0]), result
+
+
+def test_a_slice_over_12_hours_is_asked_on_a_terminal(sess: SessRunner, repo: Repo, db_path: Path,
+                                                      spawn: Spawn) -> None:  # noqa: F811
+    sess("start", "--no-issue", "x", "--at", "20h", check=0)
+    commit_at(repo, now() - timedelta(minutes=5))  # fresh activity: no forgotten-clock question
+    before = session_row(db_path)
+    terminal = spawn("pause", "--at", "1h")
+    terminal.expect("--at 1h makes a slice of 19h0m, over 12 hours. Go on?")
+    terminal.send("\r")  # the default: no
+    assert terminal.finish() == 1
+    assert session_row(db_path) == before
+    terminal = spawn("pause", "--at", "1h")
+    terminal.expect("Go on?")
+    terminal.send("y\r")
+    assert terminal.finish() == 0
+    assert session_row(db_path)["state"] == "paused"

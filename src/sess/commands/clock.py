@@ -55,6 +55,23 @@ def stop_moment(top: str, branch: str, session: Session, now: datetime, verb: st
     return None
 
 
+LONG_SLICE_S = 12 * 3600  # a slice longer than this is more often a mistyped moment than a day's work
+
+
+def long_slice(seconds: float, what: str) -> str | None:
+    """The line that states a slice over 12 hours, else None; on a terminal the user is asked
+    first, and a no changes nothing."""
+    if seconds <= LONG_SLICE_S:
+        return None
+    from sess import prompts
+    from sess.errors import SessError
+
+    line = f"{what} makes a slice of {render.duration(seconds)}, over 12 hours"
+    if prompts.interactive() and not prompts.confirm(f"{line}. Go on?", default=False):
+        raise SessError("cancelled; nothing was changed")
+    return line
+
+
 def paused_elsewhere_lines(paused: list[tuple[Project, Session]]) -> list[str]:
     """time.exclusive: which clocks starting this one stopped."""
     return [f"Paused {session.branch} in {project.name} (time.exclusive)" for project, session in paused]

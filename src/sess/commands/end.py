@@ -15,6 +15,8 @@ from sess.workflows import end
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sess.config import Config
     from sess.store import Journal
 
@@ -236,6 +238,7 @@ def _stop_at(args: argparse.Namespace, facts: end.Facts, idle_after_s: int) -> s
     at = parse_at(args, now)
     if at is not None:
         rules.check_stop(facts.session, at, now)
+        _say_long(facts.session, at, args.at)
     else:
         at = stop_moment(facts.where.top, facts.where.branch, facts.session, now, "end", idle_after_s)
     return timestamps.format_db(at) if at is not None else None
@@ -252,11 +255,22 @@ def _continue_stop_at(args: argparse.Namespace, top: str, branch: str, session: 
     at = parse_at(args, now)
     if at is not None:
         rules.check_stop(session, at, now)
+        _say_long(session, at, args.at)
         return timestamps.format_db(at)
     if end.Plan.from_data(journal.data.get("plan") or {}).stop_at:
         return None  # the plan's own moment stands
     at = stop_moment(top, branch, session, now, "end", idle_after_s)
     return timestamps.format_db(at) if at is not None else None
+
+
+def _say_long(session: Session, at: datetime, text: str) -> None:
+    """A running slice that --at stops after more than 12 hours is stated (and asked on a terminal)."""
+    from sess.commands.clock import long_slice
+
+    if session.current_slice_start is not None:
+        line = long_slice((at - session.current_slice_start).total_seconds(), f"--at {text}")
+        if line:
+            render.warn(line)
 
 
 def _pr_already_open(facts: end.Facts, cfg: Config) -> bool:

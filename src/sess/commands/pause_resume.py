@@ -41,23 +41,28 @@ def _setup(args: argparse.Namespace) -> tuple[Store, Where, Hooks, Config]:
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
-    from sess.commands.clock import stop_moment
+    from sess.commands.clock import long_slice, stop_moment
     from sess.hooks import session_info
     from sess.workflows import session as workflow
 
     now = timestamps.now()
     at = parse_at(args, now)
     store, where, hooks, cfg = _setup(args)
-    if at is None and where.project is not None:
+    long = None
+    if where.project is not None:
         session = store.open_session(where.project.id)
-        if session is not None:
+        if session is not None and at is None:
             at = stop_moment(where.top, where.branch, session, now, "pause", cfg.time_idle_after_s)
+        elif session is not None and session.current_slice_start is not None and at is not None \
+                and at > session.current_slice_start:
+            long = long_slice((at - session.current_slice_start).total_seconds(), f"--at {args.at}")
     project, session = workflow.pause(store, where.top, where, at)
     lines = [f"Paused session on {render.branch_label(session.branch, session.branch_type)}"]
     if session.issue_id:
         lines.append(render.DOT.join(filter(None, [f"Issue {render.issue_ref(session)}",
                                                    render.safe(session.issue_title or "")])))
     lines.append(f"Total elapsed: {render.duration(session.total_elapsed_ns // 1_000_000_000)}")
+    lines += [long] if long else []
     render.print_lines(lines)
     sys.stdout.flush()
     hooks.run("post-pause", session_info(project, session))
@@ -65,10 +70,12 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from sess.commands.clock import long_slice
     from sess.hooks import session_info
     from sess.workflows import session as workflow
 
     at = parse_at(args, timestamps.now())
+    long = long_slice((timestamps.now() - at).total_seconds(), f"--at {args.at}") if at is not None else None
     store, where, hooks, cfg = _setup(args)
     resumed = workflow.resume(store, where.top, where, at, cfg.time_exclusive)
     session = resumed.session
@@ -80,6 +87,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
               render.session_line(session, now)]
     lines.extend(paused_elsewhere_lines(resumed.paused_elsewhere))
     lines.extend(render.title_lines(session))
+    lines += [long] if long else []
     render.print_lines(lines)
     sys.stdout.flush()
     hooks.run("post-resume", session_info(resumed.project, session))

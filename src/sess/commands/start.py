@@ -69,6 +69,11 @@ def cmd_start(args: argparse.Namespace) -> int:
     at = parse_at(args, timestamps.now())
     if at is not None:
         rules.check_not_future("--at", at, timestamps.now())
+        from sess.commands.clock import long_slice
+
+        line = long_slice((timestamps.now() - at).total_seconds(), f"--at {args.at}")
+        if line:
+            sys.stderr.write(line + "\n")
     cwd = os.getcwd()
     top, current = git.require_repo(cwd)
     cfg = config.load(top)  # a broken configuration stops us before anything is touched

@@ -131,9 +131,25 @@ def cmd_amend(args: argparse.Namespace) -> int:
     from sess import config
 
     cfg = config.load_lenient(project.path, render.warn)
-    amended = timeline.amend(store, project, session.id, int(match.group(1)), start, end, args.drop, now,
+    number = int(match.group(1))
+    long = None
+    if not args.drop:
+        from sess.commands.clock import long_slice
+
+        slices = store.slices(session)
+        if 1 <= number <= len(slices):
+            old = slices[number - 1]
+            seconds = ((end or old.end or now) - (start or old.start)).total_seconds()
+            long = long_slice(seconds, f"amend @{number}")
+    amended = timeline.amend(store, project, session.id, number, start, end, args.drop, now,
                              exclusive=cfg.time_exclusive)
-    render.print_lines(_amended_lines(amended, timestamps.now()))
+    lines = _amended_lines(amended, timestamps.now())
+    if long:
+        lines.insert(1, long)
+    if args.drop:  # the slices after it moved up: a following 'amend @N' must not hit another one
+        remaining = store.slices(amended.session)
+        lines += ["Numbered now:", *_slice_lines(remaining, timestamps.now())] if remaining else ["No slices left"]
+    render.print_lines(lines)
     return 0
 
 
