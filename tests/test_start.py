@@ -241,16 +241,13 @@ def test_hostile_issue_title(sess: SessRunner, repo: Repo, gh: FakeGh, env: dict
     before = snapshot(repo)
     result = sess("start", "--issue", "5")
     assert "Traceback" not in result.err
-    slug = rules.slugify(title)
-    if slug:
-        assert result.code == 0, result
-        branch = f"feature/{slug}"
-        assert repo.current_branch() == branch and check_ref_format(branch)
-        assert len(slug) <= 60
-        assert sessions(db_path)[0]["issue_title"] == title  # the title itself is kept as it was
-    else:
-        assert_failed(result, 1, "empty branch name")
-        assert snapshot(repo) == before
+    slug = rules.slugify(title) or "5"  # a title without a slug: the issue key (issue 15 item 27)
+    assert result.code == 0, result
+    branch = f"feature/{slug}"
+    assert repo.current_branch() == branch and check_ref_format(branch)
+    assert len(slug) <= 60
+    assert sessions(db_path)[0]["issue_title"] == title  # the title itself is kept as it was
+    assert snapshot(repo) != before
     assert canary.read_text() == "still here\n"
     assert not list(repo.path.rglob("pwned*")) and not (repo.path.parent / "pwned.txt").exists()
 
@@ -262,16 +259,12 @@ def test_hostile_titles_end_to_end(sess: SessRunner, repo: Repo, gh: FakeGh, db_
     gh.set(issues=[{"number": 5, "title": title}])
     result = sess("start", "--issue", "5")
     assert "Traceback" not in result.err
-    if rules.slugify(title):
-        assert result.code == 0, result
-        branch = repo.current_branch()
-        assert check_ref_format(branch)
-        end_all(db_path)
-        repo.git("checkout", "-q", "main")
-        repo.git("branch", "-q", "-D", "--", branch)
-    else:
-        assert_failed(result, 1, "empty branch name")
-        assert repo.current_branch() == "main"
+    assert result.code == 0, result  # a title without a slug names the branch after the issue key
+    branch = repo.current_branch()
+    assert check_ref_format(branch) and (rules.slugify(title) or branch == "feature/5")
+    end_all(db_path)
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-q", "-D", "--", branch)
 
 
 # --- dirty working trees ------------------------------------------------------------------

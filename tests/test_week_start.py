@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+from conftest import refused
+from test_config import write_user
+
+from sess.rules import slugify
+
 if TYPE_CHECKING:
-    from conftest import Repo, SessRunner
+    from conftest import FakeGh, Repo, SessRunner
 
 
 def test_dirty_commit_on_the_base_is_the_new_branch_s_first_commit(sess: SessRunner, repo: Repo,
@@ -35,3 +41,65 @@ def test_undo_of_that_start_keeps_the_commit_on_the_branch(sess: SessRunner, rep
     assert "Kept branch feature/x" in result.out
     assert repo.current_branch() == "main"
     assert repo.git("show", "feature/x:README") == "edited on main"
+
+
+# --- slugs and names (item 27) ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "slug"), [
+    ("Straße", "strasse"), ("Søren", "soren"), ("Łódź", "lodz"), ("Ærø þing", "aero-thing"),
+    ("Đorđe", "dorde"), ("Naïve café", "naive-cafe"), ("日本語のタイトル", ""),
+])
+def test_letters_are_transliterated_before_folding(text: str, slug: str) -> None:
+    assert slugify(text) == slug
+
+
+def test_a_title_without_a_slug_falls_back_to_the_issue_key(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    gh.add_issue(22, "日本語のタイトル")
+    sess("start", "--issue", "22", check=0)
+    assert repo.current_branch() == "feature/22"
+    sess("cancel", check=0)
+    repo.commit(".sess.toml", '[branch]\ntemplate = "{type}/{issue}-{slug}"\n', "Team template")
+    sess("start", "--issue", "22", "--type", "bugfix", check=0)
+    assert repo.current_branch() == "bugfix/22"  # the empty slug takes its '-' along
+    sess("cancel", check=0)
+    refused(sess("start", "--no-issue", "日本語"), "gives an empty branch name", code=1)
+
+
+def test_a_blank_issue_title_is_no_pr_title(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    gh.add_issue(8, "   ")
+    sess("start", "--issue", "8", check=0)
+    assert repo.current_branch() == "feature/8"
+    repo.commit("fix.txt", "f\n", "Fix the widget")
+    sess("end", "--summary", "S", "--testing", "T", "--notes", "N", "--keep-branch", check=0)
+    (pr,) = gh.prs()
+    assert pr["title"] == "Fix the widget"
+
+
+def test_user_field_falls_back_to_the_email_and_branch_user_sets_it(sess: SessRunner, repo: Repo,
+                                                                    env: dict[str, str]) -> None:
+    repo.commit(".sess.toml", '[branch]\ntemplate = "{user}/{slug}"\n', "Team template")
+    repo.git("config", "user.name", "山田太郎")
+    repo.git("config", "user.email", "taro.yamada@example.com")
+    sess("start", "--no-issue", "x", check=0)
+    assert repo.current_branch() == "taro-yamada/x"
+    sess("cancel", check=0)
+    write_user(env, '[branch]\nuser = "tyamada"\n')
+    sess("start", "--no-issue", "y", check=0)
+    assert repo.current_branch() == "tyamada/y"
+
+
+def test_a_template_without_slug_is_refused(sess: SessRunner, repo: Repo) -> None:
+    repo.commit(".sess.toml", '[branch]\ntemplate = "{type}"\n', "Team template")
+    refused(sess("start", "--no-issue", "x"), "'branch.template' must contain {slug}", code=1)
+    assert repo.current_branch() == "main"
+
+
+def test_a_branch_that_clashes_with_a_ref_is_refused(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    repo.git("branch", "feature")
+    repo.write("wip.txt", "w\n")
+    refused(sess("start", "--no-issue", "x", "--dirty", "stash"), "'feature/x'", "'feature'", code=1)
+    assert repo.current_branch() == "main" and (repo.path / "wip.txt").exists() and not repo.git("stash", "list")
+    repo.git("branch", "-D", "feature")
+    repo.git("push", "-q", "origin", "main:refs/heads/bugfix/y/old")
+    repo.git("fetch", "-q")
+    refused(sess("start", "--no-issue", "y", "--type", "bugfix", "--dirty", "stash"), "'bugfix/y/old'", code=1)

@@ -46,7 +46,8 @@ class Config:
                  "sync_enabled", "sync_auto",
                  "end_never_commit", "repo_hooks_timeout_s", "tracker_type", "tracker_url",
                  "tracker_project", "tracker_user", "tracker_token_env", "tracker_token_command", "tracker_jql",
-                 "tracker_log_time")
+                 "tracker_log_time",
+                 "branch_user")
 
     branch_types: tuple[str, ...]  # branch.types
     branch_default_type: str  # branch.default_type
@@ -92,6 +93,7 @@ class Config:
     tracker_token_command: tuple[str, ...] | None  # tracker.token_command (user file only)
     tracker_jql: str | None  # tracker.jql: the picker's Jira query
     tracker_log_time: bool  # tracker.log_time: push worked time at `end`
+    branch_user: str | None  # branch.user: what {user} is (a GitHub login, say); None: from git's user.name
 
     def __init__(self, *, branch_types: tuple[str, ...] = DEFAULT_BRANCH_TYPES, branch_default_type: str = "feature",
                  branch_template: str = "{type}/{slug}", branch_max_length: int = 60, base: str | None = None,
@@ -108,7 +110,8 @@ class Config:
                  tracker_type: str = "forge", tracker_url: str | None = None, tracker_project: str | None = None,
                  tracker_user: str | None = None, tracker_token_env: str | None = None,
                  tracker_token_command: tuple[str, ...] | None = None, tracker_jql: str | None = None,
-                 tracker_log_time: bool = False) -> None:
+                 tracker_log_time: bool = False,
+                 branch_user: str | None = None) -> None:
         values = dict(locals())
         del values["self"]
         for name, value in values.items():
@@ -162,6 +165,7 @@ KEYS = (
     # What end commits (Part 3).
     "end.never_commit",
     *TRACKER_KEYS,
+    "branch.user",
 )
 
 DEFAULTS = Config()
@@ -180,6 +184,7 @@ KINDS: Mapping[str, str] = MappingProxyType({
     "end.never_commit": STRINGS,
     "tracker.type": STRING, "tracker.url": STRING, "tracker.project": STRING, "tracker.user": STRING,
     "tracker.token_env": STRING, "tracker.token_command": ARGV, "tracker.jql": STRING, "tracker.log_time": BOOL,
+    "branch.user": STRING,
 })
 SECTIONS = ("branch", "pr", "end", "time", "hooks", "forge", "sync", "tracker")
 FORGE_TYPES = ("github", "gitlab")  # forge.type (sess.forges.TYPES, not imported here: it is not needed to read)
@@ -200,6 +205,7 @@ _ATTRS = {
     "sync.enabled": "sync_enabled", "sync.auto": "sync_auto",
     "end.never_commit": "end_never_commit",
     **{key: key.replace(".", "_") for key in TRACKER_KEYS},
+    "branch.user": "branch_user",
 }
 
 # What `sess config list/get` shows for a default, as a file would hold it.
@@ -549,6 +555,8 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
         raise bad("must not be empty")
     if key == "branch.template":
         _check_fields(path, key, value, BRANCH_FIELDS)
+        if "{slug}" not in value:  # without it, every session's branch has the same name
+            raise bad(f"must contain {{slug}}, not '{value}'")
     elif key == "pr.title":
         _check_fields(path, key, value, TITLE_FIELDS)
     elif key == "pr.template" and source == REPO:

@@ -230,12 +230,19 @@ def idle(session: Session, activity: datetime | None, now: datetime, idle_after_
 _NOT_SLUG = r"[^a-z0-9]+"  # compiled on first use (re caches it), not by every import
 
 
+# Letters that NFKD does not take apart into a base letter and an accent: transliterated first.
+_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
+                          "ħ": "h", "ı": "i", "ŀ": "l"})
+
+
 def slugify(text: str, max_length: int = SLUG_MAX) -> str:
-    """Accents folded to base letters (NFKD: `é` -> `e`, `ﬁ` -> `fi`), lowercase; every run
-    outside a-z0-9 becomes '-'; trimmed; at most max_length characters."""
+    """Letters transliterated (`ß` -> `ss`, `ø` -> `o`, `ł` -> `l`), accents folded to base
+    letters (NFKD: `é` -> `e`, `ﬁ` -> `fi`), lowercase; every run outside a-z0-9 becomes '-';
+    trimmed; at most max_length characters."""
     import unicodedata
 
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    lowered = text.lower().translate(_LETTERS)
+    folded = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
     slug = re.sub(_NOT_SLUG, "-", folded.lower()).strip("-")
     return slug[:max_length].rstrip("-")
 

@@ -121,12 +121,12 @@ def cmd_start(args: argparse.Namespace) -> int:
         suggestion = rules.slugify(issue.title, cfg.branch_max_length) if issue else ""
         name = prompts.text("Branch name", default=suggestion, check=lambda answer: start.branch_problem(
             top, start.Plan(branch_type, answer, issue, None, None, template=cfg.branch_template,
-                            max_length=cfg.branch_max_length)))
+                            max_length=cfg.branch_max_length, user=cfg.branch_user)))
     elif name is None and issue is None:
         raise UsageError("a branch name is needed: pass NAME")
 
     plan = start.Plan(branch_type, name, issue, None, None,
-                      template=cfg.branch_template, max_length=cfg.branch_max_length, at=at,
+                      template=cfg.branch_template, max_length=cfg.branch_max_length, at=at, user=cfg.branch_user,
                       exclusive=cfg.time_exclusive)
     branch = start.plan_branch(facts, plan)  # while git still scans the work tree
     facts = facts.settled()

@@ -281,8 +281,9 @@ def pr_title(plan: Plan, session: Session, latest_subject: str) -> str:
         # An empty field takes a joiner with it ("#" before {issue}, too); spaces are tidied.
         title = " ".join(rules.fill_template(plan.title_template, fields, joiners="-_.#").split())
         return title or latest_subject
-    if session.issue_id:  # `#42 <title>`, `PROJ-123 <summary>`, `ENG-7 <title>`
-        return f"{rules.issue_ref(session.issue_id)} {session.issue_title or ''}".rstrip()
+    issue_title = (session.issue_title or "").strip()
+    if session.issue_id and issue_title:  # `#42 <title>`, `PROJ-123 <summary>`; a blank title is no title
+        return f"{rules.issue_ref(session.issue_id)} {issue_title}"
     return latest_subject
 
 

@@ -54,6 +54,7 @@ class Plan(NamedTuple):
     max_length: int = rules.SLUG_MAX  # branch.max_length: the longest slug
     at: datetime | None = None  # --at: when the clock started, instead of now
     exclusive: bool = False  # time.exclusive: stop the clock running in any other project
+    user: str | None = None  # branch.user: what {user} is; None: git's user.name (else user.email's local part)
 
 
 class Started(NamedTuple):
@@ -135,26 +136,51 @@ def plan_branch(facts: Facts, plan: Plan) -> str:
 def branch_for(top: str, plan: Plan, refs: git.Refs | None = None) -> str:
     """The new branch's name from `branch.template`; SessError when it is not usable."""
     name = plan.name or (plan.issue.title if plan.issue else "")
-    if not name and plan.issue is not None:  # a title of nothing but blanks, trimmed away
-        raise SessError(f"the title of issue #{plan.issue.id} gives an empty branch name", "Pass NAME.")
-    if not name:
-        raise SessError("a branch name is needed", "Pass NAME, or --issue ID to name it after the issue.")
     slug = rules.slugify(name, plan.max_length)
-    if not slug:
+    if not slug and plan.issue is not None and "{issue}" not in plan.template:
+        # A title with no Latin letters or digits (日本語のタイトル), or none at all: the issue key.
+        slug = rules.slugify(plan.issue.id, plan.max_length)
+    if not slug and plan.issue is None:
+        if not name:
+            raise SessError("a branch name is needed", "Pass NAME, or --issue ID to name it after the issue.")
         raise SessError(f"'{name}' gives an empty branch name", "Pass a NAME with letters or digits.")
     fields = {"type": plan.branch_type, "slug": slug,
               "issue": rules.issue_branch_field(plan.issue.id if plan.issue else ""),
               "date": timestamps.now().strftime("%Y-%m-%d"),
-              "user": rules.slugify(git.user_name(top)) if "{user}" in plan.template else ""}
+              "user": _user_field(top, plan.user) if "{user}" in plan.template else ""}
     branch = rules.branch_from_template(plan.template, fields)
     # The slug can only hold a-z, 0-9 and '-', but the template and the type are free text, and
     # git is the judge of what a branch name is.
     if not git.valid_branch_name(top, branch):
         hint = None if plan.template == "{type}/{slug}" else f"Check 'branch.template' ({plan.template})."
         raise SessError(f"'{branch}' is not a valid branch name", hint)
-    if (refs or git.refs(top)).known(branch):
+    refs = refs or git.refs(top)
+    if refs.known(branch):
         raise SessError(f"branch '{branch}' already exists", "Pass another NAME.")
+    clash = _clashing_ref(branch, refs)
+    if clash is not None:
+        raise SessError(f"branch '{branch}' cannot exist beside the branch '{clash}'",
+                        "git keeps branches as files and folders: 'feature' and 'feature/x' cannot both be. "
+                        "Pass another NAME, or rename that branch.")
     return branch
+
+
+def _clashing_ref(branch: str, refs: git.Refs) -> str | None:
+    """A branch here or on origin that is a folder of `branch`'s name, or that it is a folder of."""
+    names = [*refs.heads, *(name.split("/", 1)[1] for name in refs.remotes if name.startswith("origin/"))]
+    return next((name for name in names if name != "HEAD" and (name.startswith(branch + "/")
+                                                              or branch.startswith(name + "/"))), None)
+
+
+def _user_field(top: str, configured: str | None) -> str:
+    """{user}: branch.user, else the slug of git's user.name, else of user.email's local part."""
+    if configured:
+        return rules.slugify(configured)
+    user = rules.slugify(git.user_name(top))
+    if user:
+        return user
+    email = git.git(top, "config", "--get", "user.email", check=False).stdout.strip()
+    return rules.slugify(email.split("@", 1)[0])
 
 
 def branch_problem(top: str, plan: Plan) -> str | None:
