@@ -498,14 +498,21 @@ def test_failed_pull_from_the_base_branch_itself(sess: SessRunner, repo: Repo, d
     assert sessions(db_path) == []
 
 
-def test_unreachable_origin_rolls_back(sess: SessRunner, repo: Repo, db_path: Path, tmp_path: Path) -> None:
+def test_unreachable_origin_starts_from_the_local_base(sess: SessRunner, repo: Repo, db_path: Path,
+                                                       tmp_path: Path) -> None:
+    """No network, no clock? No: the session starts from the local base, with one warning (issue 15 item 17)."""
+    repo.git("fetch", "-q", "origin")  # origin/main's reflog: when it was last brought up to date
     repo.git("remote", "set-url", "origin", str(tmp_path / "moved-away.git"))
     topic_branch(repo)
     make_dirty(repo)
-    before = snapshot(repo)
-    assert_failed(sess("start", "--no-issue", "x", "--dirty", "stash"), 1, "could not pull main")
-    assert snapshot(repo) == before
-    assert sessions(db_path) == []
+    local_main = repo.git("rev-parse", "main")
+    result = sess("start", "--no-issue", "x", "--dirty", "stash")
+    assert result.code == 0, result
+    warnings = [line for line in result.err.splitlines() if line.startswith("Warning:")]
+    assert len(warnings) == 1 and "cannot reach origin" in warnings[0], result
+    assert warnings[0].endswith("starting from the local main, last updated from origin just now"), result
+    assert repo.current_branch() == "feature/x" and repo.git("rev-parse", "HEAD") == local_main
+    assert len(sessions(db_path)) == 1
 
 
 # --- races ----------------------------------------------------------------------------------

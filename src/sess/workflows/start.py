@@ -234,13 +234,38 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
 
 
 def _fetched(top: str, base: str, fetch: proc.Running, progress: Progress) -> str | None:
+    """What the fetch of the base brought; None when origin could not be reached: the session
+    then starts from the local base, with one warning saying how old it is (end rebases onto
+    origin's base as always)."""
     try:
         fetched = fetch.wait()
     except CommandError as exc:
-        raise _pull_failed(base, exc) from exc
+        progress.note(_offline_warning(top, base, exc))
+        return None
     for line in (fetched.stderr + fetched.stdout).splitlines():
         progress.output(line)
     return git.fetched_head(top)
+
+
+def _offline_warning(top: str, base: str, exc: CommandError) -> str:
+    """`Warning: cannot reach origin (...); starting from the local main, last updated from origin 3 days ago`."""
+    from datetime import UTC
+
+    from sess import render
+
+    # When origin/<base> last moved here (its reflog), else how old the base's newest commit is.
+    updated = git.git(top, "log", "-g", "-1", "--format=%ct", f"refs/remotes/origin/{base}", "--",
+                      check=False).stdout.strip()
+    committed = git.git(top, "log", "-1", "--format=%ct", f"refs/heads/{base}", "--", check=False).stdout.strip()
+    now = timestamps.now()
+    if updated.isdigit():
+        age = f"last updated from origin {render.relative(datetime.fromtimestamp(int(updated), UTC), now)}"
+    elif committed.isdigit():
+        age = f"its newest commit is from {render.relative(datetime.fromtimestamp(int(committed), UTC), now)}"
+    else:
+        age = "never updated from origin"
+    reason = exc.detail.splitlines()[0] if exc.detail else "no answer"
+    return f"Warning: cannot reach origin ({reason}); starting from the local {base}, {age}"
 
 
 def _pull_failed(base: str, exc: CommandError) -> SessError:
@@ -262,12 +287,14 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
             else:
                 git.checkout(top, original)
 
-    theirs: str | None = None  # what the fetch of the base brought
+    theirs: str | None = None  # what the fetch of the base brought (None: origin could not be reached)
+    answered = False  # origin has answered, or could not be reached: asked once
     if facts.fetch is not None and facts.dirty:
         # The changes are set aside only once origin has answered: a failure (or Ctrl-C) while
         # waiting for it then finds nothing to put back.
         progress.step(f"Fetching {base} from origin")
         theirs = _fetched(top, base, facts.fetch, progress)
+        answered = True
 
     stash_sha: str | None = None
     stash_note: str | None = None
@@ -305,7 +332,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
     pulled = 0
     if facts.fetch is not None:  # `git pull --ff-only origin BASE`, in its two halves
         progress.step(f"Pulling {base} from origin")
-        if theirs is None:
+        if not answered:
             theirs = _fetched(top, base, facts.fetch, progress)
         if theirs and theirs != head:
             try:
