@@ -103,3 +103,46 @@ def test_a_branch_that_clashes_with_a_ref_is_refused(sess: SessRunner, repo: Rep
     repo.git("push", "-q", "origin", "main:refs/heads/bugfix/y/old")
     repo.git("fetch", "-q")
     refused(sess("start", "--no-issue", "y", "--type", "bugfix", "--dirty", "stash"), "'bugfix/y/old'", code=1)
+
+
+# --- the base (item 15) ---------------------------------------------------------------------------
+
+def test_a_clone_of_an_empty_origin_never_takes_a_side_branch_for_the_base(
+        sess: SessRunner, tmp_path: Path, env: dict[str, str], db_path: Path) -> None:
+    from conftest import Repo as RepoClass
+    from conftest import run_git
+    from dbhelp import rows
+
+    origin = tmp_path / "empty.git"
+    run_git(tmp_path, env, "init", "-q", "--bare", "-b", "main", str(origin))
+    run_git(tmp_path, env, "clone", "-q", str(origin), "fresh")
+    clone = RepoClass(tmp_path / "fresh", env, origin)
+    clone.git("symbolic-ref", "HEAD", "refs/heads/main")
+    clone.commit("README", "r\n", "First")
+    clone.git("checkout", "-q", "-b", "spike")
+    result = sess("start", "--no-issue", "x", cwd=clone.path, check=0)
+    assert "from main" in result.out, result
+    assert rows(db_path, "SELECT base_branch FROM projects")[0]["base_branch"] == "main"
+
+
+def test_end_base_retargets_the_open_session(sess: SessRunner, repo: Repo, gh: FakeGh, db_path: Path) -> None:
+    from dbhelp import session_row
+
+    repo.git("push", "-q", "origin", "main:refs/heads/release")
+    mate = repo.teammate_push("fix.txt", "f\n", "Release fix", branch="release")
+    sess("start", "--no-issue", "x", check=0)  # from main
+    repo.commit("feature.txt", "x\n", "Add the feature")
+    refused(sess("end", "--base", "nowhere", "--summary", "S", "--testing", "T", "--notes", "N"), "'nowhere'")
+    assert session_row(db_path)["state"] == "active"
+    result = sess("end", "--base", "release", "--summary", "S", "--testing", "T", "--notes", "N", "--keep-branch")
+    assert result.code == 0, result
+    (pr,) = gh.prs()
+    assert pr["baseRefName"] == "release"
+    assert repo.git("--git-dir", str(repo.origin), "merge-base", "--is-ancestor", mate, "feature/x") == ""
+    assert session_row(db_path)["base_branch"] == "release"
+
+
+def test_a_base_that_is_not_on_origin_is_a_warning(sess: SessRunner, repo: Repo) -> None:
+    repo.git("branch", "local-only")
+    result = sess("start", "--no-issue", "x", "--base", "local-only", check=0)
+    assert "Warning: the base local-only is not on origin" in result.err, result

@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 
     from sess.config import Config
     from sess.store import Journal
+    from sess.workflows.common import Where
 
 # Flags that shape the plan of an end; an unfinished end keeps the plan it started with.
 _PLAN_FLAGS = (("message", "--message"), ("title", "--title"), ("summary", "--summary"),
-               ("testing", "--testing"), ("notes", "--notes"), ("draft", "--draft"), ("ready", "--ready"))
+               ("testing", "--testing"), ("notes", "--notes"), ("draft", "--draft"), ("ready", "--ready"),
+               ("base", "--base"))
 
 
 def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,6 +40,8 @@ def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     draft.add_argument("--draft", action="store_true", help="open the pull request as a draft")
     draft.add_argument("--ready", action="store_true", help="open it ready for review (overrides pr.draft)")
     end.add_argument("--no-pr", action="store_true", help="push, but open no pull request")
+    end.add_argument("--base", metavar="BRANCH", help="re-target the session: rebase onto origin's BRANCH, "
+                                                      "open the pull request against it")
     keep = end.add_mutually_exclusive_group()
     keep.add_argument("--keep-branch", action="store_true", help="keep the local branch (default)")
     keep.add_argument("--delete-branch", action="store_true", help="delete the local branch once it is safe")
@@ -91,6 +95,8 @@ def cmd_end(args: argparse.Namespace) -> int:
         finally:
             progress.close()
     else:
+        if args.base is not None:
+            _retarget(store, where, session, args.base)
         facts = end.inspect(store, cwd, cfg.end_never_commit)
         if facts.has_origin and not args.no_pr and not facts.nothing_to_ship:
             end.check_forge(facts.where.top, False, forges.Settings.of(cfg))  # before any question or step
@@ -147,6 +153,18 @@ def _log_time(store: Store, project_id: int, session_id: int) -> None:
         sys.stderr.write(f"{name} has no time tracking: worked time not logged (tracker.log_time)\n")
     if failed:
         sys.stderr.write(f"Warning: worked time not logged: {failed[0].error}; 'sess worklog' tries again\n")
+
+
+def _retarget(store: Store, where: Where, session: Session, base: str) -> None:
+    """`end --base B`: the open session's base becomes B, which must exist here or on origin."""
+    from sess import git
+
+    refs = git.refs(where.top)
+    if base.startswith("-") or not git.valid_branch_name(where.top, base) or not refs.known(base):
+        raise UsageError(f"--base: the branch '{base}' does not exist here or on origin")
+    if base == session.branch:
+        raise UsageError(f"--base: {base} is the session's own branch")
+    store.set_session_base(session.id, base)
 
 
 def _refuse_flags(args: argparse.Namespace, what: str, allow_changes: bool) -> None:

@@ -95,6 +95,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     facts = start.inspect(store, cwd, base_flag, where=Where(top, current, store.project_by_path(top)),
                           base_hint=base_hint)
     ask = prompts.interactive()
+    if facts.base_warning:
+        sys.stderr.write(facts.base_warning + "\n")
 
     issue: Issue | None = None
     if args.issue is not None and tracker is not None:

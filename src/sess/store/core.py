@@ -178,6 +178,11 @@ class Store(UndoMixin):
         with self.transaction() as conn:
             conn.execute("UPDATE projects SET base_branch = ? WHERE id = ?", (branch, project_id))
 
+    def set_session_base(self, session_id: int, branch: str) -> None:
+        """`end --base B`: the session is re-targeted (rebased onto B, its PR against B)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE sessions SET base_branch = ? WHERE id = ?", (branch, session_id))
+
     def projects_with_open_sessions(self) -> list[tuple[Project, Session | None, Journal | None]]:
         rows = self.conn.execute(
             f"""SELECT {PROJECT_COLUMNS}, {SESSION_COLUMNS}, {JOURNAL_COLUMNS}

@@ -32,6 +32,7 @@ class Facts(NamedTuple):
     scan: git.PendingWorkTree  # the work tree, scanned while the command goes on: `settled` waits
     tree: git.WorkTree | None = None  # the checked-out commit and the changes, once settled
     fetch: proc.Running | None = None  # the base being fetched from origin while the rest goes on
+    base_warning: str | None = None  # the base is not on origin (its pull requests cannot target it)
 
     def settled(self) -> Facts:
         """These facts with the scan of the work tree finished."""
@@ -89,7 +90,10 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
         raise SessError(*merging)
     # A bad --base first.
     chosen = resolve_base(store, where, base_flag, base_hint, refs) if base_flag is not None else None
-    default_base = resolve_base(store, where, None, refs=refs)
+    # The project's stored base follows a configured `base` (base_hint says it is one); --base
+    # picks this session's only.
+    default_base = chosen if chosen is not None and base_hint is not None else resolve_base(store, where, None,
+                                                                                           refs=refs)
     base = chosen or default_base
     elsewhere = refs.worktrees.get(base)
     if base != where.branch and elsewhere and os.path.realpath(elsewhere) != os.path.realpath(top):
@@ -100,12 +104,19 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
     # origin is asked for the base while git scans the work tree: the two waits overlap, and the
     # command names the branch meanwhile (Facts.settled waits for the scan).
     fetch = git.fetch_branch(top, base) if refs.remote_branch(base) else None
-    return Facts(where, base, default_base, refs, scan, fetch=fetch)
+    warning = None
+    if fetch is None and refs.has_remote():
+        warning = (f"Warning: the base {base} is not on origin: a pull request cannot target it until it is "
+                   f"pushed ('sess end --base BRANCH' re-targets the session)")
+    return Facts(where, base, default_base, refs, scan, fetch=fetch, base_warning=warning)
 
 
 def resolve_base(store: Store, where: Where, base_flag: str | None, hint: str | None = None,
                  refs: git.Refs | None = None) -> str:
-    """--base, else the stored base if it still exists, else origin/HEAD, else the current branch."""
+    """--base (or the configured base), else the stored base if it still exists, else origin's
+    HEAD (as fetched, else asked of origin), else the first of main, master, trunk, develop on
+    origin; and only without origin the current branch (a side branch is never taken for the
+    base of every later session)."""
     top = where.top
     refs = refs or git.refs(top)
     if base_flag is not None:
@@ -118,9 +129,31 @@ def resolve_base(store: Store, where: Where, base_flag: str | None, hint: str | 
     detected = refs.remote_head()
     if detected and _branch_known(top, detected, refs):
         return detected
+    if git.has_remote(top):
+        asked = _origin_head(top)
+        if asked and _branch_known(top, asked, refs):
+            return asked
+        usual = ("main", "master", "trunk", "develop")
+        found = next((name for name in usual if refs.remote_branch(name)), None)
+        found = found or next((name for name in usual if name in refs.heads), None)  # an empty origin
+        if found:
+            return found
+        raise SessError("cannot tell the base branch: origin names none, and has none of "
+                        "main, master, trunk, develop", "Pass --base BRANCH, or set 'base' in .sess.toml.")
     if where.branch != "HEAD" and where.branch in refs.heads:
         return where.branch
     raise SessError("cannot tell the base branch", "Pass --base BRANCH.")
+
+
+def _origin_head(top: str) -> str | None:
+    """The branch origin's HEAD names, asked of origin (`git ls-remote --symref origin HEAD`):
+    for a clone whose refs/remotes/origin/HEAD was never set. None when origin does not answer."""
+    result = git.git(top, "ls-remote", "--symref", "origin", "HEAD", check=False)
+    for line in result.stdout.splitlines():
+        ref, _, name = line.partition("\t")
+        if ref.startswith("ref: refs/heads/") and name.strip() == "HEAD":
+            return ref[len("ref: refs/heads/"):]
+    return None
 
 
 def _branch_known(top: str, branch: str, refs: git.Refs) -> bool:
