@@ -122,6 +122,15 @@ def main_and_exit() -> None:
     os._exit(code)
 
 
+def _value_not_option(argv: list[str]) -> list[str]:
+    """`config set KEY -5m`: a VALUE that begins with '-' is the value (argparse would take it for
+    an unknown option), and is then checked as a value of that key."""
+    if argv[:2] == ["config", "set"] and len(argv) >= 4 and argv[3].startswith("-") and argv[3] != "--" \
+            and argv[3] not in ("--repo", "-h", "--help"):
+        return [*argv[:3], *argv[4:], "--", argv[3]]  # the flags after it (--repo) stay flags
+    return argv
+
+
 def _run(argv: list[str]) -> int:
     if argv[:1] in (["start"], ["end"]) and not {"-h", "--help", "--continue", "--abort"} & set(argv):
         _prefetch(argv)
@@ -135,6 +144,7 @@ def _run(argv: list[str]) -> int:
         args = quick(argv[1:]) if quick is not None else None
         if args is not None:
             return int(getattr(module, "cmd_" + argv[0])(args) or 0)
+    argv = _value_not_option(argv)
     try:
         args = build_parser(argv).parse_args(argv)
     except SystemExit as exc:  # --help and --version print, then exit

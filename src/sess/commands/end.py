@@ -207,6 +207,8 @@ def _gather(args: argparse.Namespace, facts: end.Facts, cfg: Config) -> end.Plan
         no_pr = True
 
     message = args.message
+    if message is not None and not message.strip():  # git would refuse it at the commit step
+        raise UsageError("--message is blank", "Pass a commit message with words in it.")
     if facts.dirty and not message:
         prompts.require("--message MSG", "the working tree has uncommitted changes to commit")
         from sess.commitlist import left_out_lines, listing

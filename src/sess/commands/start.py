@@ -154,7 +154,11 @@ def cmd_start(args: argparse.Namespace) -> int:
     lines.extend(render.title_lines(session))
     render.print_lines(lines)
     sys.stdout.flush()  # the summary before what the post-start hook prints
-    hooks.run("post-start", session_info(started.project, session, started.base))
+    try:
+        hooks.run("post-start", session_info(started.project, session, started.base))
+    except KeyboardInterrupt:  # the session is started: say so, not "interrupted" as if nothing was
+        sys.stderr.write(f"Interrupted the post-start hook; the session on {session.branch} is started\n")
+        return 130
     if cfg.sync_enabled and cfg.sync_auto:
         from sess import sync
         from sess.commands.team import warn
