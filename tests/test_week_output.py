@@ -47,3 +47,22 @@ def test_history_shows_ids_that_log_takes_and_dates_past_a_week(sess: SessRunner
     assert lines[4].startswith("[1] feature/old (feature) · cancelled")
     assert lines[5] == f"  {long_ago.date().isoformat()}"
     assert json.loads(sess("log", "--session", "1", "--json", check=0).out)["slices"]
+
+
+def test_html_report_links_prs_and_fits_a_phone_and_paper(sess: SessRunner, repo: Repo, db_path: Path,
+                                                          tmp_path: Path) -> None:
+    for hours, name in ((3, "linked"), (2, "hostile")):
+        sess("start", "--no-issue", name, "--at", f"{hours}h", check=0)
+        sess("pause", "--at", f"{hours * 60 - 30}m", check=0)
+        sess("cancel", check=0)
+    execute(db_path, "UPDATE sessions SET pr_number = 7, pr_url = 'https://github.com/acme/widgets/pull/7' "
+                     "WHERE branch = 'feature/linked'")
+    execute(db_path, "UPDATE sessions SET pr_number = 8, pr_url = 'javascript:alert(1)' "
+                     "WHERE branch = 'feature/hostile'")
+    target = tmp_path / "report.html"
+    sess("report", "--html", str(target), check=0)
+    document = target.read_text(encoding="utf-8")
+    assert '<a class="ref" href="https://github.com/acme/widgets/pull/7">#7</a>' in document
+    assert "javascript:" not in document and '<span class="ref">#8</span>' in document
+    assert "@media print" in document and "@media (max-width: 480px)" in document
+    assert "repeat(4, 1fr)" not in document  # grid tracks that can shrink below their content

@@ -255,7 +255,11 @@ def _table(report: Page) -> str:
             cells.append('<td class="muted">—</td>')
         state = rules.CANCELLED if session.cancelled else session.state
         cells.append(f'<td><span class="state {text(state)}">{text(state)}</span></td>')
-        if session.pr_number:
+        link = _pr_link(session.pr_url)
+        shown = f"#{session.pr_number}" if session.pr_number else "PR"
+        if link:
+            cells.append(f'<td><a class="ref" href="{link}">{text(shown)}</a></td>')
+        elif session.pr_number:
             cells.append(f'<td><span class="ref">#{session.pr_number}</span></td>')
         else:
             cells.append('<td class="muted">—</td>' if not session.pr_url else "<td>PR</td>")
@@ -265,6 +269,13 @@ def _table(report: Page) -> str:
         cells.append(f'<td class="num">{time}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return '<div class="table"><table>' + "".join(rows) + "</table></div>"
+
+
+def _pr_link(url: str | None) -> str | None:
+    """A PR's URL as a link target: only a web address (what the forge gave), escaped."""
+    if not url or not url.startswith(("https://", "http://")) or any(c.isspace() or ord(c) < 32 for c in url):
+        return None
+    return text(url)
 
 
 CSS = """
@@ -289,7 +300,7 @@ header { margin-bottom: 20px; }
 .brand { color: var(--accent); font-weight: 600; font-size: 12px; letter-spacing: .08em; text-transform: uppercase; }
 h1 { margin: 4px 0 2px; font-size: 28px; font-weight: 650; letter-spacing: -.01em; }
 .period { margin: 0; color: var(--muted); }
-.cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin-bottom: 16px; }
+.cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 12px; margin-bottom: 16px; }
 .card, .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 12px; }
 .card { padding: 14px 16px; }
 .card .label { color: var(--muted); font-size: 12px; }
@@ -324,11 +335,29 @@ tr:last-child td { border-bottom: none; }
 code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .type { margin-left: 6px; color: var(--muted); font-size: 11px; }
 .ref { font-variant-numeric: tabular-nums; color: var(--accent); }
+a.ref { text-decoration: none; } a.ref:hover { text-decoration: underline; }
 .muted { color: var(--muted); }
 .state { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px;
   background: var(--accent-soft); color: var(--ended); }
 .state.active { color: var(--active); } .state.paused { color: var(--paused); }
 .empty p { margin: 0; color: var(--muted); }
 footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8px; }
-@media (max-width: 760px) { .cards { grid-template-columns: repeat(2, 1fr); } }
+@media (max-width: 760px) { .cards { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+@media (max-width: 480px) {
+  main { padding: 16px 10px 32px; }
+  h1 { font-size: 22px; }
+  .cards { grid-template-columns: minmax(0, 1fr); }
+  .panel { padding: 12px 10px; }
+  table { font-size: 12px; }
+  th, td { padding: 6px 6px; }
+}
+@media print {
+  :root { --bg: #ffffff; --panel: #ffffff; }
+  body { background: #ffffff; color: #000000; font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  .panel, .card { break-inside: avoid; border-color: #cccccc; }
+  .table { overflow: visible; }
+  a.ref { color: inherit; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
