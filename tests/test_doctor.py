@@ -131,3 +131,18 @@ def test_doctor_is_completed_like_the_other_commands(sess: SessRunner, repo: Rep
     assert COMMANDS["doctor"] == "doctor"
     script = sess("completion", "bash", check=0).out
     assert "doctor" in script
+
+
+def test_a_read_only_database_is_found(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    import pytest
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes to read-only files")
+    sess("start", "x", "--no-issue", check=0)
+    db_path.chmod(0o400)
+    try:
+        code, document = doctor_json(sess)
+    finally:
+        db_path.chmod(0o600)
+    assert code == 1
+    assert f"{db_path} is read-only: sess can show, but not record anything" in problems(document, "database")

@@ -50,3 +50,9 @@ def test_a_remote_s_messages_are_shown_escaped(sess: SessRunner, repo: Repo, gh:
     assert r.code == 1, r
     assert "\x1b" not in r.out + r.err and "\x07" not in r.out + r.err, r
     assert "\\x1b]52;c;ZWNobyBwd25lZA==\\x07" in r.err, r
+
+
+def test_config_get_shows_a_team_s_escapes_escaped(sess: SessRunner, repo: Repo) -> None:
+    (repo.path / ".sess.toml").write_text('[pr]\ntitle = "{subject} \\u001b]0;pwned\\u0007"\n')
+    r = sess("config", "get", "pr.title", check=0)
+    assert r.out == "{subject} \\x1b]0;pwned\\x07\n", r

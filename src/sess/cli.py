@@ -224,5 +224,7 @@ def _crash(exc: BaseException) -> int:
         where = f"details in {log}"
     except OSError:
         where = "no crash log could be written"
-    sys.stderr.write(f"Error: unexpected failure: {type(exc).__name__}: {exc} ({where})\n")
+    from sess.render import safe_line
+
+    sys.stderr.write(safe_line(f"Error: unexpected failure: {type(exc).__name__}: {exc} ({where})") + "\n")
     return 1

@@ -164,7 +164,9 @@ def _get(args: argparse.Namespace) -> int:
     if value is None:
         return 1  # like `git config --get`: no value, no output
     items = value if isinstance(value, list | tuple) else [value]
-    sys.stdout.write("".join(f"{_plain(item)}\n" for item in items))
+    from sess.render import safe_line  # a team's file may hold escape sequences
+
+    sys.stdout.write("".join(f"{safe_line(_plain(item))}\n" for item in items))
     return 0
 
 

@@ -113,7 +113,8 @@ def cmd_end(args: argparse.Namespace) -> int:
     render.print_lines(_ended_lines(ended))
     if ended.pr and ended.pr.warning:
         sys.stdout.flush()
-        sys.stderr.write(f"warning: PR #{ended.pr.number} was opened, but not all of it: {ended.pr.warning}\n")
+        sys.stderr.write(render.safe_line(f"warning: PR #{ended.pr.number} was opened, but not all of it: "
+                                          f"{ended.pr.warning}") + "\n")
     sys.stdout.flush()
     if cfg.tracker_log_time and ended.session.issue_id:
         _log_time(store, ended.project.id, ended.session.id)

@@ -196,7 +196,7 @@ def _ask_issue(tracker: Tracker, listing: Prefetch | None = None) -> Issue | Non
     except Interrupted:
         raise
     except SessError as exc:  # no token or CLI, logged out, offline, 5xx, rate limit, issues disabled
-        sys.stderr.write(f"{exc.message}: issues cannot be listed\n")
+        sys.stderr.write(render.safe_line(f"{exc.message}: issues cannot be listed") + "\n")
         if prompts.confirm("Start without an issue?", default=True):
             return None
         raise SessError("cancelled; nothing was changed", exc.hint) from None

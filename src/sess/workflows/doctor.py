@@ -119,6 +119,11 @@ def check_database(ctx: Context) -> list[Finding]:
         return [Finding("database", f"{ctx.db_path} cannot be read: {ctx.db_error}",
                         _unreadable_fix(ctx.db_path, ctx.db_error or ""))]
     findings: list[Finding] = []
+    folder = os.path.dirname(ctx.db_path)
+    for path, mode in ((ctx.db_path, "u+rw"), (folder, "u+rwx")):
+        if not os.access(path, os.W_OK):
+            findings.append(Finding("database", f"{path} is read-only: sess can show, but not record anything",
+                                    f"chmod {mode} {path}"))
     try:
         problems = store.integrity_problems(conn)
     except sqlite3.DatabaseError as exc:
