@@ -132,7 +132,9 @@ def test_a_session_already_open(sess: SessRunner, repo: Repo, db_path: Path) -> 
     sess("pause", check=0)
     repo.git("checkout", "-q", "main")
     before = snapshot(repo)
-    assert_failed(sess("start", "--no-issue", "second"), 1, "already paused on feature/first")
+    # SPEC Part 3: Part 1's refusal stays the default, exit 2 naming the two ways on.
+    assert_failed(sess("start", "--no-issue", "second"), 2, "already open: feature/first (paused)")
+    assert "--park" in sess("start", "--no-issue", "second", check=2).err
     assert snapshot(repo) == before
     assert [s["branch"] for s in sessions(db_path)] == ["feature/first"]
 

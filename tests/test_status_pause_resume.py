@@ -68,7 +68,7 @@ def test_status_untracked_repository(sess: SessRunner, repo: Repo) -> None:
     assert result.out == "Not a tracked project\n"
     assert "sess start" in result.err and "Error" not in result.err
     assert json.loads(sess("status", "--json", check=0).out) == {
-        "project": None, "session": None, "end_in_progress": None}
+        "project": None, "session": None, "end_in_progress": None, "open_sessions": []}
 
 
 def test_status_idle(sess: SessRunner, repo: Repo, db_path: Path) -> None:

@@ -123,7 +123,7 @@ def test_every_active_stretch_is_a_slice(sess: SessRunner, repo: Repo, db_path: 
     assert session["current_slice_start"] == got[2]["start_time"]
 
 
-# --- one open session per project, enforced by the database ---------------------------------
+# --- several open sessions per project (SPEC Part 3): one per branch, one running clock ---------
 
 def test_database_refuses_a_second_open_session(sess: SessRunner, repo: Repo, db_path: Path) -> None:
     sess("start", "x", "--no-issue", check=0)
@@ -131,17 +131,22 @@ def test_database_refuses_a_second_open_session(sess: SessRunner, repo: Repo, db
     insert = ("INSERT INTO sessions (project_id, branch, issue_id, issue_title, state, start_time, total_elapsed,"
               " branch_type) VALUES (?, ?, '', '', ?, ?, 0, 'feature')")
     now = stamp(datetime.now(UTC))
-    for state in ("active", "paused"):
+    for state in ("active", "paused"):  # the same branch twice: never (racing starts make one)
         with pytest.raises(sqlite3.IntegrityError):
-            execute(db_path, insert, (session["project_id"], "feature/y", state, now))
+            execute(db_path, insert, (session["project_id"], session["branch"], state, now))
+    with pytest.raises(sqlite3.IntegrityError):  # a second running clock in the project: never
+        execute(db_path, insert, (session["project_id"], "feature/y", "active", now))
+    execute(db_path, insert, (session["project_id"], "feature/y", "paused", now))  # another branch, paused: fine
     execute(db_path, insert, (session["project_id"], "feature/old", "ended", now))  # ended ones are fine
-    with pytest.raises(sqlite3.IntegrityError):
-        execute(db_path, "UPDATE sessions SET state = 'paused' WHERE branch = 'feature/old'")
+    with pytest.raises(sqlite3.IntegrityError):  # reopened on a branch already open
+        execute(db_path, "UPDATE sessions SET state = 'paused', branch = 'feature/y' WHERE branch = 'feature/old'")
+    execute(db_path, "UPDATE sessions SET state = 'paused' WHERE branch = 'feature/old'")
+    assert rows(db_path, "SELECT name FROM schema_migrations WHERE name = '0017_several_open_sessions'")
     execute(db_path, "INSERT INTO projects (name, path, created_at, last_used_at, base_branch) "
                      "VALUES ('other', '/elsewhere', ?, ?, 'main')", (now, now))
     other = rows(db_path, "SELECT id FROM projects WHERE path = '/elsewhere'")[0]["id"]
     execute(db_path, insert, (other, "feature/z", "active", now))  # another project may have its own
-    assert len(open_sessions(db_path)) == 2
+    assert len(open_sessions(db_path)) == 4
 
 
 # --- a database written by the Go tool -----------------------------------------------------

@@ -26,6 +26,8 @@ COMMANDS = {
     "status": "status",
     "pause": "pause_resume",
     "resume": "pause_resume",
+    "switch": "switch",
+    "path": "switch",
     "end": "end",
     "projects": "projects",
     "history": "analytics",

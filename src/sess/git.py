@@ -622,3 +622,45 @@ def remote_url(repo: str, name: str) -> str | None:
     """The URL of remote `name` as git (and gh) use it, insteadOf applied; None without that remote."""
     result = proc.run(["git", "remote", "get-url", "--", name], cwd=repo, check=False)
     return (result.stdout.strip() or None) if result.ok else None
+
+
+# --- parked changes (SPEC Part 3): a stash entry, known by its commit id ------------------------
+
+def park(repo: str, message: str) -> str:
+    """Stash every change (untracked too) under `message`; the entry's commit id."""
+    return stash_push(repo, message)
+
+
+def apply_parked(repo: str, sha: str) -> None:
+    """Apply a parked stash commit by its id (found even after other stashes, or a hand drop, as
+    long as git keeps the commit). CommandError when it does not apply cleanly; the entry stays."""
+    if not ok(repo, "stash", "apply", "--quiet", "--index", sha):
+        git(repo, "stash", "apply", "--quiet", sha)
+
+
+def parked_exists(repo: str, sha: str) -> bool:
+    return ok(repo, "cat-file", "-e", f"{sha}^{{commit}}")
+
+
+def parked_untracked(repo: str, sha: str) -> list[str]:
+    """The untracked files a parked entry holds (its third parent's tree)."""
+    result = git(repo, "ls-tree", "-r", "-z", "--name-only", f"{sha}^3", "--", check=False)
+    return [path for path in result.stdout.split("\0") if path] if result.ok else []
+
+
+def parked_is_applied(repo: str, sha: str) -> bool:
+    """Whether the work tree already holds a parked entry's changes (an interrupted switch had
+    applied them): the tracked files as the entry has them, its untracked files present."""
+    if not ok(repo, "diff", "--quiet", sha, "--"):
+        return False
+    return all(os.path.lexists(os.path.join(repo, path)) for path in parked_untracked(repo, sha))
+
+
+def take_back_applied(repo: str, sha: str) -> None:
+    """Undo a (partly) applied parked entry on a tree that was clean before: tracked files back to
+    HEAD, the untracked files it brought removed. The entry itself is kept."""
+    reset_hard(repo)
+    for path in parked_untracked(repo, sha):
+        full = os.path.join(repo, path)
+        if os.path.lexists(full) and not os.path.isdir(full):
+            os.unlink(full)

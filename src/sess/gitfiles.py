@@ -34,6 +34,20 @@ def locate_quick(cwd: str) -> tuple[str, str] | None:
     return _ask_git(cwd)
 
 
+def current_branch_quick(top: str) -> str | None:
+    """The branch checked out in the work tree at `top`, from its HEAD file; None when detached
+    or unreadable."""
+    gitdir = git_dir_of(top)
+    if gitdir is None:
+        return None
+    try:
+        with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as handle:
+            head = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return head[len("ref: refs/heads/"):] if head.startswith("ref: refs/heads/") else None
+
+
 def branch_exists_quick(top: str, branch: str) -> bool:
     """`branch_exists` answered from the repository's files when they hold the branch (a loose ref,
     or a line of packed-refs); git is asked only when they do not, so a missing branch is sure."""
@@ -116,3 +130,65 @@ def plain_branch_name(name: str) -> bool:
     return (bool(name) and set(name) <= _PLAIN and name[0] not in "-./" and name[-1] not in "./"
             and ".." not in name and "//" not in name and "/." not in name and ".lock/" not in name
             and not name.endswith(".lock") and name != "HEAD")
+
+
+def common_dir_of(top: str) -> str | None:
+    """The repository's common git directory (a linked worktree's `commondir`, else its own)."""
+    gitdir = git_dir_of(top)
+    if gitdir is None:
+        return None
+    try:
+        with open(os.path.join(gitdir, "commondir"), encoding="utf-8") as handle:
+            return os.path.normpath(os.path.join(gitdir, handle.read().strip()))
+    except (OSError, UnicodeDecodeError):
+        return os.path.normpath(gitdir)
+
+
+def main_work_tree(top: str) -> str:
+    """The main work tree of the repository whose work tree is at `top` (the parent of `git
+    rev-parse --git-common-dir`): `top` itself unless it is a linked worktree. A project is its
+    main work tree (SPEC Part 3)."""
+    if os.path.isdir(os.path.join(top, ".git")):
+        return top
+    common = common_dir_of(top)
+    if common is None or os.path.basename(common) != ".git":
+        return top  # a submodule (its git directory under the parent's .git/modules), or unusual
+    return os.path.dirname(common)
+
+
+def worktree_heads(top: str) -> dict[str, str]:
+    """Every work tree of the repository at `top` by the branch checked out in it: {branch: path},
+    read from git's files (`worktrees/*/HEAD` and `gitdir`), no git process. A worktree whose
+    folder was deleted by hand is still listed (git keeps its branch until `git worktree prune`)."""
+    common = common_dir_of(top)
+    if common is None:
+        return {}
+    found: dict[str, str] = {}
+
+    def head_of(gitdir: str) -> str | None:
+        try:
+            with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as handle:
+                head = handle.read().strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return head[len("ref: refs/heads/"):] if head.startswith("ref: refs/heads/") else None
+
+    main = head_of(common)
+    if main is not None and os.path.basename(common) == ".git":
+        found[main] = os.path.dirname(common)
+    linked = os.path.join(common, "worktrees")
+    try:
+        names = sorted(os.listdir(linked))
+    except OSError:
+        names = []
+    for name in names:
+        branch = head_of(os.path.join(linked, name))
+        if branch is None:
+            continue
+        try:
+            with open(os.path.join(linked, name, "gitdir"), encoding="utf-8") as handle:
+                dotgit = handle.read().strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        found[branch] = os.path.dirname(os.path.normpath(os.path.join(linked, name, dotgit)))
+    return found

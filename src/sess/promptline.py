@@ -29,15 +29,26 @@ def repository_top(start: str) -> str | None:
 
 def line(cwd: str, now: float) -> str:
     """The prompt text for `cwd` at `now` (epoch seconds); empty without an open session."""
-    from sess import state
-    from sess.store_prompt import open_session
+    from sess import gitfiles, state
+    from sess.store_prompt import open_sessions
 
     top = repository_top(cwd)
     if top is None:
         return ""
-    session = open_session(state.db_path(), top)
-    if session is None:
+    sessions = open_sessions(state.db_path(), gitfiles.main_work_tree(top))
+    if not sessions:
         return ""
+    # The session meant here (SPEC Part 3): the one checked out in this work tree, else the only
+    # one not checked out in another; else nothing.
+    here = gitfiles.current_branch_quick(top)
+    session = next((s for s in sessions if s.branch == here), None)
+    if session is None:
+        heads = gitfiles.worktree_heads(top)
+        taken = {branch for branch, path in heads.items() if os.path.realpath(path) != os.path.realpath(top)}
+        free = [s for s in sessions if s.branch not in taken]
+        if len(free) != 1:
+            return ""
+        session = free[0]
     elapsed = session.total_elapsed_ns / 1e9
     if session.state == "active":
         start = session.slice_start_epoch

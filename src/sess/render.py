@@ -118,6 +118,9 @@ def session_json(session: Session, project: Project | None, now: datetime) -> di
         "pr": {"number": session.pr_number, "url": session.pr_url} if session.pr_url or session.pr_number else None,
         # How it ended: "ended" (a handoff) or "cancelled"; null while open.
         "outcome": session.outcome or (rules.ENDED if session.state == rules.ENDED else None),
+        # SPEC Part 3: the linked worktree it lives in (null: the main work tree), parked changes.
+        "worktree": session.worktree,
+        "parked": bool(session.parked),
     }
 
 
@@ -140,8 +143,25 @@ def warn(line: str) -> None:
     sys.stderr.write(line + "\n")
 
 
-def print_lines(lines: list[str]) -> None:
-    sys.stdout.write("\n".join(safe_line(line) for line in lines) + "\n")
+def print_lines(lines: list[str], stream: Any = None) -> None:
+    (stream or sys.stdout).write("\n".join(safe_line(line) for line in lines) + "\n")
+
+
+def handover_line(session: Session) -> str:
+    """One clock per project: the one that stopped when another started."""
+    return f"Stopped the clock of {branch_label(session.branch, session.branch_type)} (one clock per project)"
+
+
+def open_session_word(session: Session, now: datetime, parked: bool | None = None) -> str:
+    """`bugfix/login-loop (paused · 12m)`, `feature/api (paused · parked changes)`."""
+    parts = [state_word(session.state), duration(rules.elapsed_seconds(session, now))]
+    if parked if parked is not None else session.parked:
+        parts.append("parked changes")
+    return f"{session.branch} ({DOT.join(parts)})"
+
+
+def also_open_line(sessions: list[Session], now: datetime) -> str:
+    return "Also open: " + DOT.join(open_session_word(s, now) for s in sessions)
 
 
 def emit_json(document: dict[str, Any]) -> None:
@@ -198,30 +218,43 @@ def unfinished_end_lines(journal: Journal) -> list[str]:
 
 def status_text(project: Project, session: Session | None, journal: Journal | None,
                 branch: str, now: datetime, idle: rules.Idle | None = None,
-                branch_exists: bool = True) -> list[str]:
+                branch_exists: bool = True, others: list[Session] | None = None,
+                worktree_gone: str | None = None) -> list[str]:
+    """`others`: the project's other open sessions, on one `Also open:` line; with no session
+    meant here, they are the whole story."""
     here = "HEAD detached" if branch == "HEAD" else f"On branch {branch}"  # as git says it
+    also = [also_open_line(others, now)] if others else []
     if session is None:
-        return [here, "No active session"]
+        return [here, "No active session" if not others else "No session here", *also]
     on_session_branch = branch == session.branch
     # A rebase detaches HEAD; git status says which branch it is rebasing, and so do we.
     rebasing = branch == "HEAD" and journal is not None and journal.step == "rebase"
     if on_session_branch or rebasing:
         label = branch_label(session.branch, session.branch_type)
         here = f"Rebasing {label}" if rebasing else f"On branch {label}"
-    lines = [here, session_line(session, now), started_line(session, now)]
+    head = session_line(session, now) + (DOT + "parked changes" if session.parked else "")
+    lines = [here, head, started_line(session, now)]
     if idle is not None:
         lines.append(idle_line(idle, now))
-    if not branch_exists:
+    if worktree_gone is not None:
+        lines.append(f"Its worktree {worktree_gone} is gone (deleted by hand): 'sess cancel' or 'sess end' "
+                     "handles it ('git worktree prune')")
+    elif not branch_exists:
         lines.extend(branch_gone_lines(session))
     elif not (on_session_branch or rebasing):
         lines.append(f"Session branch {branch_label(session.branch, session.branch_type)} is not checked out")
+    elif session.parked:
+        # Checked out here with its changes still parked: a switch stopped half way.
+        lines.append("Its parked changes are not back (an interrupted switch?): 'sess resume' brings them back")
     if journal is not None:
         lines.extend(unfinished_end_lines(journal))
+    lines.extend(also)
     lines.extend(title_lines(session))
     return lines
 
 
-def project_block(project: Project, session: Session | None, current: bool, now: datetime) -> list[str]:
+def project_block(project: Project, session: Session | None, current: bool, now: datetime,
+                  open_count: int = 0) -> list[str]:
     lines = [project.name + (" *" if current else ""), f"  {project.path}"]
     if session is None:
         lines.append(f"  {state_word('idle')}{DOT}base {project.base_branch}")
@@ -229,6 +262,8 @@ def project_block(project: Project, session: Session | None, current: bool, now:
         parts = [state_word(session.state), session.branch, duration(rules.elapsed_seconds(session, now))]
         if session.issue_id:
             parts.append(issue_ref(session))
+        if open_count > 1:
+            parts.append(f"{open_count} open")
         lines.append("  " + DOT.join(parts))
     lines.append(f"  {relative(project.last_used_at, now)}")
     return lines

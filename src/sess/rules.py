@@ -55,6 +55,8 @@ class Session(NamedTuple):
     outcome: str | None = None  # CANCELLED for a session given up without a handoff
     issue_tracker: str | None = None  # github, gitlab, jira, linear; None: github (older rows)
     issue_url: str | None = None  # the issue's address, when the tracker gave one
+    parked: str | None = None  # the stash commit holding the session's parked changes
+    worktree: str | None = None  # the linked worktree sess made for it; None: the main work tree
 
     @property
     def cancelled(self) -> bool:

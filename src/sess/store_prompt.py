@@ -28,7 +28,7 @@ _OPEN_SESSION = f"""
            (julianday(s.current_slice_start) - {_UNIX_EPOCH_JD}) * 86400.0
     FROM projects p JOIN sessions s ON s.project_id = p.id
     WHERE p.path = ? AND s.state IN ('active', 'paused')
-    ORDER BY s.id DESC LIMIT 1
+    ORDER BY s.state = 'active' DESC, s.id DESC
 """
 
 
@@ -47,13 +47,14 @@ class OpenSession:
         self.slice_start_epoch = float(slice_epoch) if isinstance(slice_epoch, (int, float)) else None
 
 
-def open_session(db_path: str, top: str) -> OpenSession | None:
-    """The open session of the project at `top`; None when there is none (or no database)."""
+def open_sessions(db_path: str, top: str) -> list[OpenSession]:
+    """The open sessions of the project at `top` (its main work tree), the running one first,
+    then newest first; [] when there are none (or no database)."""
     if not os.path.isfile(db_path):
-        return None
+        return []
     conn = sqlite.connect(db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
-        row = conn.execute(_OPEN_SESSION, (top,)).fetchone()
+        rows = conn.execute(_OPEN_SESSION, (top,)).fetchall()
     finally:
         conn.close()
-    return OpenSession(row) if row is not None else None
+    return [OpenSession(row) for row in rows]

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import SimpleNamespace
 
+    from sess.store import Store
+    from sess.workflows.common import Where
+
 # For `quick_args`: an option's dest, whether it takes a value, the values it allows (None: any).
 Option = tuple[str, bool, "tuple[str, ...] | None"]
 
@@ -108,3 +111,34 @@ def choose_dirty(args: argparse.Namespace, dirty_tree: bool, where: str, commit_
         prompts.require("--message MSG", "--dirty commit needs a commit message")
         message = prompts.text("Commit message")
     return dirty, message
+
+
+def add_session(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--session", metavar="ID|BRANCH",
+                        help="the open session to act on (default: the one checked out here)")
+
+
+def session_ref(store: Store, where: Where, ref: str | None, *states: str) -> str | None:
+    """`--session`, else the session the command means (SPEC Part 3), else on a terminal the
+    user's pick among the open sessions; not on a terminal, SessionChoice (exit 2) lists them.
+    The answer is passed to the workflow as its `ref`."""
+    from sess.workflows.common import SessionChoice, meant_session
+
+    if where.project is None or ref is not None:
+        return ref  # the workflow words what is wrong with either
+    sessions = store.open_sessions(where.project.id)
+    if not sessions or meant_session(sessions, where, None) is not None:
+        return None
+    try:
+        raise SessionChoice(sessions)
+    except SessionChoice as exc:
+        from sess import prompts, render
+
+        if not prompts.interactive():
+            raise
+        sessions = [s for s in exc.sessions if not states or s.state in states] or exc.sessions
+        chosen: int = prompts.select("Which session?", [
+            (render.safe(f"{s.branch} ({s.state})"), s.id) for s in sessions])
+        return str(chosen)
+
+

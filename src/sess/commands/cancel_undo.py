@@ -7,7 +7,7 @@ import os
 import sys
 
 from sess import render, rules, timestamps
-from sess.commands import add_dirty, add_json, choose_dirty
+from sess.commands import add_dirty, add_json, add_session, choose_dirty, session_ref
 from sess.errors import SessError
 from sess.store import Store, UndoEntry
 
@@ -24,6 +24,7 @@ def parser_cancel(commands: argparse._SubParsersAction) -> None:  # type: ignore
     add_dirty(cancel, " on the session branch")
     cancel.add_argument("--delete-branch", action="store_true",
                         help="delete the session branch, only if none of its commits would be lost")
+    add_session(cancel)
 
 
 def parser_undo(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,9 +40,11 @@ def parser_undo(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     from sess.workflows import cancel
+    from sess.workflows.common import locate
 
     store = Store.open()
-    facts = cancel.inspect(store, os.getcwd())
+    ref = session_ref(store, locate(store, os.getcwd()), args.session)
+    facts = cancel.inspect(store, os.getcwd(), ref)
     dirty, message = choose_dirty(args, facts.dirty, " on the session branch", "the session branch",
                                   "the base branch")
     plan = cancel.Plan(dirty, message, bool(args.delete_branch))

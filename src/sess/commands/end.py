@@ -8,6 +8,7 @@ import os
 import sys
 
 from sess import render, rules, timestamps
+from sess.commands import add_session, session_ref
 from sess.errors import SessError, UsageError
 from sess.rules import Session
 from sess.store import Store
@@ -48,6 +49,7 @@ def parser_end(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     from sess.commands.clock import add_at
 
     add_at(end, "stop the clock")
+    add_session(end)
     recover = end.add_mutually_exclusive_group()
     recover.add_argument("--continue", dest="continue_", action="store_true",
                          help="pick up an interrupted end at the step that did not finish")
@@ -61,17 +63,20 @@ def cmd_end(args: argparse.Namespace) -> int:
 
     store = Store.open()
     cwd = os.getcwd()
+    from sess.workflows.common import locate
+
+    ref = session_ref(store, locate(store, cwd), args.session)
     if args.abort:
         _refuse_flags(args, "--abort", allow_changes=False)
         progress = for_terminal()
         try:
-            aborted = end.abort(store, cwd, progress)
+            aborted = end.abort(store, cwd, progress, ref)
         finally:
             progress.close()
         render.print_lines(_aborted_lines(aborted))
         return 0
 
-    where, project, session, journal = end.unfinished(store, cwd)
+    where, project, session, journal = end.unfinished(store, cwd, ref)
     cfg = config.load(where.top)
     hooks = Hooks(cfg, where.top, enabled=not args.no_hooks)
     if journal is not None or args.continue_:
@@ -91,13 +96,13 @@ def cmd_end(args: argparse.Namespace) -> int:
             if not args.continue_:
                 progress.note(f"Continuing the end that stopped at step '{journal.step}'")
             ended = end.resume(store, cwd, progress, no_pr=True if args.no_pr else None,
-                               delete_branch=_delete_flag(args), hooks=hooks, stop_at=stop_at)
+                               delete_branch=_delete_flag(args), hooks=hooks, stop_at=stop_at, ref=ref)
         finally:
             progress.close()
     else:
         if args.base is not None:
             _retarget(store, where, session, args.base)
-        facts = end.inspect(store, cwd, cfg.end_never_commit)
+        facts = end.inspect(store, cwd, cfg.end_never_commit, ref)
         if facts.has_origin and not args.no_pr and not facts.nothing_to_ship:
             end.check_forge(facts.where.top, False, forges.Settings.of(cfg))  # before any question or step
         plan = _gather(args, facts, cfg)._replace(sync_base=cfg.end_sync_base)

@@ -23,22 +23,24 @@ def cmd_projects(args: argparse.Namespace) -> int:
     where = git.locate(os.getcwd())
     store = Store.open_existing()
     rows = store.projects_with_open_sessions() if store else []
-    here = where[0] if where else None
+    from sess.gitfiles import main_work_tree
+
+    here = main_work_tree(where[0]) if where else None
     if args.json:
         render.emit_json({"projects": [
             {"name": p.name, "path": p.path, "base_branch": p.base_branch,
              "state": s.state if s else "idle", "current": p.path == here,
              "last_used_at": render.iso(p.last_used_at),
-             "session": render.session_json(s, p, now) if s else None}
-            for p, s, _ in rows]})
+             "session": render.session_json(s, p, now) if s else None, "open_count": count}
+            for p, s, _, count in rows]})
         return 0
     if not rows:
         render.print_lines(["No tracked projects"])
         sys.stderr.write("\nRun 'sess start' in a repository to track it.\n")
         return 0
     lines = [f"Tracked projects ({len(rows)})"]
-    for project, session, _ in rows:
+    for project, session, _, count in rows:
         lines.append("")
-        lines.extend(render.project_block(project, session, project.path == here, now))
+        lines.extend(render.project_block(project, session, project.path == here, now, count))
     render.print_lines(lines)
     return 0

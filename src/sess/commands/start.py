@@ -32,6 +32,8 @@ def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[
                             "chore, docs)")
     start.add_argument("--base", metavar="BRANCH", help="branch to start from (default: the project's base)")
     add_dirty(start, "")
+    start.add_argument("--park", action="store_true",
+                       help="with a session open: park it (its clock stops, its changes are kept with it)")
     from sess.commands.clock import add_at
 
     add_at(start, "start the clock")
@@ -42,7 +44,7 @@ QUICK_OPTIONS: dict[str, Option] = {
     "--issue": ("issue", True, None), "--no-issue": ("no_issue", False, None),
     "--type": ("branch_type", True, None), "--base": ("base", True, None),
     "--dirty": ("dirty", True, DIRTY_MODES), "--message": ("message", True, None), "-m": ("message", True, None),
-    "--at": ("at", True, None), "--no-hooks": ("no_hooks", False, None),
+    "--at": ("at", True, None), "--no-hooks": ("no_hooks", False, None), "--park": ("park", False, None),
 }
 
 
@@ -58,7 +60,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     from sess.hooks import Hooks, session_info
     from sess.progress import for_terminal
     from sess.workflows import start
-    from sess.workflows.common import Where
+    from sess.workflows.common import locate_in
 
     if args.issue is not None:
         from sess import trackers
@@ -92,11 +94,22 @@ def cmd_start(args: argparse.Namespace) -> int:
         base_flag = cfg.base
         base_hint = f"It is set as 'base' in {config.shown(_file_of(cfg, 'base'))}."
     store = Store.open()
-    facts = start.inspect(store, cwd, base_flag, where=Where(top, current, store.project_by_path(top)),
+    facts = start.inspect(store, cwd, base_flag, where=locate_in(store, top, current),
                           base_hint=base_hint)
     ask = prompts.interactive()
     if facts.base_warning:
         sys.stderr.write(facts.base_warning + "\n")
+    if facts.open_sessions and not args.park:
+        if not ask:
+            raise start.open_refusal(facts.open_sessions)
+        listed = ", ".join(f"{s.branch} ({s.state})" for s in facts.open_sessions)
+        choice = prompts.select(f"A session is open: {render.safe(listed)}", [
+            ("park it and start here", "park"),
+            ("quit", None),
+        ])
+        if choice is None:
+            raise SessError("cancelled; nothing was changed")
+        args.park = True
 
     issue: Issue | None = None
     if args.issue is not None and tracker is not None:
@@ -129,10 +142,13 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     plan = start.Plan(branch_type, name, issue, None, None,
                       template=cfg.branch_template, max_length=cfg.branch_max_length, at=at, user=cfg.branch_user,
-                      exclusive=cfg.time_exclusive)
+                      exclusive=cfg.time_exclusive, park=args.park)
     branch = start.plan_branch(facts, plan)  # while git still scans the work tree
     facts = facts.settled()
-    dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the new branch")
+    if plan.park and facts.parks is not None:
+        dirty, message = None, None  # the changes are parked with the session checked out here
+    else:
+        dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the new branch")
     plan = plan._replace(dirty=dirty, message=message)
     hooks = Hooks(cfg, top, enabled=not args.no_hooks)
     progress = for_terminal()
@@ -141,7 +157,12 @@ def cmd_start(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     session = started.session
-    lines = [f"On branch {render.branch_label(session.branch, session.branch_type)}"]
+    lines = []
+    if started.parked_note is not None:
+        lines.append(started.parked_note)
+    if started.handed_over is not None and started.handed_over.state == "active":
+        lines.append(render.handover_line(started.handed_over))
+    lines.append(f"On branch {render.branch_label(session.branch, session.branch_type)}")
     detail = [f"Session {render.state_word(session.state)}", f"from {started.base}"]
     if started.pulled:
         detail.append(f"pulled {render.plural(started.pulled, 'commit')}")

@@ -11,7 +11,7 @@ from datetime import datetime
 from sess import render, rules, timestamps
 from sess.commands import add_json, add_period
 from sess.errors import UsageError
-from sess.rules import Slice
+from sess.rules import Project, Session, Slice
 from sess.store import Store
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
@@ -25,7 +25,8 @@ def parser_log(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     log = commands.add_parser("log", help="list the slices of a session",
                               description="The slices (active stretches) of the open session, or of session ID, "
                                           "newest first, numbered @1, @2, ...")
-    log.add_argument("--session", type=int, metavar="ID", help="another session (ids: 'sess history --json')")
+    log.add_argument("--session", metavar="ID|BRANCH",
+                     help="another session: an id ('sess history --json' lists them) or an open session's branch")
     add_json(log)
 
 
@@ -34,7 +35,8 @@ def parser_amend(commands: argparse._SubParsersAction) -> None:  # type: ignore[
                                 description="Move the start or end of one slice (@N as 'sess log' numbers them), "
                                             "or drop it.")
     amend.add_argument("slice", metavar="@N", help="the slice, as 'sess log' numbers it (@1 is the newest)")
-    amend.add_argument("--session", type=int, metavar="ID", help="a session other than the open one")
+    amend.add_argument("--session", metavar="ID|BRANCH",
+                       help="a session other than the open one here: an id, or an open session's branch")
     amend.add_argument("--start", metavar="WHEN", help="new start: HH:MM, 'YYYY-MM-DD HH:MM', ISO 8601, or 20m ago")
     amend.add_argument("--end", metavar="WHEN", help="new end (same forms)")
     amend.add_argument("--drop", action="store_true", help="remove the slice and its time")
@@ -55,10 +57,10 @@ def parser_export(commands: argparse._SubParsersAction) -> None:  # type: ignore
 # --- log ----------------------------------------------------------------------------------------
 
 def cmd_log(args: argparse.Namespace) -> int:
-    from sess.workflows.timeline import target, unaccounted_s
+    from sess.workflows.timeline import unaccounted_s
 
     store = Store.open_existing()
-    project, session = target(store, os.getcwd(), args.session)
+    project, session = _target(store, args.session)
     assert store is not None
     now = timestamps.now()
     slices = store.slices(session)
@@ -126,7 +128,7 @@ def cmd_amend(args: argparse.Namespace) -> int:
     start = periods.parse_at_flag("--start", args.start, now) if args.start is not None else None
     end = periods.parse_at_flag("--end", args.end, now) if args.end is not None else None
     store = Store.open_existing()
-    project, session = timeline.target(store, os.getcwd(), args.session)
+    project, session = _target(store, args.session)
     assert store is not None
     from sess import config
 
@@ -248,3 +250,20 @@ def _csv_field(value: object) -> str:
     if "," in text or '"' in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
+
+
+def _target(store: Store | None, ref: str | None) -> tuple[Project, Session]:
+    """The session log and amend mean; on a terminal, the user's pick when several are open."""
+    from sess.workflows.common import SessionChoice
+    from sess.workflows.timeline import target
+
+    try:
+        return target(store, os.getcwd(), ref)
+    except SessionChoice as exc:
+        from sess import prompts
+
+        if not prompts.interactive():
+            raise
+        chosen: int = prompts.select("Which session?", [
+            (render.safe(f"{s.branch} ({s.state})"), s.id) for s in exc.sessions])
+        return target(store, os.getcwd(), str(chosen))

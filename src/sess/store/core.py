@@ -183,16 +183,86 @@ class Store(UndoMixin):
         with self.transaction() as conn:
             conn.execute("UPDATE sessions SET base_branch = ? WHERE id = ?", (branch, session_id))
 
-    def projects_with_open_sessions(self) -> list[tuple[Project, Session | None, Journal | None]]:
+    def projects_with_open_sessions(self) -> list[tuple[Project, Session | None, Journal | None, int]]:
+        """Every tracked project with the session `projects` shows (the running one, else the
+        newest open one), its unfinished end, and how many sessions are open."""
+        rows = self.conn.execute(
+            f"""SELECT {PROJECT_COLUMNS}, {SESSION_COLUMNS}, {JOURNAL_COLUMNS},
+                       (SELECT COUNT(*) FROM sessions o WHERE o.project_id = p.id AND o.state IN ('active', 'paused'))
+                FROM projects p
+                LEFT JOIN sessions s ON s.id = (
+                    SELECT o.id FROM sessions o WHERE o.project_id = p.id AND o.state IN ('active', 'paused')
+                    ORDER BY o.state = 'active' DESC, o.id DESC LIMIT 1)
+                LEFT JOIN end_journal j ON j.session_id = s.id
+                WHERE p.is_active = 1
+                ORDER BY p.last_used_at DESC, p.id DESC"""
+        ).fetchall()
+        return [(*split_status_row(row[:-1]), int(row[-1])) for row in rows]
+
+    def merge_project(self, old_path: str, main_path: str, name: str) -> None:
+        """A linked worktree that an earlier sess tracked as a project of its own becomes part of
+        its main work tree's project (SPEC Part 3), sessions, slices and undo log kept."""
+        with self.transaction() as conn:
+            old = conn.execute("SELECT id FROM projects WHERE path = ?", (old_path,)).fetchone()
+            if old is None:
+                return
+            main = conn.execute("SELECT id FROM projects WHERE path = ?", (main_path,)).fetchone()
+            if main is None:
+                conn.execute("UPDATE projects SET path = ?, name = ? WHERE id = ?", (main_path, name, old[0]))
+                return
+            # One clock per project: the merged project's running clock stops if the main one runs.
+            running = conn.execute(
+                f"SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? AND s.state = 'active'",
+                (main[0],)).fetchone()
+            if running is not None:
+                now = timestamps.now()
+                for row in conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? "
+                                        "AND s.state = 'active'", (old[0],)).fetchall():
+                    other = session_from_row(row)
+                    self._transition(conn, other, rules.pause(other, now), now)
+            try:
+                for table in ("sessions", "undo_log"):
+                    conn.execute(f"UPDATE {table} SET project_id = ? WHERE project_id = ?", (main[0], old[0]))
+            except sqlite3.IntegrityError:  # the same branch open in both: leave them apart
+                raise SessError(f"{old_path} was tracked as a project of its own and cannot be merged "
+                                f"into {main_path}: both have an open session on the same branch",
+                                "End or cancel one of them, then try again.") from None
+            conn.execute("DELETE FROM projects WHERE id = ?", (old[0],))
+
+    # -- sessions --
+
+    def open_sessions(self, project_id: int) -> list[Session]:
+        """The project's open sessions, the running one first, then newest first."""
+        rows = self.conn.execute(
+            f"SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? AND s.state IN ('active', 'paused') "
+            "ORDER BY s.state = 'active' DESC, s.id DESC", (project_id,)).fetchall()
+        return [session_from_row(row) for row in rows]
+
+    def status_all(self, path: str) -> tuple[Project | None, list[tuple[Session, Journal | None]]]:
+        """The project at `path` and its open sessions (the running one first, then newest
+        first), each with its unfinished end: one read."""
         rows = self.conn.execute(
             f"""SELECT {PROJECT_COLUMNS}, {SESSION_COLUMNS}, {JOURNAL_COLUMNS}
                 FROM projects p
                 LEFT JOIN sessions s ON s.project_id = p.id AND s.state IN ('active', 'paused')
                 LEFT JOIN end_journal j ON j.session_id = s.id
-                WHERE p.is_active = 1
-                ORDER BY p.last_used_at DESC, p.id DESC"""
+                WHERE p.path = ?
+                ORDER BY s.state = 'active' DESC, s.id DESC""",
+            (path,),
         ).fetchall()
-        return [split_status_row(row) for row in rows]
+        if not rows:
+            return None, []
+        found = [split_status_row(row) for row in rows]
+        return found[0][0], [(session, journal) for _, session, journal in found if session is not None]
+
+    def set_parked(self, session_id: int, stash: str | None) -> None:
+        """Record (or clear) the stash commit that holds a session's parked changes."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE sessions SET parked_stash = ? WHERE id = ?", (stash, session_id))
+
+    def set_worktree(self, session_id: int, path: str | None) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE sessions SET worktree = ? WHERE id = ?", (path, session_id))
 
     # -- sessions --
 
@@ -227,10 +297,20 @@ class Store(UndoMixin):
     def start_session(self, project_id: int, branch: str, branch_type: str,
                       issue_id: str | None, issue_title: str | None, now: datetime,
                       base_branch: str | None = None, undo: dict[str, Any] | None = None,
-                      issue_tracker: str | None = None, issue_url: str | None = None) -> Session:
+                      issue_tracker: str | None = None, issue_url: str | None = None,
+                      pausing: Session | None = None, worktree: str | None = None,
+                      open_ids: tuple[int, ...] = ()) -> Session:
+        """`pausing`: the project's running session, paused at the same instant (one clock per
+        project); `worktree`: the linked worktree made for the session; `open_ids`: the open
+        sessions the start was decided with (another start that won a race changes them)."""
         stamp = timestamps.format_db(now)
         try:
             with self.transaction() as conn:
+                found = conn.execute("SELECT id FROM sessions WHERE project_id = ? AND state IN ('active', 'paused')",
+                                     (project_id,)).fetchall()
+                if sorted(row[0] for row in found) != sorted(open_ids):
+                    raise SessionConflict("the project's open sessions changed meanwhile")
+                paused = self._hand_over(conn, pausing, now)
                 cursor = conn.execute(
                     """INSERT INTO sessions (project_id, branch, issue_id, issue_title, state, start_time,
                            total_elapsed, branch_type, current_slice_start, start_epoch, base_branch,
@@ -242,6 +322,10 @@ class Store(UndoMixin):
                      issue_url if issue_id else None),
                 )
                 session_id = cursor.lastrowid
+                assert session_id is not None
+                if worktree is not None:
+                    conn.execute("UPDATE sessions SET worktree = ? WHERE id = ?", (worktree, session_id))
+                self._log_handover(conn, paused, session_id, "start")
                 conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
                              (session_id, stamp, now.timestamp()))
                 conn.execute("UPDATE projects SET last_used_at = ? WHERE id = ?",
@@ -249,23 +333,50 @@ class Store(UndoMixin):
                 if undo is not None:
                     self._log_undo(conn, project_id, session_id, "start", branch, undo)
         except sqlite3.IntegrityError as exc:
-            raise SessionConflict("the project already has an open session") from exc
-        assert session_id is not None
+            raise SessionConflict(f"the project already has an open session on {branch}") from exc
         return self.session(session_id)
+
+    def _hand_over(self, conn: sqlite3.Connection, pausing: Session | None,
+                   now: datetime) -> tuple[Session, dict[str, Any]] | None:
+        """Pause `pausing` at `now` inside the caller's transaction; what the undo log needs."""
+        if pausing is None:
+            return None
+        before = take_snapshot(conn, pausing.id)
+        if pausing.state == rules.ACTIVE:
+            self._transition(conn, pausing, rules.pause(pausing, now), now)
+        return pausing, before
+
+    def _log_handover(self, conn: sqlite3.Connection, paused: tuple[Session, dict[str, Any]] | None,
+                      session_id: int, action: str) -> None:
+        # Logged before the start or resume it made room for, so undoing that one finds it next.
+        if paused is None or paused[0].state != rules.ACTIVE:
+            return
+        other, before = paused
+        self._log_undo(conn, other.project_id, other.id, "pause", other.branch, {
+            "before": before, "after": take_snapshot(conn, other.id)["columns"],
+            "stopped_by": {"session_id": session_id, "action": action}})
 
     def apply(self, session: Session, changes: dict[str, object], now: datetime,
               undo: str | None = None, stopped_by: tuple[int, str] | None = None,
-              undo_data: dict[str, Any] | None = None) -> Session:
+              undo_data: dict[str, Any] | None = None,
+              pausing: Session | None = None, unparked: bool = False) -> Session:
         """Write a transition from `rules`, keeping the slice table in step, in one transaction.
 
         With `undo` (the action's name), what it takes to revert it goes in the undo log;
         `stopped_by`: (session id, "start" or "resume") when time.exclusive made this pause, so
         that undoing that start or resume starts this clock again (`stopped_for`); `undo_data`:
-        more that the undo needs (the stash a cancel made, say).
+        more that the undo needs (the stash a cancel made, say); `pausing`: the project's running
+        session, paused at the same instant (one clock per project); `unparked`: this session's
+        parked changes are back.
         """
         with self.transaction() as conn:
+            paused = self._hand_over(conn, pausing, now)
+            if undo and paused is not None:
+                self._log_handover(conn, paused, session.id, undo)
             before = take_snapshot(conn, session.id) if undo else None
             self._transition(conn, session, changes, now)
+            if unparked:
+                conn.execute("UPDATE sessions SET parked_stash = NULL WHERE id = ?", (session.id,))
             if undo and before is not None:
                 data: dict[str, Any] = {"before": before, "after": take_snapshot(conn, session.id)["columns"]}
                 if stopped_by is not None:

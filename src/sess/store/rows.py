@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 _SESSION_FIELDS = (
     "s.id", "s.project_id", "s.branch", "COALESCE(s.branch_type, '')", "s.state", "s.issue_id", "s.issue_title",
     "s.start_time", "s.pause_time", "s.end_time", "s.current_slice_start", "s.total_elapsed", "s.pr_number",
-    "s.pr_url", "s.base_branch", "s.outcome", "s.issue_tracker", "s.issue_url",
+    "s.pr_url", "s.base_branch", "s.outcome", "s.issue_tracker", "s.issue_url", "s.parked_stash", "s.worktree",
 )
 _PROJECT_FIELDS = ("p.id", "p.name", "p.path", "p.base_branch", "p.created_at", "p.last_used_at")
 _JOURNAL_FIELDS = ("j.session_id", "j.step", "j.status", "j.data", "j.error", "j.updated_at")
@@ -85,7 +85,7 @@ def session_from_row(row: tuple[Any, ...]) -> Session:
         current_slice_start=parse_time(row[10]), total_elapsed_ns=int(row[11] or 0),
         pr_number=int(row[12]) if row[12] not in (None, "") else None, pr_url=row[13] or None,
         base_branch=row[14] or None, outcome=row[15] or None, issue_tracker=row[16] or None,
-        issue_url=row[17] or None,
+        issue_url=row[17] or None, parked=row[18] or None, worktree=row[19] or None,
     )
 
 

@@ -309,6 +309,26 @@ def _worklog_pushed(conn: sqlite3.Connection) -> None:
     )
 
 
+def _several_open_sessions(conn: sqlite3.Connection) -> None:
+    # SPEC Part 3: a project may hold several open sessions. What stays enforced by the file
+    # itself: one open session per branch (two racing starts of one branch still make one), and
+    # one running clock per project. `parked_stash`: the stash commit holding a parked session's
+    # changes; `worktree`: the linked worktree sess made for the session (NULL: the main one).
+    conn.execute("DROP INDEX IF EXISTS ux_sessions_one_open")
+    have = _columns(conn, "sessions")
+    for name in ("parked_stash", "worktree"):
+        if name not in have:
+            conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} TEXT")
+    _script(conn,
+        """
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_sessions_open_branch ON sessions(project_id, branch)
+            WHERE state IN ('active', 'paused');
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_sessions_one_running ON sessions(project_id)
+            WHERE state = 'active';
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_go_schema", _go_schema),
     ("0002_go_v04_columns", _go_v04_columns),
@@ -326,6 +346,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0014_team_totals_index", _team_totals_index),
     ("0015_sessions_issue_tracker", _session_issue_tracker),
     ("0016_worklog_pushed", _worklog_pushed),
+    ("0017_several_open_sessions", _several_open_sessions),
 ]
 
 

@@ -41,9 +41,9 @@ class Cancelled(NamedTuple):
     notes: list[str]
 
 
-def inspect(store: Store, cwd: str) -> Facts:
+def inspect(store: Store, cwd: str, ref: str | None = None) -> Facts:
     where, project = require_project(store, cwd)
-    session = require_session(store, project)
+    session = require_session(store, project, where=where, ref=ref)
     if store.journal(session.id) is not None:
         raise SessError("an end of this session is unfinished",
                         "Run 'sess end --abort' first (or 'sess end --continue' to finish it).")
@@ -58,11 +58,10 @@ def inspect(store: Store, cwd: str) -> Facts:
 
 
 def run(store: Store, facts: Facts, plan: Plan, now: datetime) -> Cancelled:
-    top = facts.where.top
     check_dirty_choice(facts.dirty, plan.dirty, plan.message)
-    with project_lock(top):
-        session = require_session(store, facts.project)
-        if session.id != facts.session.id:
+    with project_lock(facts.project.path):
+        session = store.session(facts.session.id)
+        if not session.is_open:
             raise SessError("the session changed under us (another sess process?); try again")
         rollback = Rollback()
         with rollback.on_failure("interrupted; the repository and the session are as they were"):
@@ -92,7 +91,8 @@ def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: dateti
             if left:
                 notes.append(left[0].upper() + left[1:])
     here = git.current_branch(top)
-    if (facts.on_session_branch or not facts.branch_exists) and here != base:
+    # A session not checked out here (a parked one) leaves this work tree as it is.
+    if (facts.on_session_branch or (not facts.branch_exists and here == branch)) and here != base:
         if not git.branch_exists(top, base):
             notes.append(f"Stayed on {here}: the base branch {base} does not exist")
         elif not facts.on_session_branch and git.is_dirty(top):
@@ -110,6 +110,9 @@ def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: dateti
         if stash_sha is not None and plan.dirty == "discard":
             git.stash_drop(top, stash_sha)
             notes.append("Your uncommitted changes were discarded")
+    if session.parked:
+        notes.append(f"Its parked changes stay in the stash entry {session.parked[:7]} "
+                     f"(git stash list: 'sess: parked {branch}')")
     if not facts.branch_exists:
         notes.append(f"The branch {branch} was already gone")
     elif plan.delete_branch:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sess import git, rules
-from sess.errors import Interrupted, SessError
+from sess.errors import Interrupted, SessError, UsageError
 from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import Store
@@ -20,13 +20,19 @@ class Where(NamedTuple):
 
 
 def locate_in(store: Store, top: str, branch: str) -> Where:
-    """`locate` for a repository already found (`git.require_repo`)."""
-    return Where(top, branch, store.project_by_path(top))
+    """`locate` for a repository already found (`git.require_repo`). The project is the main work
+    tree's; in a linked worktree that an earlier sess tracked on its own, that one is merged in."""
+    from sess.gitfiles import main_work_tree
+
+    main = main_work_tree(top)
+    if main != top and store.project_by_path(top) is not None:
+        store.merge_project(top, main, project_name(main))
+    return Where(top, branch, store.project_by_path(main))
 
 
 def locate(store: Store, cwd: str) -> Where:
     top, branch = git.require_repo(cwd)
-    return Where(top, branch, store.project_by_path(top))
+    return locate_in(store, top, branch)
 
 
 def require_project(store: Store, cwd: str, where: Where | None = None) -> tuple[Where, Project]:
@@ -37,10 +43,55 @@ def require_project(store: Store, cwd: str, where: Where | None = None) -> tuple
     return where, where.project
 
 
-def require_session(store: Store, project: Project, *states: str, missing: str = "no active session") -> Session:
-    session = store.open_session(project.id)
-    if session is None:
+class SessionChoice(UsageError):
+    """Several open sessions, none of them meant by where the command runs: `--session` says which."""
+
+    def __init__(self, sessions: list[Session]) -> None:
+        listed = ", ".join(f"{s.id} {s.branch} ({s.state})" for s in sessions)
+        super().__init__(f"several sessions are open: {listed}",
+                         "Pass --session ID|BRANCH to say which one, or run this in its work tree.")
+        self.sessions = sessions
+
+
+def checked_out_elsewhere(top: str) -> dict[str, str]:
+    """Branches checked out in the repository's other work trees: {branch: path}."""
+    from sess.gitfiles import worktree_heads
+
+    here = os.path.realpath(top)
+    return {branch: path for branch, path in worktree_heads(top).items() if os.path.realpath(path) != here}
+
+
+def meant_session(sessions: list[Session], where: Where, ref: str | None,
+                  elsewhere: Callable[[], dict[str, str]] | None = None) -> Session | None:
+    """Which open session a command means (SPEC Part 3): `ref` (an id or a branch) when given;
+    else the one checked out here; else the only one not checked out in another work tree; else
+    None (`elsewhere` tells which branches other work trees hold, asked only when needed)."""
+    if ref is not None:
+        for session in sessions:
+            if (ref.isdigit() and session.id == int(ref)) or session.branch == ref:
+                return session
+        raise SessError(f"no open session {ref} in this project",
+                        "Run 'sess status' to see the open sessions.")
+    for session in sessions:
+        if session.branch == where.branch:
+            return session
+    taken = (elsewhere or (lambda: checked_out_elsewhere(where.top)))() if sessions else {}
+    free = [session for session in sessions if session.branch not in taken]
+    return free[0] if len(free) == 1 else None
+
+
+def require_session(store: Store, project: Project, *states: str, missing: str = "no active session",
+                    where: Where | None = None, ref: str | None = None) -> Session:
+    """The session the command means; SessionChoice (exit 2) when that cannot be told."""
+    sessions = store.open_sessions(project.id)
+    if not sessions:
         raise SessError(f"{missing} in this project", "Run 'sess start' to begin one.")
+    if where is None and ref is None:
+        session: Session | None = sessions[0]
+    else:
+        session = meant_session(sessions, where or Where(project.path, "", project), ref)
+    if session is None:
+        raise SessionChoice(sessions)
     if states and session.state not in states:
         wanted = " or ".join(states)
         raise SessError(f"the session on {session.branch} is {session.state}, not {wanted}",

@@ -179,10 +179,14 @@ class _Stop(Exception):
 
 # --- facts ------------------------------------------------------------------------------------
 
-def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVER_COMMIT) -> Facts:
+def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVER_COMMIT,
+            ref: str | None = None) -> Facts:
     """What the command layer needs to gather its decisions; changes nothing."""
     where, project = require_project(store, cwd)
-    session = require_session(store, project, missing="no active or paused session")
+    session = require_session(store, project, missing="no active or paused session", where=where, ref=ref)
+    if session.parked:
+        raise SessError(f"the session on {session.branch} has parked changes ({session.parked[:7]})",
+                        f"Run 'sess switch {session.branch}' to bring them back first, then 'sess end'.")
     top = where.top
     refs = git.refs(top)
     if session.branch not in refs.heads:
@@ -310,9 +314,9 @@ def pr_body(plan: Plan, session: Session) -> str:
 def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks | None = None) -> Ended:
     """Start a new end with every decision made."""
     top = facts.where.top
-    with project_lock(top):
-        session = require_session(store, facts.project)
-        if session.id != facts.session.id:
+    with project_lock(facts.project.path):
+        session = store.session(facts.session.id)
+        if not session.is_open:
             raise SessError("the session changed under us (another sess process?); try again")
         if store.journal(session.id) is not None:
             raise SessError("an end of this session is already unfinished",
@@ -329,9 +333,9 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
         return _run_steps(store, top, facts.project, session, data, 0, progress, hooks, known)
 
 
-def unfinished(store: Store, cwd: str) -> tuple[Where, Project, Session, Journal | None]:
+def unfinished(store: Store, cwd: str, ref: str | None = None) -> tuple[Where, Project, Session, Journal | None]:
     where, project = require_project(store, cwd)
-    session = require_session(store, project)
+    session = require_session(store, project, where=where, ref=ref)
     return where, project, session, store.journal(session.id)
 
 
@@ -342,8 +346,9 @@ def needs_user(top: str, journal: Journal) -> bool:
         (bool(journal.data.get("rebase_stop")) or bool(git.conflicted_files(top)))
 
 
-def _unfinished_end(store: Store, project: Project, verb: str, hint: str) -> tuple[Session, Journal]:
-    session = require_session(store, project)
+def _unfinished_end(store: Store, project: Project, verb: str, hint: str, where: Where,
+                    ref: str | None) -> tuple[Session, Journal]:
+    session = require_session(store, project, where=where, ref=ref)
     journal = store.journal(session.id)
     if journal is None:
         raise SessError(f"there is no unfinished end to {verb}", hint)
@@ -351,7 +356,8 @@ def _unfinished_end(store: Store, project: Project, verb: str, hint: str) -> tup
 
 
 def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None,
-           delete_branch: bool | None = None, hooks: Hooks | None = None, stop_at: str | None = None) -> Ended:
+           delete_branch: bool | None = None, hooks: Hooks | None = None, stop_at: str | None = None,
+           ref: str | None = None) -> Ended:
     """Pick up an unfinished end at the step that did not finish.
 
     `no_pr` and `delete_branch` may be changed on the way (say, `--no-pr` when gh cannot log in),
@@ -359,8 +365,9 @@ def resume(store: Store, cwd: str, progress: Progress, no_pr: bool | None = None
     """
     where, project = require_project(store, cwd)
     top = where.top
-    with project_lock(top):
-        session, journal = _unfinished_end(store, project, "continue", "Run 'sess end' to end the session.")
+    with project_lock(project.path):
+        session, journal = _unfinished_end(store, project, "continue", "Run 'sess end' to end the session.",
+                                           where, ref)
         data = dict(journal.data)
         plan = Plan.from_data(data.get("plan") or {})
         if no_pr is not None:
@@ -993,12 +1000,13 @@ def _no_pr_reason(data: dict[str, Any]) -> str:
 
 # --- abort ----------------------------------------------------------------------------------------
 
-def abort(store: Store, cwd: str, progress: Progress) -> Aborted:
+def abort(store: Store, cwd: str, progress: Progress, ref: str | None = None) -> Aborted:
     """Undo the unfinished step, return to the session branch as it was, keep the session open."""
     where, project = require_project(store, cwd)
     top = where.top
-    with project_lock(top):
-        session, journal = _unfinished_end(store, project, "abort", "Run 'sess status' to see the session.")
+    with project_lock(project.path):
+        session, journal = _unfinished_end(store, project, "abort", "Run 'sess status' to see the session.",
+                                           where, ref)
         data = journal.data
         branch = str(data.get("branch") or session.branch)
         notes: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sess import git, rules, timestamps
-from sess.errors import CommandError, SessError, UsageError
+from sess.errors import SessError, UsageError
 from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import Store, project_lock
@@ -17,13 +17,17 @@ class Resumed(NamedTuple):
     session: Session
     switched: bool
     paused_elsewhere: list[tuple[Project, Session]]
+    path: str = ""  # the work tree the session lives in
+    handed_over: Session | None = None  # the session whose clock stopped for this one
+    notes: list[str] = []
 
 
-def pause(store: Store, cwd: str, where: Where | None = None, at: datetime | None = None) -> tuple[Project, Session]:
+def pause(store: Store, cwd: str, where: Where | None = None, at: datetime | None = None,
+          ref: str | None = None) -> tuple[Project, Session]:
     """Stop the clock now, or at `at` (checked: not in the future, not before the slice began)."""
     where, project = require_project(store, cwd, where)
-    with project_lock(where.top):
-        session = require_session(store, project)
+    with project_lock(project.path):
+        session = require_session(store, project, where=where, ref=ref)
         now = timestamps.now()
         changes = rules.pause(session, at or now)  # the state first: "already paused" beats a bad --at
         if at is not None:
@@ -32,33 +36,35 @@ def pause(store: Store, cwd: str, where: Where | None = None, at: datetime | Non
 
 
 def resume(store: Store, cwd: str, where: Where | None = None, at: datetime | None = None,
-           exclusive: bool = False) -> Resumed:
+           exclusive: bool = False, ref: str | None = None) -> Resumed:
+    """Start the session's clock again (the project's running one stops at that instant),
+    checking out its branch and bringing its parked changes back; or, for a session that lives
+    in another work tree, only the clocks. Fails closed: the session stays paused."""
+    from sess.workflows.switch import switch
+
     where, project = require_project(store, cwd, where)
-    with project_lock(where.top):
-        session = require_session(store, project, missing="no paused session")
+    with project_lock(project.path):
+        session = require_session(store, project, missing="no paused session", where=where, ref=ref)
         if store.journal(session.id) is not None:
             raise SessError("an end of this session is unfinished",
                             "Run 'sess end --continue' to finish it, or 'sess end --abort' to undo it.")
         now = timestamps.now()
-        changes = rules.resume(session, at or now)  # validates the state before touching git
+        if not (session.state == rules.ACTIVE and session.parked):  # completing an interrupted switch
+            rules.resume(session, at or now)  # validates the state before touching git
         if at is not None:
             rules.check_resume(session, at, now)
             check_free(store, project, session, at, now)
-        switched = False
-        if git.current_branch(where.top) != session.branch:
-            if not git.branch_exists(where.top, session.branch):
-                raise branch_gone(session)
-            try:
-                git.checkout(where.top, session.branch)
-            except CommandError as exc:
-                raise SessError(
-                    f"cannot check out {session.branch}: {exc.detail}",
-                    "The session stays paused. Commit or stash your changes, then run 'sess resume'.",
-                ) from exc
-            switched = True
-        resumed = store.apply(session, changes, at or now, undo="resume")
-        others = pause_others(store, project, at or now, (session.id, "resume")) if exclusive else []
-        return Resumed(project, resumed, switched, others)
+        if where.branch != session.branch and not git.branch_exists(where.top, session.branch):
+            raise branch_gone(session)
+    try:
+        done = switch(store, where, project, session, at=at, keep_conflict=True, exclusive=exclusive)
+    except SessError as exc:
+        if "cannot check out" in exc.message:
+            raise SessError(exc.message, "The session stays paused. Commit or stash your changes, "
+                                         "then run 'sess resume'.") from exc
+        raise
+    assert done.session is not None
+    return Resumed(project, done.session, done.moved, done.paused_elsewhere, done.path, done.left, done.notes)
 
 
 def branch_gone(session: Session) -> SessError:

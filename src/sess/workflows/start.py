@@ -11,7 +11,7 @@ import os
 from datetime import datetime
 
 from sess import git, proc, rules, timestamps
-from sess.errors import CommandError, SessError
+from sess.errors import CommandError, SessError, UsageError
 from sess.hooks import Hooks, SessionInfo
 from sess.progress import Progress
 from sess.records import NamedTuple
@@ -33,6 +33,12 @@ class Facts(NamedTuple):
     tree: git.WorkTree | None = None  # the checked-out commit and the changes, once settled
     fetch: proc.Running | None = None  # the base being fetched from origin while the rest goes on
     base_warning: str | None = None  # the base is not on origin (its pull requests cannot target it)
+    open_sessions: tuple[Session, ...] = ()  # the project's open sessions, the running one first
+
+    @property
+    def parks(self) -> Session | None:
+        """The open session checked out here, whose changes `--park` parks with it."""
+        return next((s for s in self.open_sessions if s.branch == self.where.branch), None)
 
     def settled(self) -> Facts:
         """These facts with the scan of the work tree finished."""
@@ -56,6 +62,7 @@ class Plan(NamedTuple):
     at: datetime | None = None  # --at: when the clock started, instead of now
     exclusive: bool = False  # time.exclusive: stop the clock running in any other project
     user: str | None = None  # branch.user: what {user} is; None: git's user.name (else user.email's local part)
+    park: bool = False  # --park: the open sessions stay open; the running clock stops, changes parked
 
 
 class Started(NamedTuple):
@@ -65,6 +72,8 @@ class Started(NamedTuple):
     pulled: int
     stash_note: str | None
     paused_elsewhere: list[tuple[Project, Session]] = []
+    handed_over: Session | None = None  # the project's clock that stopped for this one
+    parked_note: str | None = None  # which session the changes were parked with, in which entry
 
 
 def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None = None,
@@ -78,13 +87,7 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
     # which `where` (located a moment earlier) cannot know: git says which.
     if where.branch != "HEAD" and where.branch not in refs.heads and not git.has_commits(top):
         raise SessError("the repository has no commits yet", "Make a first commit, then run 'sess start'.")
-    if where.project is not None:
-        existing = store.open_session(where.project.id)
-        if existing is not None:
-            raise SessError(
-                f"a session is already {existing.state} on {existing.branch}",
-                "Run 'sess end' to finish it, or 'sess status' to see it.",
-            )
+    open_sessions = tuple(store.open_sessions(where.project.id)) if where.project is not None else ()
     merging = git.unconcluded(top, heads_only=True)  # set aside or switched away from, its MERGE_HEAD would be lost
     if merging is not None:
         raise SessError(*merging)
@@ -108,7 +111,8 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
     if fetch is None and refs.has_remote():
         warning = (f"Warning: the base {base} is not on origin: a pull request cannot target it until it is "
                    f"pushed ('sess end --base BRANCH' re-targets the session)")
-    return Facts(where, base, default_base, refs, scan, fetch=fetch, base_warning=warning)
+    return Facts(where, base, default_base, refs, scan, fetch=fetch, base_warning=warning,
+                 open_sessions=open_sessions)
 
 
 def resolve_base(store: Store, where: Where, base_flag: str | None, hint: str | None = None,
@@ -235,7 +239,9 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
     where = facts.where
     top = where.top
     branch = branch or plan_branch(facts, plan)
-    check_dirty_choice(facts.dirty, plan.dirty, plan.message)
+    parking = facts.parks if plan.park else None
+    if parking is None:
+        check_dirty_choice(facts.dirty, plan.dirty, plan.message)
     if hooks is not None:  # the last word before anything changes
         hooks.run("pre-start", SessionInfo(project_name(top), top, branch, plan.branch_type, facts.base,
                                            issue_id=plan.issue.id if plan.issue else None,
@@ -243,16 +249,21 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
                   before=progress.close)
 
     # `--base` picks this session's base only; the project keeps its detected default.
-    project = store.track_project(project_name(top), top, facts.default_base)
+    from sess.gitfiles import main_work_tree
+
+    main = main_work_tree(top)  # a project is its main work tree (SPEC Part 3)
+    project = store.track_project(project_name(main), main, facts.default_base)
     if project.base_branch != facts.default_base:
         store.set_base_branch(project.id, facts.default_base)  # the stored one no longer exists
         project = project._replace(base_branch=facts.default_base)
 
-    with project_lock(top):
-        existing = store.open_session(project.id)
-        if existing is not None:
-            raise SessError(f"a session is already {existing.state} on {existing.branch}",
-                            "Run 'sess end' to finish it, or 'sess status' to see it.")
+    with project_lock(project.path):
+        existing = store.open_sessions(project.id)
+        if sorted(s.id for s in existing) != sorted(s.id for s in facts.open_sessions):
+            raise SessError(f"another sess start won the race (on {existing[0].branch}); this one changed nothing"
+                            if existing else "the project's sessions changed meanwhile; this start changed nothing")
+        if existing and not plan.park:
+            raise open_refusal(existing)
         if plan.at is not None:
             from sess.workflows.session import check_free
 
@@ -264,6 +275,13 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
                 return _steps(store, project, facts, plan, branch, progress, rollback)
             except SessionConflict:
                 raise SessError("another sess start won the race; this one changed nothing") from None
+
+
+def open_refusal(existing: list[Session] | tuple[Session, ...]) -> UsageError:
+    """Part 1's refusal, kept as the default with a session open (exit 2)."""
+    listed = ", ".join(f"{s.branch} ({s.state})" for s in existing)
+    return UsageError(f"a session is already open: {listed}",
+                      "Pass --park to park it and start here, or --worktree to start in a new worktree.")
 
 
 def _fetched(top: str, base: str, fetch: proc.Running, progress: Progress) -> str | None:
@@ -334,7 +352,19 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
     # On the base itself, `commit` would put the changes on the base (which then cannot be pulled
     # --ff-only again): they are carried onto the new branch and committed there, as its first commit.
     commit_on_branch = facts.dirty and plan.dirty == "commit" and original == base
-    if facts.dirty:
+    parking = facts.parks if plan.park else None
+    parked: str | None = None
+    if facts.dirty and parking is not None:
+        from sess.workflows.switch import park_message
+
+        progress.step(f"Parking your changes with {parking.branch}")
+        message = park_message(parking)
+        rollback.push("restore your parked changes", git.stash_restorer(top, message))  # before: see cancel
+        parked = git.park(top, message)
+        store.set_parked(parking.id, parked)  # at once: from here on, the database knows where they are
+        parking_id = parking.id
+        rollback.push("forget the park", lambda: store.set_parked(parking_id, None))
+    elif facts.dirty:
         mode = plan.dirty
         # Each way back is in place before its step runs, and looks at what the step did: an
         # interruption (Ctrl-C, SIGTERM, SIGHUP) that lands just as git finishes is put back too.
@@ -419,10 +449,14 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
 
     # What `sess undo` needs to put the repository back: where the user was, the stash sess
     # made (only one it leaves in place), and the tip the new branch started at.
-    undo = {"original": original, "original_ref": original_ref, "branch": branch,
-            "stash": stash_sha if plan.dirty == "stash" else None, "dirty": plan.dirty if facts.dirty else None,
+    undo: dict[str, object] = {"original": original, "original_ref": original_ref, "branch": branch,
+            "stash": stash_sha if plan.dirty == "stash" and parked is None else None,
+            "dirty": plan.dirty if facts.dirty and parked is None else None,
             "committed_on": branch if commit_on_branch else original,
             "tip": head or git.head_sha(top)}
+    if parked is not None and parking is not None:
+        undo["parked"] = {"session_id": parking.id, "stash": parked}
+    running = next((s for s in facts.open_sessions if s.state == rules.ACTIVE), None)
     # Recorded, and from then on finished: an interruption now waits until the session is whole.
     with shielded():
         session = store.start_session(project.id, branch, plan.branch_type,
@@ -430,7 +464,8 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
                                       plan.issue.title if plan.issue else None, plan.at or timestamps.now(),
                                       base_branch=base, undo=undo,
                                       issue_tracker=plan.issue.tracker if plan.issue else None,
-                                      issue_url=plan.issue.url if plan.issue else None)
+                                      issue_url=plan.issue.url if plan.issue else None,
+                                      pausing=running, open_ids=tuple(s.id for s in facts.open_sessions))
         # From here on the session exists: nothing above is undone any more.
         rollback.clear()
         if stash_sha is not None and (plan.dirty in ("discard", "carry") or commit_on_branch):
@@ -440,4 +475,5 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
             from sess.workflows.session import pause_others
 
             paused = pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
-    return Started(project, session, base, pulled, stash_note, paused)
+    note = f"Parked your changes with {parking.branch} ({parked[:7]})" if parked and parking else None
+    return Started(project, session, base, pulled, stash_note, paused, running, note)

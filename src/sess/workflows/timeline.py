@@ -23,33 +23,29 @@ class Amended(NamedTuple):
     after: Slice | None  # None: dropped
 
 
-def target(store: Store | None, cwd: str, session_id: int | None) -> tuple[Project, Session]:
-    """Session ID (any project), else the open session of the project at cwd."""
-    if session_id is not None:
+def target(store: Store | None, cwd: str, ref: str | int | None) -> tuple[Project, Session]:
+    """Session ID (any project), else the open session of this project on branch `ref`, else the
+    session the command means here (SPEC Part 3; SessionChoice when that cannot be told)."""
+    if ref is not None and str(ref).isdigit():
+        session_id = int(ref)
         if store is None:
             raise SessError(f"session {session_id} does not exist")
         row = store.conn.execute("SELECT project_id FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             raise SessError(f"session {session_id} does not exist", "'sess history --all --json' lists the ids.")
         return store.project_by_id(row[0]), store.session(session_id)
-    from sess.promptline import repository_top
+    if store is None:
+        raise SessError("not a tracked project", "Run it inside a tracked repository, or pass --session ID.")
+    from sess.workflows.common import locate, require_session
 
-    # The directory holding .git is the recorded path but for symlinks and the like: ask git then.
-    top = repository_top(cwd)
-    project = store.project_by_path(top) if store is not None and top is not None else None
-    if project is None:
-        from sess import git
-
-        where = git.require_repo(cwd)
-        project = store.project_by_path(where[0]) if store is not None else None
+    where = locate(store, cwd)
+    project = where.project
     if project is None:
         raise SessError("not a tracked project", "Run it inside a tracked repository, or pass --session ID.")
-    assert store is not None
-    session = store.open_session(project.id)
-    if session is None:
+    if not store.open_sessions(project.id):
         raise SessError("no open session in this project",
                         "Pass --session ID for an ended one ('sess history --json' lists the ids).")
-    return project, session
+    return project, require_session(store, project, where=where, ref=None if ref is None else str(ref))
 
 
 def unaccounted_s(session: Session, slices: list[Slice]) -> float:

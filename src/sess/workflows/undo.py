@@ -42,7 +42,7 @@ def undo(store: Store, cwd: str, exclusive: bool = False) -> Undone:
     """`exclusive` (time.exclusive): an undo that sets this clock running again stops any other at
     the instant the undone pause had, so that one clock ran throughout."""
     where, project = require_project(store, cwd)
-    with project_lock(where.top):
+    with project_lock(project.path):
         entries = store.undo_entries(project.id, 1)
         if not entries:
             raise SessError("nothing to undo in this project")
@@ -141,7 +141,7 @@ def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> U
     original, original_ref = str(data.get("original") or ""), str(data.get("original_ref") or "")
     stash = data.get("stash")
     tip = data.get("tip")
-    if stash and git.stash_index(top, str(stash)) is not None and git.is_dirty(top):
+    if ((stash and git.stash_index(top, str(stash)) is not None) or data.get("parked")) and git.is_dirty(top):
         raise SessError("the working tree has uncommitted changes, and the stash start made goes back on it",
                         "Commit or stash them first, then run 'sess undo' again.")
     notes: list[str] = []
@@ -167,6 +167,9 @@ def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> U
                 except SessError as exc:
                     notes.append(f"Your stash {str(stash)[:7]} could not be re-applied ({exc.message}); "
                                  "it is kept: 'git stash list'")
+        parked = data.get("parked")
+        if isinstance(parked, dict) and parked.get("stash"):
+            notes.append(_unpark(store, top, int(parked["session_id"]), str(parked["stash"])))
         if data.get("dirty") == "commit":
             notes.append(f"Your changes stay committed on {data.get('committed_on') or original}")
         elif data.get("dirty") == "discard":
@@ -177,6 +180,26 @@ def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> U
     here = git.current_branch(top)
     notes.insert(0, "HEAD detached" if here == "HEAD" else f"On branch {here}")
     return Undone(project, entry, None, notes)
+
+
+def _unpark(store: Store, top: str, session_id: int, sha: str) -> str:
+    """Undoing a `start --park`: the changes parked then go back on the parked session's branch."""
+    try:
+        parked_with = store.session(session_id)
+    except SessError:
+        return f"Your parked changes are kept in the stash entry {sha[:7]}"
+    if parked_with.parked != sha:
+        return f"The changes parked with {parked_with.branch} are no longer its parked ones; nothing to re-apply"
+    if git.current_branch(top) != parked_with.branch:
+        return f"Your changes stay parked with {parked_with.branch} ({sha[:7]}): it is not checked out here"
+    try:
+        git.apply_parked(top, sha)
+    except CommandError as exc:
+        git.take_back_applied(top, sha)
+        return f"Your parked changes ({sha[:7]}) could not be re-applied ({exc.detail}); they stay parked"
+    store.set_parked(session_id, None)
+    git.stash_drop(top, sha)
+    return "Re-applied your parked changes"
 
 
 def _remove_branch(top: str, branch: str, tip: str | None) -> str:
