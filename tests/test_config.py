@@ -85,7 +85,8 @@ def test_missing_files_are_defaults(sess: SessRunner, repo: Repo) -> None:
         "hooks.pre-end", "hooks.post-end", "hooks.post-pause", "hooks.post-resume", "hooks.timeout",
         "pr.repo", "forge.type", "forge.host", "sync.enabled", "sync.auto", "end.never_commit",
         "tracker.type", "tracker.url", "tracker.project", "tracker.user", "tracker.token_env",
-        "tracker.token_command", "tracker.jql", "tracker.log_time", "branch.user"]
+        "tracker.token_command", "tracker.jql", "tracker.log_time", "branch.user",
+        "worktree.path", "worktree.copy", "worktree.default", "worktree.remove"]
 
 
 # --- precedence -------------------------------------------------------------------------------

@@ -47,7 +47,9 @@ class Config:
                  "end_never_commit", "repo_hooks_timeout_s", "tracker_type", "tracker_url",
                  "tracker_project", "tracker_user", "tracker_token_env", "tracker_token_command", "tracker_jql",
                  "tracker_log_time",
-                 "branch_user")
+                 "branch_user",
+                 # worktree.* (SPEC Part 3, several sessions at once)
+                 "worktree_path", "worktree_copy", "worktree_default", "worktree_remove")
 
     branch_types: tuple[str, ...]  # branch.types
     branch_default_type: str  # branch.default_type
@@ -94,6 +96,10 @@ class Config:
     tracker_jql: str | None  # tracker.jql: the picker's Jira query
     tracker_log_time: bool  # tracker.log_time: push worked time at `end`
     branch_user: str | None  # branch.user: what {user} is (a GitHub login, say); None: from git's user.name
+    worktree_path: str  # worktree.path: where `start --worktree` puts one, from the main work tree
+    worktree_copy: tuple[str, ...]  # worktree.copy: untracked files of the main work tree to copy in
+    worktree_default: bool  # worktree.default: start as if --worktree was given
+    worktree_remove: bool  # worktree.remove: end and cancel remove a clean worktree sess made
 
     def __init__(self, *, branch_types: tuple[str, ...] = DEFAULT_BRANCH_TYPES, branch_default_type: str = "feature",
                  branch_template: str = "{type}/{slug}", branch_max_length: int = 60, base: str | None = None,
@@ -111,7 +117,9 @@ class Config:
                  tracker_user: str | None = None, tracker_token_env: str | None = None,
                  tracker_token_command: tuple[str, ...] | None = None, tracker_jql: str | None = None,
                  tracker_log_time: bool = False,
-                 branch_user: str | None = None) -> None:
+                 branch_user: str | None = None,
+                 worktree_path: str = "../{repo}.{branch}", worktree_copy: tuple[str, ...] = (".env", ".env.*"),
+                 worktree_default: bool = False, worktree_remove: bool = True) -> None:
         values = dict(locals())
         del values["self"]
         for name, value in values.items():
@@ -166,6 +174,7 @@ KEYS = (
     "end.never_commit",
     *TRACKER_KEYS,
     "branch.user",
+    "worktree.path", "worktree.copy", "worktree.default", "worktree.remove",
 )
 
 DEFAULTS = Config()
@@ -185,12 +194,14 @@ KINDS: Mapping[str, str] = MappingProxyType({
     "tracker.type": STRING, "tracker.url": STRING, "tracker.project": STRING, "tracker.user": STRING,
     "tracker.token_env": STRING, "tracker.token_command": ARGV, "tracker.jql": STRING, "tracker.log_time": BOOL,
     "branch.user": STRING,
+    "worktree.path": STRING, "worktree.copy": STRINGS, "worktree.default": BOOL, "worktree.remove": BOOL,
 })
-SECTIONS = ("branch", "pr", "end", "time", "hooks", "forge", "sync", "tracker")
+SECTIONS = ("branch", "pr", "end", "time", "hooks", "forge", "sync", "tracker", "worktree")
 FORGE_TYPES = ("github", "gitlab")  # forge.type (sess.forges.TYPES, not imported here: it is not needed to read)
 
 # The fields each template may use.
 BRANCH_FIELDS = ("type", "slug", "issue", "user", "date")
+WORKTREE_FIELDS = ("repo", "branch", "type", "slug", "issue")
 TITLE_FIELDS = ("issue", "issue_ref", "issue_title", "subject", "type", "branch")
 
 # Config attribute of each key (hooks are gathered into `hooks`).
@@ -206,6 +217,8 @@ _ATTRS = {
     "end.never_commit": "end_never_commit",
     **{key: key.replace(".", "_") for key in TRACKER_KEYS},
     "branch.user": "branch_user",
+    "worktree.path": "worktree_path", "worktree.copy": "worktree_copy", "worktree.default": "worktree_default",
+    "worktree.remove": "worktree_remove",
 }
 
 # What `sess config list/get` shows for a default, as a file would hold it.
@@ -217,6 +230,8 @@ DEFAULT_VALUES: Mapping[str, Any] = MappingProxyType({
     "sync.enabled": False, "sync.auto": True,
     "end.never_commit": list(DEFAULT_NEVER_COMMIT),
     "tracker.type": "forge", "tracker.log_time": False,
+    "worktree.path": "../{repo}.{branch}", "worktree.copy": [".env", ".env.*"], "worktree.default": False,
+    "worktree.remove": True,
 })
 
 
@@ -524,6 +539,9 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
         # Labels may hold spaces ("good first issue"); logins and branch types cannot.
         if key not in ("pr.labels", "end.never_commit") and any(c.isspace() for item in items for c in item):
             raise bad("holds a name with spaces")
+        if key == "worktree.copy" and any(os.path.isabs(item) or ".." in item.replace("\\", "/").split("/")
+                                          for item in items):
+            raise bad("must hold patterns inside the main work tree (no absolute paths, no '..')")
         if key == "branch.types":
             if not items:
                 raise bad("must name at least one type")
@@ -559,6 +577,8 @@ def check(key: str, value: Any, path: str, source: str) -> Any:
             raise bad(f"must contain {{slug}}, not '{value}'")
     elif key == "pr.title":
         _check_fields(path, key, value, TITLE_FIELDS)
+    elif key == "worktree.path":
+        _check_fields(path, key, value, WORKTREE_FIELDS)
     elif key == "pr.template" and source == REPO:
         # A cloned repository must not point sess at files outside it (the rest is checked when read).
         parts = value.replace("\\", "/").split("/")

@@ -53,14 +53,22 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     lines = [render.finished_line("Cancelled", session, timestamps.now()), *done.notes]
     from sess import git
 
-    lines.append(f"On branch {git.current_branch(facts.where.top)}")
+    here = git.current_branch(facts.where.top)
+    lines.append("HEAD detached" if here == "HEAD" else f"On branch {here}")
     lines.append("No push, no pull request · 'sess undo' reopens it (paused)")
-    render.print_lines(lines)
+    from sess import config
+    from sess.commands.switch import worktree_lines
+
+    try:
+        remove = config.load(facts.where.top).worktree_remove
+    except SessError:  # a broken configuration does not stop a cancel (SPEC): the default
+        remove = config.DEFAULTS.worktree_remove
+    render.print_lines(lines + worktree_lines(done.project, session, remove))
     from sess import sync
     from sess.commands.team import warn
 
     sys.stdout.flush()
-    sync.auto(facts.where.top, None, warn)
+    sync.auto(done.project.path, None, warn)  # the worktree may be gone: the main work tree
     return 0
 
 

@@ -125,6 +125,11 @@ def cmd_end(args: argparse.Namespace) -> int:
         _log_time(store, ended.project.id, ended.session.id)
     hooks.run("post-end", session_info(ended.project, ended.session, ended.base))
     _auto_sync(ended.project.path, cfg)
+    from sess.commands.switch import worktree_lines
+
+    tail = worktree_lines(ended.project, ended.session, cfg.worktree_remove)  # after the hook, which runs there
+    if tail:
+        render.print_lines(tail)
     return 0
 
 

@@ -34,6 +34,9 @@ def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     add_dirty(start, "")
     start.add_argument("--park", action="store_true",
                        help="with a session open: park it (its clock stops, its changes are kept with it)")
+    start.add_argument("--worktree", action="store_true",
+                       help="start in a new linked worktree (worktree.path); this work tree is not touched")
+    start.add_argument("--worktree-path", metavar="PATH", help="the new worktree's place (implies --worktree)")
     from sess.commands.clock import add_at
 
     add_at(start, "start the clock")
@@ -45,6 +48,7 @@ QUICK_OPTIONS: dict[str, Option] = {
     "--type": ("branch_type", True, None), "--base": ("base", True, None),
     "--dirty": ("dirty", True, DIRTY_MODES), "--message": ("message", True, None), "-m": ("message", True, None),
     "--at": ("at", True, None), "--no-hooks": ("no_hooks", False, None), "--park": ("park", False, None),
+    "--worktree": ("worktree", False, None), "--worktree-path": ("worktree_path", True, None),
 }
 
 
@@ -99,17 +103,20 @@ def cmd_start(args: argparse.Namespace) -> int:
     ask = prompts.interactive()
     if facts.base_warning:
         sys.stderr.write(facts.base_warning + "\n")
-    if facts.open_sessions and not args.park:
+    in_worktree = bool(args.worktree or args.worktree_path or cfg.worktree_default)
+    if facts.open_sessions and not args.park and not in_worktree:
         if not ask:
             raise start.open_refusal(facts.open_sessions)
         listed = ", ".join(f"{s.branch} ({s.state})" for s in facts.open_sessions)
         choice = prompts.select(f"A session is open: {render.safe(listed)}", [
             ("park it and start here", "park"),
+            ("start in a new worktree", "worktree"),
             ("quit", None),
         ])
         if choice is None:
             raise SessError("cancelled; nothing was changed")
-        args.park = True
+        args.park = choice == "park"
+        in_worktree = choice == "worktree"
 
     issue: Issue | None = None
     if args.issue is not None and tracker is not None:
@@ -142,10 +149,25 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     plan = start.Plan(branch_type, name, issue, None, None,
                       template=cfg.branch_template, max_length=cfg.branch_max_length, at=at, user=cfg.branch_user,
-                      exclusive=cfg.time_exclusive, park=args.park)
+                      exclusive=cfg.time_exclusive, park=args.park,
+                      copy=cfg.worktree_copy)
     branch = start.plan_branch(facts, plan)  # while git still scans the work tree
+    if in_worktree:
+        from sess.gitfiles import main_work_tree
+        from sess.workflows import worktrees
+
+        main = main_work_tree(top)
+        if args.worktree_path:
+            path = os.path.normpath(os.path.join(os.getcwd(), os.path.expanduser(args.worktree_path)))
+            if os.path.lexists(path):
+                raise SessError(f"{path} already exists", "Pass another --worktree-path; nothing was changed.")
+        else:
+            path = worktrees.planned_path(cfg.worktree_path, main, branch, branch_type,
+                                          rules.slugify(name or (issue.title if issue else ""), cfg.branch_max_length),
+                                          issue.id if issue else None)
+        plan = plan._replace(worktree=path)
     facts = facts.settled()
-    if plan.park and facts.parks is not None:
+    if in_worktree or (plan.park and facts.parks is not None):
         dirty, message = None, None  # the changes are parked with the session checked out here
     else:
         dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the new branch")
@@ -173,7 +195,12 @@ def cmd_start(args: argparse.Namespace) -> int:
         lines.append(started.stash_note)
     lines.extend(paused_elsewhere_lines(started.paused_elsewhere))
     lines.extend(render.title_lines(session))
-    render.print_lines(lines)
+    if started.worktree is not None:
+        # stdout holds only the new worktree's path: cd "$(sess start x --worktree)".
+        render.print_lines([*lines, f"In the new worktree {started.worktree}"], sys.stderr)
+        render.print_lines([started.worktree])
+    else:
+        render.print_lines(lines)
     sys.stdout.flush()  # the summary before what the post-start hook prints
     try:
         hooks.run("post-start", session_info(started.project, session, started.base))

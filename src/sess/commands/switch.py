@@ -135,3 +135,14 @@ def cmd_path(args: argparse.Namespace) -> int:
     path = where.top if session.branch == where.branch else lives_in(session, project, elsewhere)
     render.print_lines([path])
     return 0
+
+
+def worktree_lines(project: Project, session: Session, remove: bool) -> list[str]:
+    """After end or cancel: the worktree sess made for the session removed when clean, and then
+    the main work tree's path as the last line of stdout, to cd to."""
+    from sess.workflows.worktrees import remove_if_clean
+
+    removed, why = remove_if_clean(project.path, session, remove)
+    if removed:
+        return [f"Removed the worktree {session.worktree}", project.path]
+    return [why] if why else []

@@ -48,6 +48,9 @@ def inspect(store: Store, cwd: str, ref: str | None = None) -> Facts:
         raise SessError("an end of this session is unfinished",
                         "Run 'sess end --abort' first (or 'sess end --continue' to finish it).")
     top = where.top
+    from sess.workflows.worktrees import prune_if_gone
+
+    prune_if_gone(top, session.branch)  # its worktree was deleted by hand: git forgets it
     exists = git.branch_exists(top, session.branch)
     on_branch = exists and where.branch == session.branch
     merging = git.unconcluded(top) if on_branch else None  # stashed or left, MERGE_HEAD would be lost
@@ -97,6 +100,9 @@ def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: dateti
             notes.append(f"Stayed on {here}: the base branch {base} does not exist")
         elif not facts.on_session_branch and git.is_dirty(top):
             notes.append(f"Stayed on {here}: it has uncommitted changes of its own")
+        elif _base_elsewhere(top, base):  # a linked worktree: the base is checked out in the main one
+            rollback.push(f"return to {here}", lambda: _back_to(top, here))
+            git.git(top, "checkout", "--quiet", "--detach")
         else:
             rollback.push(f"return to {here}", lambda: _back_to(top, here))
             try:
@@ -123,6 +129,12 @@ def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: dateti
 def _back_to(top: str, branch: str) -> None:
     if git.current_branch(top) != branch:
         git.checkout(top, branch)
+
+
+def _base_elsewhere(top: str, base: str) -> bool:
+    from sess.workflows.worktrees import base_elsewhere
+
+    return base_elsewhere(top, base) is not None
 
 
 def _delete(top: str, branch: str, base: str) -> str:

@@ -188,6 +188,9 @@ def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVE
         raise SessError(f"the session on {session.branch} has parked changes ({session.parked[:7]})",
                         f"Run 'sess switch {session.branch}' to bring them back first, then 'sess end'.")
     top = where.top
+    from sess.workflows.worktrees import prune_if_gone
+
+    prune_if_gone(top, session.branch)  # its worktree was deleted by hand: git forgets it
     refs = git.refs(top)
     if session.branch not in refs.heads:
         raise SessError(f"the session branch {session.branch} no longer exists",
@@ -920,6 +923,8 @@ def _checkout_base(ctx: _Context) -> None:
                 git.git(top, "merge", "--quiet", "--ff-only", f"refs/remotes/{sync.remote}")
             else:
                 git.git(top, "checkout", "--quiet", "--no-track", "-B", base, f"refs/remotes/{sync.remote}", "--")
+        elif not on_base and _leave_for_base(ctx):
+            pass
         elif not on_base:
             ctx.progress.step(f"Checking out {base}")
             git.checkout(top, base)
@@ -928,6 +933,18 @@ def _checkout_base(ctx: _Context) -> None:
                     "Fix what is in the way, then run 'sess end --continue'.") from exc
     if sync is not None:
         ctx.data["base_sync"] = sync._asdict()
+
+
+def _leave_for_base(ctx: _Context) -> bool:
+    """In a linked worktree whose base is checked out in another work tree (the main one, say),
+    git cannot check it out here: HEAD is detached instead, freeing the session's branch."""
+    from sess.workflows.worktrees import base_elsewhere
+
+    if base_elsewhere(ctx.top, ctx.base) is None:
+        return False
+    ctx.progress.step(f"Leaving {ctx.branch} ({ctx.base} is checked out in another worktree)")
+    git.git(ctx.top, "checkout", "--quiet", "--detach")
+    return True
 
 
 def _base_sync(ctx: _Context) -> BaseSync | None:

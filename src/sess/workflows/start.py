@@ -63,6 +63,8 @@ class Plan(NamedTuple):
     exclusive: bool = False  # time.exclusive: stop the clock running in any other project
     user: str | None = None  # branch.user: what {user} is; None: git's user.name (else user.email's local part)
     park: bool = False  # --park: the open sessions stay open; the running clock stops, changes parked
+    worktree: str | None = None  # --worktree: the new linked worktree's path; this work tree is not touched
+    copy: tuple[str, ...] = ()  # worktree.copy
 
 
 class Started(NamedTuple):
@@ -74,6 +76,7 @@ class Started(NamedTuple):
     paused_elsewhere: list[tuple[Project, Session]] = []
     handed_over: Session | None = None  # the project's clock that stopped for this one
     parked_note: str | None = None  # which session the changes were parked with, in which entry
+    worktree: str | None = None  # the linked worktree the session was started in
 
 
 def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None = None,
@@ -239,8 +242,8 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
     where = facts.where
     top = where.top
     branch = branch or plan_branch(facts, plan)
-    parking = facts.parks if plan.park else None
-    if parking is None:
+    parking = facts.parks if plan.park and plan.worktree is None else None
+    if parking is None and plan.worktree is None:
         check_dirty_choice(facts.dirty, plan.dirty, plan.message)
     if hooks is not None:  # the last word before anything changes
         hooks.run("pre-start", SessionInfo(project_name(top), top, branch, plan.branch_type, facts.base,
@@ -262,7 +265,7 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
         if sorted(s.id for s in existing) != sorted(s.id for s in facts.open_sessions):
             raise SessError(f"another sess start won the race (on {existing[0].branch}); this one changed nothing"
                             if existing else "the project's sessions changed meanwhile; this start changed nothing")
-        if existing and not plan.park:
+        if existing and not plan.park and plan.worktree is None:
             raise open_refusal(existing)
         if plan.at is not None:
             from sess.workflows.session import check_free
@@ -272,6 +275,8 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
         rollback = Rollback()
         with rollback.on_failure("interrupted; the repository is back as it was"):
             try:
+                if plan.worktree is not None:
+                    return _worktree_steps(store, project, facts, plan, branch, progress, rollback)
                 return _steps(store, project, facts, plan, branch, progress, rollback)
             except SessionConflict:
                 raise SessError("another sess start won the race; this one changed nothing") from None
@@ -322,6 +327,47 @@ def _offline_warning(top: str, base: str, exc: CommandError) -> str:
 def _pull_failed(base: str, exc: CommandError) -> SessError:
     return SessError(f"could not pull {base} from origin: {exc.detail}",
                      f"Bring {base} up to date with origin by hand, then run 'sess start' again.")
+
+
+def _worktree_steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str,
+                    progress: Progress, rollback: Rollback) -> Started:
+    """`start --worktree`: the branch is made in a new linked worktree, from origin's base after the
+    fetch (else the local base); the work tree here is not touched."""
+    from sess.workflows import worktrees
+
+    top, base, path = facts.where.top, facts.base, plan.worktree
+    assert path is not None
+    start_at = f"refs/heads/{base}"
+    if facts.fetch is not None:
+        progress.step(f"Fetching {base} from origin")
+        start_at = _fetched(top, base, facts.fetch, progress) or start_at
+    progress.step(f"Creating {branch} in a new worktree at {path}")
+    try:
+        worktrees.add(top, path, branch, start_at)
+    except CommandError as exc:
+        raise SessError(f"could not add the worktree {path}: {exc.detail}", "Nothing was changed.") from exc
+
+    def remove() -> None:
+        git.git(top, "worktree", "remove", "--force", "--", path)
+        git.delete_branch(top, branch, force=True)
+
+    rollback.push(f"remove the worktree {path}", remove)
+    copied = worktrees.copy_files(project.path, path, plan.copy)
+    running = next((s for s in facts.open_sessions if s.state == rules.ACTIVE), None)
+    undo: dict[str, object] = {"original": facts.where.branch, "original_ref": facts.where.branch,
+                               "branch": branch, "worktree": path, "tip": git.rev(path, "HEAD")}
+    session = store.start_session(project.id, branch, plan.branch_type, plan.issue.id if plan.issue else None,
+                                  plan.issue.title if plan.issue else None, plan.at or timestamps.now(),
+                                  base_branch=base, undo=undo, pausing=running, worktree=path,
+                                  open_ids=tuple(s.id for s in facts.open_sessions))
+    rollback.clear()
+    paused: list[tuple[Project, Session]] = []
+    if plan.exclusive:
+        from sess.workflows.session import pause_others
+
+        paused = pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
+    note = f"Copied {', '.join(copied)} (worktree.copy)" if copied else None
+    return Started(project, session, base, 0, note, paused, running, None, path)
 
 
 def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str,

@@ -138,6 +138,8 @@ def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> U
     if store.journal(session.id) is not None:
         raise SessError("an end of this session is unfinished", "Run 'sess end --abort' first.")
     branch = str(data.get("branch") or session.branch)
+    if data.get("worktree"):
+        return _undo_worktree_start(store, project, entry, session, str(data["worktree"]), branch)
     original, original_ref = str(data.get("original") or ""), str(data.get("original_ref") or "")
     stash = data.get("stash")
     tip = data.get("tip")
@@ -179,6 +181,35 @@ def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> U
     notes.extend(_restart_stopped(store, session_id, "start"))
     here = git.current_branch(top)
     notes.insert(0, "HEAD detached" if here == "HEAD" else f"On branch {here}")
+    return Undone(project, entry, None, notes)
+
+
+def _undo_worktree_start(store: Store, project: Project, entry: UndoEntry, session: Session, path: str,
+                         branch: str) -> Undone:
+    """Undoing a `start --worktree`: the worktree goes when nothing uncommitted is in it, then
+    the branch while it has no commits of its own; the session goes either way."""
+    import os
+
+    notes: list[str] = []
+    main = project.path
+    tip = entry.data.get("tip")
+    with shielded():
+        if os.path.isdir(path):
+            try:
+                if git.changed_paths(path):
+                    raise SessError(f"the worktree {path} has uncommitted changes",
+                                    "Commit, stash or remove them first, then run 'sess undo' again.")
+                git.git(main, "worktree", "remove", "--", path)
+                notes.append(f"Removed the worktree {path}")
+            except CommandError as exc:
+                raise SessError(f"cannot remove the worktree {path}: {exc.detail}", "Nothing was undone.") from exc
+        else:
+            git.ok(main, "worktree", "prune")
+        notes.append(_remove_branch(main, branch, str(tip) if tip else None))
+        store.delete_started_session(entry)
+    assert entry.session_id is not None
+    notes.extend(_restart_stopped(store, entry.session_id, "start"))
+    notes.append(main)  # the last line: where to cd, the worktree being gone
     return Undone(project, entry, None, notes)
 
 
