@@ -62,7 +62,7 @@ def undo(store: Store, cwd: str, exclusive: bool = False) -> Undone:
         with shielded():
             session = store.undo_snapshot(entry)
             notes += _reapply_cancel_stash(where.top, session, stash) if stash else []
-        notes += _restart_stopped(store, entry.session_id, "resume") if entry.action == "resume" else []
+        notes += _restart_stopped(store, entry.session_id, "resume", project.id) if entry.action == "resume" else []
         if exclusive and entry.action == "pause" and session.state == "active":
             notes += _stop_others(store, project, session, entry)
         return Undone(project, entry, session, notes)
@@ -114,13 +114,16 @@ def _reapply_cancel_stash(top: str, session: Session, stash: str) -> list[str]:
     return [f"On branch {here}", "Re-applied your stashed changes"]
 
 
-def _restart_stopped(store: Store, session_id: int, action: str) -> list[str]:
+def _restart_stopped(store: Store, session_id: int, action: str, held: int) -> list[str]:
     """The clocks that time.exclusive stopped in other projects when that start or resume ran,
     running again as if never stopped (each while that pause is still its project's last change)."""
     notes = []
+    from contextlib import nullcontext
+
     for other, pause in store.stopped_for(session_id, action):
+        # The same project (one clock per project): its lock is the one this undo holds already.
         try:
-            with project_lock(other.path, wait_s=2.0), shielded():
+            with (nullcontext() if other.id == held else project_lock(other.path, wait_s=2.0)), shielded():
                 store.undo_snapshot(pause)
             notes.append(f"The clock of {pause.summary} in {other.name} runs again (stopped by that {action})")
         except SessError as exc:
@@ -178,7 +181,7 @@ def _undo_start(store: Store, top: str, project: Project, entry: UndoEntry) -> U
             notes.append("The changes start discarded cannot come back")
         notes.append(_remove_branch(top, branch, str(tip) if tip else None))
         store.delete_started_session(entry)
-    notes.extend(_restart_stopped(store, session_id, "start"))
+    notes.extend(_restart_stopped(store, session_id, "start", project.id))
     here = git.current_branch(top)
     notes.insert(0, "HEAD detached" if here == "HEAD" else f"On branch {here}")
     return Undone(project, entry, None, notes)
@@ -208,7 +211,7 @@ def _undo_worktree_start(store: Store, project: Project, entry: UndoEntry, sessi
         notes.append(_remove_branch(main, branch, str(tip) if tip else None))
         store.delete_started_session(entry)
     assert entry.session_id is not None
-    notes.extend(_restart_stopped(store, entry.session_id, "start"))
+    notes.extend(_restart_stopped(store, entry.session_id, "start", project.id))
     notes.append(main)  # the last line: where to cd, the worktree being gone
     return Undone(project, entry, None, notes)
 
