@@ -50,8 +50,10 @@ def test_status_reads_branches_as_git_does(sess: SessRunner, repo: Repo, tmp_pat
     # A linked worktree: .git is a file pointing at the main repository's worktrees/<name>.
     other = tmp_path / "other-tree"
     repo.git("worktree", "add", "-q", "-b", "elsewhere", str(other), "main")
-    assert sess("status", cwd=other, check=0).out.startswith("Not a tracked project")
-    sess("start", "y", "--no-issue", "--base", "main", cwd=other, check=0)
+    # The same project (SPEC Part 3: a project is its main work tree); x is open, not checked out here.
+    assert sess("status", cwd=other, check=0).out.splitlines() == [
+        "On branch elsewhere", "No session here", sess("status", cwd=other, check=0).out.splitlines()[2]]
+    sess("start", "y", "--no-issue", "--base", "main", "--park", cwd=other, check=0)
     assert sess("status", cwd=other, check=0).out.startswith("On branch feature/y (feature)\n")
     repo.git("checkout", "-q", "--detach", "HEAD")
     assert sess("status", check=0).out.splitlines()[0] == "HEAD detached"

@@ -534,7 +534,9 @@ def test_parallel_starts_in_one_repository(sess: SessRunner, repo: Repo, db_path
         assert "Traceback" not in err and "database is locked" not in err, (name, err)
         if code:  # lost to the session that won, and said so; nothing else went wrong
             (error,) = [line for line in err.splitlines() if line.startswith("Error: ")]
-            assert code == 1 and ("already active on feature/racer-" in error or "won the race" in error), err
+            # Refused as any start with a session open (exit 2), or lost the race after its own look.
+            assert (code == 2 and "already open: feature/racer-" in error) or \
+                (code == 1 and "won the race" in error), err
     winner = f"feature/{winners[0][0]}"
     (session,) = sessions(db_path)
     assert session["branch"] == winner and session["state"] == "active"

@@ -57,7 +57,8 @@ def resume(store: Store, cwd: str, where: Where | None = None, at: datetime | No
         if where.branch != session.branch and not git.branch_exists(where.top, session.branch):
             raise branch_gone(session)
     try:
-        done = switch(store, where, project, session, at=at, keep_conflict=True, exclusive=exclusive)
+        done = switch(store, where, project, session, at=at, keep_conflict=True, exclusive=exclusive,
+                      resuming=True)
     except SessError as exc:
         if "cannot check out" in exc.message:
             raise SessError(exc.message, "The session stays paused. Commit or stash your changes, "

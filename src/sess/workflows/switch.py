@@ -47,7 +47,8 @@ def running(store: Store, project: Project) -> Session | None:
 
 
 def switch(store: Store, where: Where, project: Project, target: Session | None, base: str | None = None,
-           at: datetime | None = None, keep_conflict: bool = False, exclusive: bool = False) -> Switched:
+           at: datetime | None = None, keep_conflict: bool = False, exclusive: bool = False,
+           resuming: bool = False) -> Switched:
     """Make `target` the session in its work tree with its clock running (None: `base` checked
     out here, no clock). `keep_conflict` (resume): a parked entry that does not apply cleanly
     leaves the branch checked out with the conflict to resolve, instead of putting all back."""
@@ -58,6 +59,8 @@ def switch(store: Store, where: Where, project: Project, target: Session | None,
             if target.id not in sessions:
                 raise SessError(f"the session on {target.branch} is no longer open")
             target = sessions[target.id]
+            if resuming and not (target.state == rules.ACTIVE and target.parked):
+                rules.resume(target, at or timestamps.now())  # a racing resume got there first: "already active"
             if store.journal(target.id) is not None:
                 raise SessError(f"an end of the session on {target.branch} is unfinished",
                                 "Run 'sess end --continue' to finish it, or 'sess end --abort' to undo it.")
