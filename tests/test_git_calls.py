@@ -51,8 +51,9 @@ def test_status_reads_branches_as_git_does(sess: SessRunner, repo: Repo, tmp_pat
     other = tmp_path / "other-tree"
     repo.git("worktree", "add", "-q", "-b", "elsewhere", str(other), "main")
     # The same project (SPEC Part 3: a project is its main work tree); x is open, not checked out here.
-    assert sess("status", cwd=other, check=0).out.splitlines() == [
-        "On branch elsewhere", "No session here", sess("status", cwd=other, check=0).out.splitlines()[2]]
+    lines = sess("status", cwd=other, check=0).out.splitlines()
+    assert lines[:2] == ["On branch elsewhere", "No session here"] and len(lines) == 3
+    assert lines[2].startswith("Also open: feature/x (active · ")
     sess("start", "y", "--no-issue", "--base", "main", "--park", cwd=other, check=0)
     assert sess("status", cwd=other, check=0).out.startswith("On branch feature/y (feature)\n")
     repo.git("checkout", "-q", "--detach", "HEAD")

@@ -16,7 +16,7 @@ from conftest import SessRunner, refused
 from dbhelp import connect, execute, open_sessions, rows, session_row, slices
 
 if TYPE_CHECKING:
-    from conftest import Repo
+    from conftest import FakeGh, Repo
 
 
 def stash_list(repo: Repo) -> list[str]:
@@ -159,8 +159,8 @@ def test_which_session_a_command_means(sess: SessRunner, repo: Repo, db_path: Pa
     for command in (["pause"], ["resume"], ["log"], ["end", "--no-pr"], ["cancel"]):
         refused(sess(*command), "several sessions are open", "feature/a", "feature/b", "--session")
     assert sess("prompt", check=0).out == ""
-    assert sess("status", check=0).out.splitlines()[1:] == [
-        "No session here", sess("status", check=0).out.splitlines()[2]]
+    lines = sess("status", check=0).out.splitlines()
+    assert lines[1] == "No session here" and lines[2].startswith("Also open: feature/b (paused · ")
     resumed = sess("resume", "--session", "feature/a", check=0)
     assert resumed.out.splitlines()[:2] == ["Switched to branch 'feature/a'", "On branch feature/a (feature)"]
     assert sess("prompt", check=0).out.startswith("feature/a ")
@@ -340,3 +340,74 @@ def test_start_with_a_session_open_asks_on_a_terminal(sess: SessRunner, repo: Re
             term.child.terminate(force=True)
     assert repo.current_branch() == "feature/a"
     assert (repo.path / "README").read_text() == "unfinished on a\n"
+
+
+# --- review rounds: reopen ---------------------------------------------------------------------
+
+def ended_with_a_pr(sess: SessRunner, repo: Repo) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    repo.write("x.txt", "first round\n")
+    sess("end", "--message", "First round", check=0)
+
+
+def test_reopen_a_review_round_on_the_open_pr(sess: SessRunner, repo: Repo, db_path: Path, gh: FakeGh) -> None:
+    ended_with_a_pr(sess, repo)
+    (pr,) = gh.prs()
+    first = session_row(db_path, 1)
+    assert first["state"] == "ended" and first["pr_number"] == pr["number"]
+    repo.git("branch", "-D", "feature/x")  # deleted locally after the handoff
+    result = sess("reopen", "feature/x", check=0)
+    assert "Re-created feature/x from origin/feature/x" in result.out
+    assert "Reopened session on feature/x (feature)" in result.out and f"PR #{pr['number']}" in result.out
+    assert repo.current_branch() == "feature/x"
+    again = session_row(db_path, 1)
+    assert (again["state"], again["end_time"], again["outcome"]) == ("active", None, None)
+    assert len(slices(db_path, 1)) == 2 and calls_for(gh, "pr", "view")
+    repo.write("x.txt", "review fixes\n")
+    ended = sess("end", "--message", "Review fixes", check=0)
+    assert "already open" in ended.out and len(gh.prs()) == 1
+    final = session_row(db_path, 1)
+    assert final["state"] == "ended" and final["total_elapsed"] >= first["total_elapsed"]
+    assert "review fixes" in repo.git("show", "origin/feature/x:x.txt")
+
+
+def test_reopen_refuses_a_merged_pr_and_undo_reverts_it(sess: SessRunner, repo: Repo, db_path: Path,
+                                                       gh: FakeGh) -> None:
+    ended_with_a_pr(sess, repo)
+    sess("reopen", "feature/x", check=0)
+    assert session_row(db_path, 1)["state"] == "active"
+    undone = sess("undo", check=0)
+    assert "reopen" in undone.out
+    assert session_row(db_path, 1)["state"] == "ended"
+    with gh._locked() as state:
+        state["prs"][0]["state"] = "MERGED"
+    refused(sess("reopen", "feature/x"), "is merged", code=1)
+    assert session_row(db_path, 1)["state"] == "ended"
+
+
+def calls_for(gh: FakeGh, *words: str) -> list[list[str]]:
+    return [call for call in gh.calls() if call[:len(words)] == list(words)]
+
+
+def test_which_session_is_asked_on_a_terminal(sess: SessRunner, repo: Repo, db_path: Path,
+                                              env: dict[str, str]) -> None:
+    from test_interactive import DOWN, ENTER, Terminal
+
+    sess("start", "a", "--no-issue", check=0)
+    sess("start", "b", "--no-issue", "--park", check=0)
+    sess("switch", "--base", check=0)
+    sess("resume", "--session", "feature/a", check=0)
+    sess("switch", "--base", check=0)
+    term = Terminal(env, repo.path, "resume")
+    try:
+        term.expect("Which session?")
+        term.expect("feature/b (paused)")
+        term.send(DOWN)  # feature/a is listed first (the newest first: b, then a)
+        term.send(ENTER)
+        term.expect("Session active")
+        assert term.finish() == 0
+    finally:
+        if term.child.isalive():
+            term.child.terminate(force=True)
+    active = [s["branch"] for s in open_sessions(db_path) if s["state"] == "active"]
+    assert active == ["feature/a"] == [repo.current_branch()]

@@ -28,6 +28,7 @@ COMMANDS = {
     "resume": "pause_resume",
     "switch": "switch",
     "path": "switch",
+    "reopen": "reopen",
     "end": "end",
     "projects": "projects",
     "history": "analytics",

@@ -109,6 +109,15 @@ def resume(session: Session, now: datetime) -> dict[str, object]:
     return {"state": ACTIVE, "pause_time": None, "current_slice_start": now}
 
 
+def reopen(session: Session, now: datetime) -> dict[str, object]:
+    """An ended session (a handoff, not a cancel) active again: a review round on its PR."""
+    if session.state != ENDED:
+        raise SessError(f"the session on {session.branch} is not ended")
+    if session.cancelled:
+        raise SessError(f"the session on {session.branch} was cancelled, not handed off")
+    return {"state": ACTIVE, "end_time": None, "pause_time": None, "current_slice_start": now, "outcome": None}
+
+
 def end(session: Session, now: datetime, pr_number: int | None, pr_url: str | None) -> dict[str, object]:
     if not session.is_open:
         raise SessError("no open session to end")

@@ -122,7 +122,8 @@ def _entry_json(entry: UndoEntry) -> dict[str, object]:
 def _undone_lines(done: Undone) -> list[str]:
     entry, session = done.entry, done.session
     now = timestamps.now()
-    what = {"start": "the start", "pause": "the pause", "resume": "the resume", "cancel": "the cancel"}
+    what = {"start": "the start", "pause": "the pause", "resume": "the resume", "cancel": "the cancel",
+            "reopen": "the reopen"}
     head = f"Undid {what.get(entry.action, entry.action)} of {entry.summary}" if entry.action != "amend" \
         else f"Undid {entry.summary}"
     lines = [head]
@@ -132,6 +133,8 @@ def _undone_lines(done: Undone) -> list[str]:
                                       render.duration(rules.elapsed_seconds(session, now))]))
         if entry.action == "cancel":
             lines.append("'sess resume' continues it")
+        if entry.action == "reopen":
+            lines.append(f"Its PR stays open; {session.branch} stays checked out")
     else:
         lines.append("The session is gone")
     lines.extend(done.notes)

@@ -417,6 +417,28 @@ class Store(UndoMixin):
                 (session.id, timestamps.format_db(start), stamp, start.timestamp(), now.timestamp()),
             )
 
+    def ended_sessions(self, project_id: int, branch: str) -> list[Session]:
+        """The project's ended sessions on `branch`, newest first."""
+        rows = self.conn.execute(
+            f"SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? AND s.branch = ? AND s.state = 'ended' "
+            "ORDER BY s.id DESC", (project_id, branch)).fetchall()
+        return [session_from_row(row) for row in rows]
+
+    def reopen_session(self, session: Session, now: datetime, pausing: Session | None = None) -> Session:
+        """An ended session active again with a new slice, outcome cleared; the project's running
+        clock (`pausing`) stops at that instant. Logged for undo as "reopen"."""
+        try:
+            with self.transaction() as conn:
+                paused = self._hand_over(conn, pausing, now)
+                self._log_handover(conn, paused, session.id, "reopen")
+                before = take_snapshot(conn, session.id)
+                self._transition(conn, session, rules.reopen(session, now), now)
+                self._log_undo(conn, session.project_id, session.id, "reopen", session.branch,
+                               {"before": before, "after": take_snapshot(conn, session.id)["columns"]})
+        except sqlite3.IntegrityError as exc:
+            raise SessionConflict(f"another session is open on {session.branch}") from exc
+        return self.session(session.id)
+
     # -- the end journal --
 
     def journal(self, session_id: int) -> Journal | None:

@@ -17,7 +17,7 @@ from sess.rules import Project, Session
 from sess.store import Store, UndoEntry, project_lock
 from sess.workflows.common import require_project, shielded
 
-UNDOABLE = ("start", "pause", "resume", "amend", "cancel")
+UNDOABLE = ("start", "pause", "resume", "amend", "cancel", "reopen")
 
 
 class Undone(NamedTuple):
@@ -61,10 +61,8 @@ def undo(store: Store, cwd: str, exclusive: bool = False) -> Undone:
         notes = _branch_back(where.top, store.session(entry.session_id)) if entry.action == "cancel" else []
         with shielded():
             session = store.undo_snapshot(entry)
-            notes += _reapply_cancel_stash(where.top, session, stash) if stash else []
-        notes += _restart_stopped(store, entry.session_id, "resume", project.id) if entry.action == "resume" else []
-        if exclusive and entry.action == "pause" and session.state == "active":
-            notes += _stop_others(store, project, session, entry)
+        notes += (_restart_stopped(store, entry.session_id, entry.action, project.id)
+                  if entry.action in ("resume", "reopen") else [])
         return Undone(project, entry, session, notes)
 
 
