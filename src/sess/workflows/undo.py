@@ -61,8 +61,11 @@ def undo(store: Store, cwd: str, exclusive: bool = False) -> Undone:
         notes = _branch_back(where.top, store.session(entry.session_id)) if entry.action == "cancel" else []
         with shielded():
             session = store.undo_snapshot(entry)
+            notes += _reapply_cancel_stash(where.top, session, stash) if stash else []
         notes += (_restart_stopped(store, entry.session_id, entry.action, project.id)
                   if entry.action in ("resume", "reopen") else [])
+        if exclusive and entry.action == "pause" and session.state == "active":
+            notes += _stop_others(store, project, session, entry)
         return Undone(project, entry, session, notes)
 
 
