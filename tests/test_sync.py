@@ -216,15 +216,20 @@ def test_without_an_origin_one_line(sess: SessRunner, repo_no_remote: Repo) -> N
         "Warning: sess sync did not finish: this repository has no origin to sync with"], started
 
 
-def test_auto_sync_after_start_end_and_cancel(team: dict[str, Person], repo: Repo, gh: object) -> None:
+def test_auto_sync_after_start_end_cancel_and_switch(team: dict[str, Person], repo: Repo, gh: object) -> None:
     ada = team["ada"]
     assert repo.origin is not None
     ada("start", "auto", "--no-issue")
     [record] = records_on_origin(repo.origin, repo.env, ada.ref).values()
     assert record["state"] == "active"
+    ada("start", "other", "--no-issue", "--park")
+    ada("switch", "feature/auto")  # sync.auto after switch: the clock moved back to the first
+    states = {r["branch"]: r["state"] for r in records_on_origin(repo.origin, repo.env, ada.ref).values()}
+    assert states == {"feature/auto": "active", "feature/other": "paused"}, states
+    ada("cancel", "--session", "feature/other")
     ada("cancel")
-    [record] = records_on_origin(repo.origin, repo.env, ada.ref).values()
-    assert record["outcome"] == "cancelled"
+    records = records_on_origin(repo.origin, repo.env, ada.ref).values()
+    assert {record["outcome"] for record in records} == {"cancelled"}
     # a server that refuses refs/sess/*: the command still succeeds, with one warning line
     hook = repo.origin / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\nwhile read old new ref; do case $ref in refs/sess/*) "

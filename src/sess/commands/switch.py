@@ -115,6 +115,11 @@ def cmd_switch(args: argparse.Namespace) -> int:
         render.print_lines([done.path])
     else:
         render.print_lines(lines)
+    from sess import sync
+    from sess.commands.team import warn
+
+    sys.stdout.flush()
+    sync.auto(project.path, None, warn)  # warnings go to stderr: stdout may be only the path
     return 0
 
 
