@@ -38,8 +38,11 @@ def current_branch_quick(top: str) -> str | None:
     """The branch checked out in the work tree at `top`, from its HEAD file; None when detached
     or unreadable."""
     gitdir = git_dir_of(top)
-    if gitdir is None:
-        return None
+    return None if gitdir is None else _head_branch(gitdir)
+
+
+def _head_branch(gitdir: str) -> str | None:
+    """The branch the HEAD file of this git directory names; None when detached or unreadable."""
     try:
         with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as handle:
             head = handle.read().strip()
@@ -164,16 +167,7 @@ def worktree_heads(top: str) -> dict[str, str]:
     if common is None:
         return {}
     found: dict[str, str] = {}
-
-    def head_of(gitdir: str) -> str | None:
-        try:
-            with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as handle:
-                head = handle.read().strip()
-        except (OSError, UnicodeDecodeError):
-            return None
-        return head[len("ref: refs/heads/"):] if head.startswith("ref: refs/heads/") else None
-
-    main = head_of(common)
+    main = _head_branch(common)
     if main is not None and os.path.basename(common) == ".git":
         found[main] = os.path.dirname(common)
     linked = os.path.join(common, "worktrees")
@@ -182,7 +176,7 @@ def worktree_heads(top: str) -> dict[str, str]:
     except OSError:
         names = []
     for name in names:
-        branch = head_of(os.path.join(linked, name))
+        branch = _head_branch(os.path.join(linked, name))
         if branch is None:
             continue
         try:
