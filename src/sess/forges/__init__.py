@@ -19,6 +19,7 @@ from sess.records import NamedTuple
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import Any
 
     from sess.config import Config
 
@@ -197,3 +198,13 @@ def issue_reference(value: str) -> tuple[str, str]:
     raise UsageError(f"--issue {value!r} is not an issue: pass 42, #42, OWNER/REPO#42 or "
                      "https://github.com/OWNER/REPO/issues/42",
                      "Run 'sess start --help' for usage.")
+
+
+def parse_json(cli: str, text: str) -> Any:
+    """What a forge's CLI printed for --json / --output json; a clear error when it is not JSON."""
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise SessError(f"{cli} printed something that is not JSON: {text[:80]!r}") from exc

@@ -9,7 +9,6 @@ on the local disk names no repository: gh is then left to resolve it, as before.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -136,7 +135,7 @@ class Forge(forges.Forge):
         this_one = repo is None or base is None or repo.same(base)
         shown = f"#{number}" if this_one or repo is None else f"{repo.owner}/{repo.name}#{number}"
         try:
-            data = _json(self._gh("issue", "view", number, *args, "--json", "number,title,url,state"))
+            data = forges.parse_json("gh", self._gh("issue", "view", number, *args, "--json", "number,title,url,state"))
         except SessError as exc:
             if "Could not resolve to an issue" in exc.message or "Could not resolve to a Repository" in exc.message:
                 place = "in this repository" if shown.startswith("#") or repo is None \
@@ -158,16 +157,16 @@ class Forge(forges.Forge):
                              f"{shown})", "Pass an issue of this repository, or log gh in to that host.")
 
     def list_open_issues(self, limit: int = 100) -> list[Issue]:
-        data = _json(self._gh("issue", "list", *self._repo_args(), "--state", "open", "--limit", str(limit),
-                              "--json", "number,title,url"))
+        data = forges.parse_json("gh", self._gh("issue", "list", *self._repo_args(), "--state", "open",
+                                                "--limit", str(limit), "--json", "number,title,url"))
         return [_issue(item) for item in data]
 
     def find_open_pr(self, branch: str) -> PullRequest | None:
         """The open PR whose head is `branch` of origin: `--head` matches the branch name in every
         fork, so the head's owner is checked too (a stranger's fork PR is never adopted)."""
         base, head = self.repos()
-        data = _json(self._gh("pr", "list", *self._repo_args(), "--head", branch, "--state", "open",
-                              "--json", "number,url,state,headRepositoryOwner,isCrossRepository"))
+        data = forges.parse_json("gh", self._gh("pr", "list", *self._repo_args(), "--head", branch, "--state", "open",
+                                                "--json", "number,url,state,headRepositoryOwner,isCrossRepository"))
         fork = head is not None and not head.same(base)
         for item in data:
             if str(item.get("state", "OPEN")).upper() != "OPEN":
@@ -226,14 +225,15 @@ class Forge(forges.Forge):
         """The login gh uses for this host ('' when it cannot say)."""
         host = self.host or "github.com"
         try:
-            data = _json(self._gh("api", *([f"--hostname={host}"] if host != "github.com" else []), "user"))
+            hostname = [f"--hostname={host}"] if host != "github.com" else []
+            data = forges.parse_json("gh", self._gh("api", *hostname, "user"))
         except SessError:
             return ""
         return str(data.get("login", "")) if isinstance(data, dict) else ""
 
     def view_pr(self, ref: str) -> PullRequestState:
-        data = _json(self._gh("pr", "view", ref, *self._repo_args(), "--json",
-                              "number,url,state,headRefName,headRepositoryOwner,isCrossRepository,title"))
+        data = forges.parse_json("gh", self._gh("pr", "view", ref, *self._repo_args(), "--json",
+                                                "number,url,state,headRefName,headRepositoryOwner,isCrossRepository,title"))
         owner = data.get("headRepositoryOwner") or {}
         return PullRequestState(int(data["number"]), str(data["url"]), str(data.get("state", "")).upper(),
                                 str(data.get("headRefName", "")), str(owner.get("login", "")),
@@ -365,13 +365,6 @@ def _unreachable(repo: str, host: str) -> str:
     if result.ok or "HTTP 401" in said or "Bad credentials" in said:
         return ""
     return said or f"gh api exited {result.returncode}"
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise SessError(f"gh printed something that is not JSON: {text[:80]!r}") from exc
 
 
 def _issue(data: dict[str, Any]) -> Issue:

@@ -9,7 +9,6 @@ stderr) and refuses a source branch that is not pushed; `auth status` reports on
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 
@@ -73,7 +72,7 @@ class Forge(forges.Forge):
     def view_issue(self, ref: str) -> Issue:
         number = issue_reference(ref)
         try:
-            data = _json(self._glab("issue", "view", number, "--output", "json"))
+            data = forges.parse_json("glab", self._glab("issue", "view", number, "--output", "json"))
         except ForgeUnavailable:
             raise
         except SessError as exc:
@@ -83,7 +82,7 @@ class Forge(forges.Forge):
         return _issue(data)
 
     def list_open_issues(self, limit: int = 100) -> list[Issue]:
-        data = _json(self._glab("issue", "list", "--per-page", str(limit), "--output", "json"))
+        data = forges.parse_json("glab", self._glab("issue", "list", "--per-page", str(limit), "--output", "json"))
         return [_issue(item) for item in data if isinstance(item, dict) and item.get("state", "opened") == "opened"]
 
     def note_issue(self, ref: str, text: str) -> str | None:
@@ -91,7 +90,7 @@ class Forge(forges.Forge):
         return next((line.strip() for line in out.splitlines() if "#note_" in line), None)
 
     def find_open_pr(self, branch: str) -> PullRequest | None:
-        data = _json(self._glab("mr", "list", f"--source-branch={branch}", "--output", "json"))
+        data = forges.parse_json("glab", self._glab("mr", "list", f"--source-branch={branch}", "--output", "json"))
         for item in data if isinstance(data, list) else []:
             if isinstance(item, dict) and item.get("state") == "opened" and item.get("source_branch", branch) == branch:
                 return PullRequest(int(item["iid"]), str(item["web_url"]))
@@ -119,7 +118,7 @@ class Forge(forges.Forge):
 
     def view_pr(self, ref: str) -> PullRequestState:
         number = ref.strip().lstrip("!#")
-        data = _json(self._glab("mr", "view", number, "--output", "json"))
+        data = forges.parse_json("glab", self._glab("mr", "view", number, "--output", "json"))
         return PullRequestState(int(data["iid"]), str(data.get("web_url", "")),
                                 _STATES.get(str(data.get("state", "")), str(data.get("state", "")).upper()),
                                 str(data.get("source_branch", "")), "",
@@ -140,13 +139,6 @@ def issue_reference(value: str) -> str:
         return str(int(match.group(1)))
     raise UsageError(f"--issue {value!r} is not a GitLab issue: pass 42, #42 or its URL",
                      "Run 'sess start --help' for usage.")
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise SessError(f"glab printed something that is not JSON: {text[:80]!r}") from exc
 
 
 def _issue(data: dict[str, Any]) -> Issue:
