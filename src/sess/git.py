@@ -250,6 +250,7 @@ class WorkTree(NamedTuple):
     added: tuple[str, ...] = ()  # new files the user added to the index (also in `changed`)
     deleted: tuple[str, ...] = ()  # (also in `changed`)
     submodules_inside_only: tuple[str, ...] = ()  # submodules changed only inside: no new commit of theirs
+    submodules: tuple[str, ...] = ()  # submodules with any change (also in `changed`)
 
     @property
     def dirty(self) -> bool:
@@ -285,6 +286,7 @@ def _work_tree(text: str) -> WorkTree:
     added: list[str] = []
     deleted: list[str] = []
     inside_only: list[str] = []
+    submodules: list[str] = []
     fields = iter(text.split("\0"))
     for field in fields:
         if field.startswith("# branch.head "):
@@ -299,26 +301,29 @@ def _work_tree(text: str) -> WorkTree:
             if field[0] == "u":
                 unmerged.append(changed[-1])
             else:
-                _note_change(parts[1], parts[2], changed[-1], added, deleted, inside_only)
+                _note_change(parts[1], parts[2], changed[-1], added, deleted, inside_only, submodules)
         elif field.startswith("2 "):
             parts = field.split(" ", 9)
             changed.append(parts[-1])
-            _note_change(parts[1], parts[2], changed[-1], added, deleted, inside_only)
+            _note_change(parts[1], parts[2], changed[-1], added, deleted, inside_only, submodules)
             next(fields, None)  # the path it was renamed or copied from
         elif field.startswith("? "):
             changed.append(field[2:])
             untracked.append(field[2:])
     return WorkTree(branch, head, tuple(changed), tuple(unmerged), tuple(untracked), tuple(added), tuple(deleted),
-                    tuple(inside_only))
+                    tuple(inside_only), tuple(submodules))
 
 
-def _note_change(xy: str, sub: str, path: str, added: list[str], deleted: list[str], inside_only: list[str]) -> None:
+def _note_change(xy: str, sub: str, path: str, added: list[str], deleted: list[str], inside_only: list[str],
+                 submodules: list[str]) -> None:
     """From one `git status --porcelain=v2` entry: XY (index, work tree) and the submodule state
     `S<commit changed><tracked changes><untracked files>` (`N...` for no submodule)."""
     if xy[:1] == "A":
         added.append(path)
     elif "D" in xy:
         deleted.append(path)
+    if sub.startswith("S"):
+        submodules.append(path)
     if sub.startswith("S") and len(sub) == 4 and sub[1] == "." and xy[:1] == ".":
         inside_only.append(path)
 
@@ -484,25 +489,43 @@ def commit_all(repo: str, message: str, paths: tuple[str, ...] | None = None,
     return head_sha(repo)
 
 
-def stash_push(repo: str, message: str) -> str:
-    """Stash everything (untracked too) and return the new stash commit's sha.
+class StashPush:
+    """A `git stash push --include-untracked` about to run, and the rollback that pops what it
+    made: refs/stash is read once before it, for both.
 
     git saves nothing, and says so with exit 0, when the only changes are inside a submodule
     (which git stash does not reach): refs/stash is then the user's own older stash, never to be
     taken for this one (issue 15, item 2). That is an error naming the submodules."""
-    before = rev(repo, "refs/stash")
-    git(repo, "stash", "push", "--quiet", "--include-untracked", f"--message={message}")
-    after = rev(repo, "refs/stash")
-    if after is None or after == before:
-        inside = changed_submodules(repo)
-        if inside:
-            named = ", ".join(inside[:3]) + (f" and {len(inside) - 3} more" if len(inside) > 3 else "")
-            raise SessError(f"the changes inside submodule {named} cannot be set aside (git stash does not reach "
-                            "into submodules)",
-                            f"Commit or stash them in the submodule itself (git -C {inside[0]} stash), then try "
-                            "again. Nothing was changed.")
-        raise SessError("git stash saved nothing of the changes", "Nothing was changed; look at 'git status'.")
-    return after
+
+    def __init__(self, repo: str, message: str) -> None:
+        self.repo, self.message = repo, message
+        self.before = rev(repo, "refs/stash")
+
+    def run(self) -> str:
+        """Stash everything (untracked too); the new stash commit's sha."""
+        repo = self.repo
+        git(repo, "stash", "push", "--quiet", "--include-untracked", f"--message={self.message}")
+        after = rev(repo, "refs/stash")
+        if after is None or after == self.before:
+            inside = changed_submodules(repo)
+            if inside:
+                named = ", ".join(inside[:3]) + (f" and {len(inside) - 3} more" if len(inside) > 3 else "")
+                raise SessError(f"the changes inside submodule {named} cannot be set aside (git stash does not "
+                                "reach into submodules)",
+                                f"Commit or stash them in the submodule itself (git -C {inside[0]} stash), then "
+                                "try again. Nothing was changed.")
+            raise SessError("git stash saved nothing of the changes", "Nothing was changed; look at 'git status'.")
+        return after
+
+    def restore(self) -> None:
+        """The rollback, in place before `run` (an interruption may land just as git finishes):
+        pops the stash it made, if it made one (refs/stash moved, and to a stash of this message),
+        else does nothing."""
+        sha = rev(self.repo, "refs/stash")
+        if sha is None or sha == self.before:
+            return  # nothing was stashed; whatever is there is the user's
+        if out(self.repo, "log", "-1", "--format=%s", sha).endswith(self.message):
+            stash_pop(self.repo, sha)
 
 
 def changed_submodules(repo: str) -> list[str]:
@@ -532,21 +555,6 @@ def stash_untracked(repo: str, sha: str) -> list[str]:
         return []
     return [path for path in out_raw(repo, "ls-tree", "-r", "-z", "--name-only", f"{sha}^3", "--").split("\0")
             if path]
-
-
-def stash_restorer(repo: str, message: str) -> Callable[[], None]:
-    """A rollback for the `stash_push(repo, message)` about to run: pops the stash it made, if it
-    made one (refs/stash moved, and to a stash of that message), else does nothing."""
-    before = rev(repo, "refs/stash")
-
-    def restore() -> None:
-        sha = rev(repo, "refs/stash")
-        if sha is None or sha == before:
-            return  # nothing was stashed; whatever is there is the user's
-        if out(repo, "log", "-1", "--format=%s", sha).endswith(message):
-            stash_pop(repo, sha)
-
-    return restore
 
 
 def stash_index(repo: str, sha: str) -> int | None:
@@ -625,11 +633,6 @@ def remote_url(repo: str, name: str) -> str | None:
 
 
 # --- parked changes (SPEC Part 3): a stash entry, known by its commit id ------------------------
-
-def park(repo: str, message: str) -> str:
-    """Stash every change (untracked too) under `message`; the entry's commit id."""
-    return stash_push(repo, message)
-
 
 def apply_parked(repo: str, sha: str) -> None:
     """Apply a parked stash commit by its id (found even after other stashes, or a hand drop, as

@@ -86,8 +86,9 @@ def _steps(store: Store, facts: Facts, plan: Plan, session: Session, now: dateti
             notes.append(f"Committed your changes on {branch} as {commit[:7]}")
         elif plan.dirty in ("stash", "discard"):
             message = f"sess: cancel {branch}"
-            rollback.push("restore your stashed changes", git.stash_restorer(top, message))
-            stash_sha = git.stash_push(top, message)
+            stash = git.StashPush(top, message)
+            rollback.push("restore your stashed changes", stash.restore)
+            stash_sha = stash.run()
             if plan.dirty == "stash":
                 notes.append(f"Your changes are stashed ({stash_sha[:7]}): 'git stash list' shows them")
             left = git.submodules_left(top)

@@ -405,8 +405,9 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
 
         progress.step(f"Parking your changes with {parking.branch}")
         message = park_message(parking)
-        rollback.push("restore your parked changes", git.stash_restorer(top, message))  # before: see cancel
-        parked = git.park(top, message)
+        stash = git.StashPush(top, message)
+        rollback.push("restore your parked changes", stash.restore)  # before: see cancel
+        parked = stash.run()
         store.set_parked(parking.id, parked)  # at once: from here on, the database knows where they are
         parking_id = parking.id
         rollback.push("forget the park", lambda: store.set_parked(parking_id, None))
@@ -424,8 +425,9 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
         else:
             progress.step("Stashing your changes" if mode != "discard" else "Setting your changes aside")
             message = f"sess: before {branch}"
-            rollback.push("restore your stashed changes", git.stash_restorer(top, message))
-            stash_sha = git.stash_push(top, message)
+            stash = git.StashPush(top, message)
+            rollback.push("restore your stashed changes", stash.restore)
+            stash_sha = stash.run()
             if mode == "stash":
                 stash_note = f"Your changes are stashed ({stash_sha[:7]}): 'git stash list' shows them"
             left = git.submodules_left(top)

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sess import git, rules, timestamps
 from sess.errors import CommandError, SessError
+from sess.gitfiles import branch_exists_quick, current_branch_quick
 from sess.records import NamedTuple
 from sess.rules import Project, Session
 from sess.store import Store, project_lock
@@ -64,8 +65,7 @@ def switch(store: Store, where: Where, project: Project, target: Session | None,
             if store.journal(target.id) is not None:
                 raise SessError(f"an end of the session on {target.branch} is unfinished",
                                 "Run 'sess end --continue' to finish it, or 'sess end --abort' to undo it.")
-        here_branch = git.current_branch(top)
-        current = next((s for s in sessions.values() if s.branch == here_branch), None)
+        here_branch = current_branch_quick(top) or git.current_branch(top)
         clock = next((s for s in sessions.values() if s.state == rules.ACTIVE), None)
         elsewhere = checked_out_elsewhere(top)
         now = timestamps.now()
@@ -93,12 +93,19 @@ def switch(store: Store, where: Where, project: Project, target: Session | None,
 
         goal = target.branch if target is not None else base
         assert goal is not None
-        if target is not None and not git.branch_exists(top, target.branch):
+        tree: git.WorkTree | None = None
+        if here_branch != goal or (target is not None and target.parked):
+            # The one look at the work tree (the slowest git call in a large repository): its
+            # answer serves the park, and the check for parked changes applied already.
+            tree = git.work_tree_now(top)
+            here_branch = tree.branch
+        current = next((s for s in sessions.values() if s.branch == here_branch), None)
+        if target is not None and not branch_exists_quick(top, target.branch):
             raise SessError(f"the session branch {target.branch} no longer exists",
                             f"Run 'sess cancel --session {target.id}' to give it up, or recreate the branch.")
         rollback = Rollback()
         with rollback.on_failure("interrupted; everything is back as it was"):
-            parked = _park_here(store, top, here_branch, goal, current, target, rollback)
+            parked = _park_here(store, top, here_branch, goal, current, target, rollback, tree)
             if here_branch != goal:
                 try:
                     git.checkout(top, goal)
@@ -108,7 +115,8 @@ def switch(store: Store, where: Where, project: Project, target: Session | None,
                 rollback.push(f"return to {here_branch}", lambda: _back_to(top, here_branch))
             applied, conflict = None, None
             if target is not None and target.parked:
-                applied, conflict = _unpark(top, target, rollback, keep_conflict, notes)
+                applied, conflict = _unpark(top, target, rollback, keep_conflict, notes,
+                                            _dirty_now(top, tree, here_branch != goal))
             session: Session | None = None
             with shielded():
                 if target is None:
@@ -158,11 +166,12 @@ def _clocks(store: Store, target: Session, clock: Session | None, moment: dateti
 
 
 def _park_here(store: Store, top: str, here_branch: str, goal: str, current: Session | None,
-               target: Session | None, rollback: Rollback) -> str | None:
-    """The work tree's uncommitted changes parked with the session checked out here. On a branch
-    that is no session's they are left to git's checkout (carried when harmless), except before
-    parked changes go back. None when nothing was parked."""
-    if here_branch == goal or not git.is_dirty(top):
+               target: Session | None, rollback: Rollback, tree: git.WorkTree | None = None) -> str | None:
+    """The work tree's uncommitted changes parked with the session checked out here (`tree`: the
+    work tree as read already, None to read it). On a branch that is no session's they are left to
+    git's checkout (carried when harmless), except before parked changes go back. None when
+    nothing was parked."""
+    if here_branch == goal or not (tree or git.work_tree_now(top)).dirty:
         return None
     if current is None:
         if target is None or not target.parked:
@@ -175,10 +184,10 @@ def _park_here(store: Store, top: str, here_branch: str, goal: str, current: Ses
         raise SessError(f"the session on {current.branch} already has parked changes ({current.parked[:7]}) "
                         "and more are in the work tree",
                         f"Run 'sess resume --session {current.id}' to bring the parked ones back first.")
-    message = park_message(current)
+    stash = git.StashPush(top, park_message(current))
     # In place before the stash runs (an interruption may land just as git finishes).
-    rollback.push("restore your parked changes", git.stash_restorer(top, message))
-    sha = git.park(top, message)
+    rollback.push("restore your parked changes", stash.restore)
+    sha = stash.run()
     store.set_parked(current.id, sha)  # at once: from here on, the database knows where they are
     rollback.push("forget the park", lambda: store.set_parked(current.id, None))
     return sha
@@ -191,17 +200,27 @@ def _back_to(top: str, branch: str) -> None:
         git.checkout(top, branch)
 
 
+def _dirty_now(top: str, tree: git.WorkTree | None, moved: bool) -> bool:
+    """Whether the work tree has uncommitted changes, after the park and the checkout, from the
+    look taken before them: unchanged when the branch stayed; clean when it moved (the changes
+    were parked, or there were none: on a branch that is no session's, dirty changes and parked
+    ones refuse to meet). Only what git stash leaves behind, inside submodules, is looked at again."""
+    if tree is None or (moved and tree.submodules):
+        return git.is_dirty(top)
+    return tree.dirty and not moved
+
+
 def _unpark(top: str, target: Session, rollback: Rollback, keep_conflict: bool,
-            notes: list[str]) -> tuple[str | None, CommandError | None]:
+            notes: list[str], dirty: bool) -> tuple[str | None, CommandError | None]:
     """Apply the target's parked changes: (the entry to drop once the clocks moved, a conflict
-    left in place for `keep_conflict`)."""
+    left in place for `keep_conflict`). `dirty`: whether the work tree has changes now."""
     sha = target.parked
     assert sha is not None
     if not git.parked_exists(top, sha):
         notes.append(f"The parked changes of {target.branch} ({sha[:7]}) are gone from the repository "
                      "(removed by git gc?); there was nothing to apply")
         return None, None
-    if git.is_dirty(top) and git.parked_is_applied(top, sha):
+    if dirty and git.parked_is_applied(top, sha):
         return sha, None  # an interrupted switch had applied them already
     try:
         git.apply_parked(top, sha)
