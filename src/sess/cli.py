@@ -10,7 +10,7 @@ import os
 import sys
 
 from sess import __version__
-from sess.errors import SessError
+from sess.errors import Interrupted, SessError
 
 # Not typing.TYPE_CHECKING: importing typing would cost `sess prompt` a third of its budget.
 TYPE_CHECKING = False
@@ -92,11 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except SessError as exc:
-        from sess.errors import Interrupted
-
-        return _print_error(exc, signals.exit_code() if isinstance(exc, Interrupted) else None)
-    except KeyboardInterrupt:
-        return _print_error(SessError("interrupted"), signals.exit_code())
+        return _print_error(exc)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP; Interrupted says where it stands
+        return _print_error(exc if isinstance(exc, Interrupted) else Interrupted(), signals.exit_code())
     except BrokenPipeError:
         # stdout closed early: not an error worth a message; nothing more may reach the pipe.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -200,7 +198,7 @@ def _prefetch_sync() -> None:
         spawn.prefetch_sync(where[0])
 
 
-def _print_error(exc: SessError, code: int | None = None) -> int:
+def _print_error(exc: SessError | Interrupted, code: int | None = None) -> int:
     from sess.render import safe_line  # a remote's words or a path may hold escape sequences
 
     try:

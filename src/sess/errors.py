@@ -23,14 +23,20 @@ class UsageError(SessError):
     exit_code = 2
 
 
-class Interrupted(SessError):
+class Interrupted(KeyboardInterrupt):
     """Ctrl-C, SIGTERM or SIGHUP: what was half-done is put back, or the message says where it stands
-    (exit 130; 128 + the signal for the other two, sess.signals)."""
+    (exit 130; 128 + the signal for the other two, sess.signals).
+
+    A KeyboardInterrupt, not a SessError: a step whose failure is only a warning (`except
+    SessError`) must never take a Ctrl-C for a failure and go on; every place that handles Ctrl-C
+    handles it, and the CLI's top level prints it as an error."""
 
     exit_code = 130
 
     def __init__(self, message: str = "interrupted", hint: str | None = None) -> None:
-        super().__init__(message, hint)
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
 class CommandError(SessError):

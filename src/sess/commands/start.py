@@ -236,13 +236,10 @@ def _tracker(cfg: config.Config, top: str, args: argparse.Namespace) -> Tracker 
 
 def _ask_issue(tracker: Tracker, listing: Prefetch | None = None) -> Issue | None:
     from sess import prompts, rules
-    from sess.errors import Interrupted
 
     prompts.load()  # while the tracker is still answering
     try:
         issues = listing.result() if listing is not None else tracker.list_open()
-    except Interrupted:
-        raise
     except SessError as exc:  # no token or CLI, logged out, offline, 5xx, rate limit, issues disabled
         sys.stderr.write(render.safe_line(f"{exc.message}: issues cannot be listed") + "\n")
         if prompts.confirm("Start without an issue?", default=True):

@@ -160,8 +160,12 @@ class Rollback:
         """
         try:
             yield
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             failed = self.run()
+            if isinstance(exc, Interrupted):  # a step inside with a rollback of its own said where it stood
+                if failed:
+                    raise Interrupted(f"{exc.message}; could not undo: {'; '.join(failed)}", exc.hint) from exc
+                raise
             raise Interrupted(interrupted if not failed else
                               "interrupted; could not undo: " + "; ".join(failed)) from None
         except BaseException as exc:
