@@ -217,7 +217,7 @@ def test_stdout_closed_early(sess: SessRunner, repo: Repo, args: list[str]) -> N
 
 # --- start and status read without argparse ---------------------------------------------------
 
-QUICK = ["start", "status"]
+QUICK = ["start", "status", "switch"]
 
 
 def _declared(command: str) -> dict[str, tuple[str, bool, tuple[str, ...] | None]]:
@@ -234,9 +234,9 @@ def _declared(command: str) -> dict[str, tuple[str, bool, tuple[str, ...] | None
 
 @pytest.mark.parametrize("command", QUICK)
 def test_the_quick_reading_knows_the_options_the_parser_declares(command: str) -> None:
-    from sess.commands import start, status
+    from sess.commands import start, status, switch
 
-    module = {"start": start, "status": status}[command]
+    module = {"start": start, "status": status, "switch": switch}[command]
     assert _declared(command) == module.QUICK_OPTIONS
     assert getattr(module, "quick_" + command)(["--no-hooks"]) is not None
 
@@ -278,3 +278,30 @@ def test_status_and_start_load_no_argparse(sess: SessRunner, repo: Repo) -> None
                               capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stderr
         assert not re.search(r"\|\s+(argparse|gettext|locale)$", proc.stderr, re.M), args
+
+
+def test_switch_is_read_quickly_exactly_as_argparse_reads_it() -> None:
+    """As for start: what quick_switch reads, argparse reads the same way."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sess.cli import build_parser
+    from sess.commands.switch import QUICK_OPTIONS, quick_switch
+    from sess.errors import UsageError
+
+    words = st.sampled_from([*QUICK_OPTIONS, "--base=1", "--at=10:00", "--ba", "--", "-", "-h", "feature/a", "#7",
+                             "3", "-5", "--at=-1h", "--session"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(words, max_size=5))
+    def check(argv: list[str]) -> None:
+        quick = quick_switch(argv)
+        if quick is None:
+            return
+        try:
+            full = build_parser(["switch", *argv]).parse_args(["switch", *argv])
+        except (UsageError, SystemExit) as exc:
+            raise AssertionError(f"quick read {argv} as {quick}, argparse refused it: {exc}") from exc
+        assert vars(quick) == vars(full), argv
+
+    check()

@@ -411,3 +411,30 @@ def test_which_session_is_asked_on_a_terminal(sess: SessRunner, repo: Repo, db_p
             term.child.terminate(force=True)
     active = [s["branch"] for s in open_sessions(db_path) if s["state"] == "active"]
     assert active == ["feature/a"] == [repo.current_branch()]
+
+
+def test_switch_takes_the_look_started_early_only_while_head_and_index_are_unchanged(
+        repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """switch's look at the work tree starts before the project's lock is taken (issue 16's
+    budget): it serves only if nothing moved HEAD or the index meanwhile, else a new look is taken."""
+    for key, value in repo.env.items():
+        monkeypatch.setenv(key, value)
+    from sess import git, spawn
+
+    top = str(repo.path)
+    repo.write("a.txt", "one\n")
+    spawn.prefetch_status(top)
+    spawn._early[(top, spawn.STATUS)].wait()  # it has looked
+    repo.write("b.txt", "two\n")  # the work tree only: the early look is taken, and does not know b.txt
+    assert git.work_tree_fresh(top).untracked == ("a.txt",)
+
+    spawn.prefetch_status(top)
+    spawn._early[(top, spawn.STATUS)].wait()
+    repo.git("add", "a.txt")  # the index moved: a new look
+    fresh = git.work_tree_fresh(top)
+    assert (fresh.added, fresh.untracked) == (("a.txt",), ("b.txt",))
+
+    spawn.prefetch_status(top)
+    spawn._early[(top, spawn.STATUS)].wait()
+    repo.git("checkout", "-q", "-b", "other")  # HEAD moved
+    assert git.work_tree_fresh(top).branch == "other"

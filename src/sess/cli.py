@@ -137,6 +137,8 @@ def _run(argv: list[str]) -> int:
         _prefetch(argv)
     elif argv[:1] == ["sync"] and not {"-h", "--help", "--dry-run"} & set(argv):
         _prefetch_sync()
+    elif argv[:1] == ["switch"] and len(argv) > 1 and not {"-h", "--help"} & set(argv):
+        _prefetch_status()
     if argv and argv[0] in COMMANDS:
         # A plain command line of status or start is read without argparse (issue 10: status on
         # the budget of a bare interpreter, start as fast as the git underneath).
@@ -176,6 +178,18 @@ def _prefetch(argv: list[str]) -> None:
     from sess import spawn
 
     spawn.prefetch(where[0], starting, base)
+
+
+def _prefetch_status() -> None:
+    """switch looks at the work tree before it parks: git does that while Python loads sess (issue
+    16: switch within 1.3x the git commands it stands for)."""
+    from sess import gitfiles
+
+    where = gitfiles.locate_quick(os.getcwd())
+    if where is not None:
+        from sess import spawn
+
+        spawn.prefetch_status(where[0])
 
 
 def _prefetch_sync() -> None:

@@ -266,6 +266,18 @@ def work_tree_now(repo: str) -> WorkTree:
     return _work_tree(out_raw(repo, *_STATUS))
 
 
+def work_tree_fresh(repo: str) -> WorkTree:
+    """`work_tree` as it is now: the look `spawn.prefetch_status` started when sess started, if
+    nothing has moved HEAD or the index since it began (checked once it has finished, with the
+    project's lock held), else a new one."""
+    started = _early(repo, _STATUS)
+    if started is not None:
+        result = started.wait(check=False)
+        if result.returncode == 0 and spawn.unchanged_since_prefetch(repo):
+            return _work_tree(result.stdout)
+    return work_tree_now(repo)
+
+
 class PendingWorkTree:
     """`work_tree` started in the background; `wait()` gives its answer."""
 

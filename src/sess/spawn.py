@@ -275,6 +275,45 @@ def prefetch(top: str, starting: bool = False, base: str | None = None) -> None:
     atexit.register(_stop_untaken)
 
 
+def prefetch_status(top: str) -> None:
+    """`sess switch`: the look at the work tree (in a large repository the slowest git call before
+    the park) runs while the rest of sess loads. The switch takes it only if HEAD and the index
+    are as they were when it started (`unchanged_since_prefetch`): another command that got the
+    project's lock first and moved them makes it stale."""
+    import atexit
+
+    from sess.gitfiles import git_dir_of
+
+    gitdir = git_dir_of(top)
+    if gitdir is None:
+        return
+    seen = _fingerprint(gitdir)
+    process = spawn_git(STATUS, top)
+    if process is not None:
+        _early[(top, STATUS)] = process
+        _fingerprints[top] = (gitdir, seen)
+        atexit.register(_stop_untaken)
+
+
+def unchanged_since_prefetch(top: str) -> bool:
+    """Whether HEAD and the index of `top` are what they were when `prefetch_status` started its look."""
+    gitdir, seen = _fingerprints.get(top, ("", None))
+    return seen is not None and _fingerprint(gitdir) == seen
+
+
+_fingerprints: dict[str, tuple[str, tuple[tuple[int, int, int], ...] | None]] = {}
+
+
+def _fingerprint(gitdir: str) -> tuple[tuple[int, int, int], ...] | None:
+    """HEAD and the index as the file system sees them (inode, size, modification time in ns): git
+    replaces each by a rename when it writes it, so any write shows. None if one is missing."""
+    try:
+        return tuple((info.st_ino, info.st_size, info.st_mtime_ns)
+                     for info in (os.stat(os.path.join(gitdir, name)) for name in ("HEAD", "index")))
+    except OSError:
+        return None
+
+
 def prefetch_sync(top: str) -> None:
     """`sess sync` in a repository that shares its records: origin's refs are fetched, and the
     identity read, while the rest of sess loads."""

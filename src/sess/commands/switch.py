@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from sess import render, timestamps
+from sess.commands import Option, quick_args
 from sess.errors import SessError, UsageError
 from sess.store import Store
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
     from sess.rules import Project, Session
     from sess.workflows.common import Where
+
+QUICK_OPTIONS: dict[str, Option] = {"--base": ("base", False, None), "--at": ("at", True, None),
+                                    "--no-hooks": ("no_hooks", False, None)}
+
+
+def quick_switch(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`sess switch ARGS`, read without argparse when plain (issue 16: switch on the budget of the
+    git commands it stands for): see commands.quick_args."""
+    return quick_args("switch", argv, QUICK_OPTIONS, "target")  # type: ignore[return-value]
 
 
 def parser_switch(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

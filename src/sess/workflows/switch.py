@@ -95,9 +95,10 @@ def switch(store: Store, where: Where, project: Project, target: Session | None,
         assert goal is not None
         tree: git.WorkTree | None = None
         if here_branch != goal or (target is not None and target.parked):
-            # The one look at the work tree (the slowest git call in a large repository): its
-            # answer serves the park, and the check for parked changes applied already.
-            tree = git.work_tree_now(top)
+            # The one look at the work tree (the slowest git call in a large repository, started
+            # when sess started): its answer serves the park, and the check for parked changes
+            # applied already.
+            tree = git.work_tree_fresh(top)
             here_branch = tree.branch
         current = next((s for s in sessions.values() if s.branch == here_branch), None)
         if target is not None and not branch_exists_quick(top, target.branch):
