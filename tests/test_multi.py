@@ -438,3 +438,16 @@ def test_switch_takes_the_look_started_early_only_while_head_and_index_are_uncha
     spawn._early[(top, spawn.STATUS)].wait()
     repo.git("checkout", "-q", "-b", "other")  # HEAD moved
     assert git.work_tree_fresh(top).branch == "other"
+
+
+def test_a_session_is_named_as_it_was_started(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    """`sess start a` then `sess switch a`: the name given to start means feature/a, as long as
+    only one open session has it; with two, the refusal names both."""
+    two_sessions(sess, repo)
+    result = sess("switch", "a", check=0)
+    assert repo.current_branch() == "feature/a"
+    assert "Your parked changes are back" in result.out
+    assert sess("path", "b", check=0).out.strip() == str(repo.path)
+    sess("start", "a", "--no-issue", "--type", "bugfix", "--park", check=0)
+    refused(sess("switch", "a", check=1), "a names several open sessions: ", "feature/a", "bugfix/a", code=1)
+    assert repo.current_branch() == "bugfix/a"

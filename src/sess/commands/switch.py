@@ -50,13 +50,10 @@ def parser_path(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 
 def find_target(sessions: list[Session], word: str) -> Session:
-    """An open session by id, branch or `#ISSUE`."""
-    for session in sessions:
-        if word.startswith("#") and session.issue_id == word[1:]:
-            return session
-        if (word.isdigit() and session.id == int(word)) or session.branch == word:
-            return session
-    raise SessError(f"no open session {word} in this project", "Run 'sess status' to see the open sessions.")
+    """An open session by id, branch, `#ISSUE` or the name given to start."""
+    from sess.workflows.common import session_named
+
+    return session_named(sessions, word)
 
 
 def _setup() -> tuple[Store, Where, Project]:

@@ -61,17 +61,30 @@ def checked_out_elsewhere(top: str) -> dict[str, str]:
     return {branch: path for branch, path in worktree_heads(top).items() if os.path.realpath(path) != here}
 
 
+def session_named(sessions: list[Session], word: str) -> Session:
+    """An open session by id, branch, `#ISSUE`, or the name given to `start` (`one` for
+    feature/one) when only one session has it."""
+    for session in sessions:
+        if word.startswith("#") and session.issue_id == word[1:]:
+            return session
+        if (word.isdigit() and session.id == int(word)) or session.branch == word:
+            return session
+    named = [session for session in sessions if session.branch.rpartition("/")[2] == word]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise SessError(f"{word} names several open sessions: {', '.join(s.branch for s in named)}",
+                        "Pass the whole branch name or the session's id.")
+    raise SessError(f"no open session {word} in this project", "Run 'sess status' to see the open sessions.")
+
+
 def meant_session(sessions: list[Session], where: Where, ref: str | None,
                   elsewhere: Callable[[], dict[str, str]] | None = None) -> Session | None:
     """Which open session a command means (SPEC Part 3): `ref` (an id or a branch) when given;
     else the one checked out here; else the only one not checked out in another work tree; else
     None (`elsewhere` tells which branches other work trees hold, asked only when needed)."""
     if ref is not None:
-        for session in sessions:
-            if (ref.isdigit() and session.id == int(ref)) or session.branch == ref:
-                return session
-        raise SessError(f"no open session {ref} in this project",
-                        "Run 'sess status' to see the open sessions.")
+        return session_named(sessions, ref)
     for session in sessions:
         if session.branch == where.branch:
             return session
