@@ -487,3 +487,20 @@ def test_doctor_probes_sync_without_changing_anything(team: dict[str, Person], r
     [finding] = [f for f in document["findings"] if f["check"] == "sync"]
     assert finding["severity"] == "warning" and finding["problem"].startswith(
         "origin cannot be read for the team's records"), finding
+
+
+def test_team_runs_no_git_once_synced(team: dict[str, Person], repo: Repo, tmp_path: Path) -> None:
+    ada, bob = team["ada"], team["bob"]
+    ada("start", "add-oauth", "--no-issue")
+    bob("sync")
+    trace = tmp_path / "git-trace"
+    bob.env["GIT_TRACE"] = str(trace)  # on `sess status`'s budget: no git process at all
+    shown = json.loads(bob("team", "--json").out)["sessions"]
+    assert not trace.exists() or trace.read_text() == "", trace.read_text()
+    # who you are comes from the last sync: Ada's own record is hers on her own team list
+    assert [entry["person"]["name"] for entry in shown] == ["Ada Dev"] and not shown[0]["you"]
+    del bob.env["GIT_TRACE"]
+    ada.env["GIT_TRACE"] = str(trace)
+    [mine] = json.loads(ada("team", "--json").out)["sessions"]
+    assert mine["you"] and mine["this_device"] and mine["person"]["name"] == "Ada Dev"
+    assert not trace.exists() or trace.read_text() == "", trace.read_text()

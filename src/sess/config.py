@@ -334,7 +334,7 @@ class _Cache:
     def load(cls) -> _Cache | None:
         """The cache, read when first asked (a user without configuration files never reads it);
         None while sess has no state dir (nothing is written before it does)."""
-        from sess.store import state_dir
+        from sess.state import state_dir  # not sess.store, which loads SQLite: the cache is a file
 
         home = state_dir()
         return cls(os.path.join(home, "config-cache.json")) if os.path.isdir(home) else None
@@ -755,7 +755,7 @@ def _check_default_type(config: Config, layers: Layers, warn: Callable[[str], No
 # --- trust ----------------------------------------------------------------------------------------
 
 def trust_file() -> str:
-    from sess.store import state_dir
+    from sess.state import state_dir
 
     return os.path.join(state_dir(), "trusted.json")
 

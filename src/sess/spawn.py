@@ -38,8 +38,9 @@ _FETCH = ("-c", "maintenance.auto=false", "fetch")
 # fetch wrote), no housekeeping, no tags; --prune prunes only below the refspec's destination.
 SYNC_FETCH = ("-c", "maintenance.auto=false", "-c", "fetch.writeFetchHEAD=false", "fetch", "--quiet", "--no-tags",
               "--prune", "origin", "+refs/sess/v1/*:refs/sess/remotes/origin/v1/*")
-# Who you are, for sync's records: user.name and user.email in one call.
-IDENTITY = ("config", "--get-regexp", r"^user\.(name|email)$")
+# Who you are, for sync's records, and where origin is: user.name, user.email and
+# remote.origin.url in one call.
+IDENTITY = ("config", "--get-regexp", r"^(user\.(name|email)|remote\.origin\.url)$")
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:

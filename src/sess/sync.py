@@ -22,6 +22,7 @@ from sess import rules
 from sess.errors import CommandError, SessError
 from sess.records import NamedTuple
 from sess.state import state_dir
+from sess.store import team
 from sess.store.team import TeamRecord
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
@@ -131,14 +132,20 @@ def _make_device_id(path: str) -> str:
     return value
 
 
-def identity(top: str, clock: _Clock | None = None) -> Identity:
+def _facts(top: str, clock: _Clock) -> dict[str, str]:
+    """user.name, user.email and remote.origin.url (those set), from one git (started early by
+    the command line when it could)."""
     from sess import spawn
 
     found: dict[str, str] = {}
-    listing = _early_or_run(top, clock or _Clock(TIMEOUT_S), spawn.IDENTITY).stdout
-    for line in listing.splitlines():
+    for line in _early_or_run(top, clock, spawn.IDENTITY).stdout.splitlines():
         key, _, value = line.partition(" ")
         found[key.lower()] = value.strip()  # the last one wins, as in `git config --get`
+    return found
+
+
+def identity(top: str, clock: _Clock | None = None, facts: dict[str, str] | None = None) -> Identity:
+    found = facts if facts is not None else _facts(top, clock or _Clock(TIMEOUT_S))
     email = found.get("user.email", "")
     if not email:
         raise SyncError("git's user.email is not set, and it is who you are in the team's records",
@@ -314,13 +321,6 @@ def _git_bytes(top: str, clock: _Clock, *args: str, input: bytes = b"") -> bytes
     return proc.run_bytes(["git", *args], cwd=top, input=input, timeout=clock.left())
 
 
-def origin_url(top: str) -> str | None:
-    from sess import git
-
-    url = git.git(top, "config", "--get", "remote.origin.url", check=False).stdout.strip()
-    return url or None
-
-
 def _early_or_run(top: str, clock: _Clock, args: tuple[str, ...]) -> Any:
     """git `args`, started early by the command line (spawn.prefetch_sync) or now."""
     from sess import proc, spawn
@@ -437,10 +437,11 @@ def run(store: Store, top: str, project_id: int, *, dry_run: bool = False, limit
     this device's. Unreadable records are skipped (one `warn` per ref); a refused push raises
     SyncError after the rest is done, with this device's ref as it was."""
     clock = _Clock(limit)
-    url = origin_url(top)
+    facts = _facts(top, clock)
+    url = facts.get("remote.origin.url") or None
     if url is None:
         raise SyncError("this repository has no origin to sync with")
-    who = identity(top, clock)
+    who = identity(top, clock, facts)
     with _sync_lock(clock):
         files = own_files(store, same_origin_projects(store, top, url), who)
         tree = build_tree(files)
@@ -452,6 +453,7 @@ def run(store: Store, top: str, project_id: int, *, dry_run: bool = False, limit
         _fetch(top, clock)
         tips = _tips(top, clock)
         refs_read, records_read = read_teammates(store, top, project_id, tips, who, clock, warn)
+        team.keep_identity(top, who.name, who.email)  # for `sess team`, which then asks git nothing
         people = len({ref.split("/")[3] for ref in tips} | {who.actor})
         origin_tip = tips.get(who.ref, (None, None))[0]
         recorded = last["commit"] if last else None

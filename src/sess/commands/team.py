@@ -57,17 +57,21 @@ def sync_enabled(top: str, cfg: Config, what: str) -> None:
 
 
 def _project(what: str) -> tuple[Store, Project, Config]:
-    """The project here, tracked on first use, with sync enabled."""
-    from sess import config, git
+    """The project here, tracked on first use, with sync enabled: read as `sess status` reads
+    its own (git's files, one SQLite read), git asked only to track a new one."""
+    from sess import config, gitfiles
     from sess.store import Store
-    from sess.workflows.common import Where, project_name
 
-    top, branch = git.require_repo(os.getcwd())
+    where = gitfiles.locate_quick(os.getcwd())
+    if where is None:
+        raise SessError("not a git repository", "Run sess inside a git repository.")
+    top, branch = where
     cfg = config.load(top)
     sync_enabled(top, cfg, what)
     store = Store.open()
     project = store.project_by_path(top)
     if project is None:
+        from sess.workflows.common import Where, project_name
         from sess.workflows.start import resolve_base
 
         try:
@@ -144,11 +148,13 @@ def cmd_team(args: argparse.Namespace) -> int:
     now = timestamps.now()
     since = now.timestamp() - TEAM_RECENT_DAYS * 86400 if args.all else None
     device = _device()
-    mine = _own_entries(store, project, device, now, since)
+    # Who you are as the last sync wrote it (the records shown are that sync's), else git's.
+    name, email = team.last_identity(project.path) or _identity(project.path)
+    mine = _own_entries(store, project, device, now, since, name or "you")
     theirs = [_entry(record, device, now) for record in team.records(store, project.id, since)
               if record.device != device]
     # A record's e-mail is the one its ref is named after (sync checked): no hashing here.
-    me = _email(project.path).lower()
+    me = email.lower()
     for entry in theirs:
         entry.pop("_actor")
         entry["you"] = bool(me) and (entry["person"]["email"] or "").lower() == me
@@ -177,14 +183,24 @@ def _email(top: str) -> str:
     return git.git(top, "config", "--get", "user.email", check=False).stdout.strip()
 
 
+def _identity(top: str) -> tuple[str, str]:
+    """git's user.name and user.email (either "" when not set), in one git call."""
+    from sess import git, spawn
+
+    found: dict[str, str] = {}
+    for line in git.git(top, *spawn.IDENTITY, check=False).stdout.splitlines():
+        key, _, value = line.partition(" ")
+        found[key.lower()] = value.strip()  # the last one wins, as in `git config --get`
+    return found.get("user.name", ""), found.get("user.email", "")
+
+
 def _own_entries(store: Store, project: Project, device: str, now: datetime,
-                 since: float | None) -> list[dict[str, Any]]:
-    from sess import git, rules
+                 since: float | None, name: str) -> list[dict[str, Any]]:
+    from sess import rules
     from sess.store import team
 
     entries = []
-    name = git.user_name(project.path) or "you"
-    for _, session, _ in team.own_sessions(store, [project.id]):
+    for _, session, _ in team.own_sessions(store, [project.id], open_only=since is None):
         ended = session.end_time.timestamp() if session.end_time else session.start_time.timestamp()
         if not session.is_open and (since is None or ended < since):
             continue

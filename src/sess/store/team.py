@@ -5,9 +5,11 @@ tool's tables and your own analytics stay as they were."""
 from __future__ import annotations
 
 import json
+import os
 
 from sess.records import NamedTuple
 from sess.rules import Session
+from sess.state import state_dir
 from sess.store.rows import SESSION_COLUMNS, session_from_row
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
@@ -54,22 +56,66 @@ def live_elapsed(record: TeamRecord, now: float) -> int:
     return record.elapsed_s + (max(0, int(now - running[-1])) if running else 0)
 
 
+# --- who you were at the last sync ---------------------------------------------------------------
+
+def _identity_file() -> str:
+    return os.path.join(state_dir(), "sync-identity.json")
+
+
+def last_identity(top: str) -> tuple[str, str] | None:
+    """(user.name, user.email) that the last sync in `top` wrote records as, so that `sess team`
+    knows which records are yours without asking git (it is held to `sess status`'s budget)."""
+    try:
+        with open(_identity_file(), encoding="utf-8") as handle:
+            entry = json.load(handle).get(top)
+    except (OSError, ValueError, AttributeError):
+        return None
+    if isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("email"), str):
+        return entry["name"], entry["email"]
+    return None
+
+
+def keep_identity(top: str, name: str, email: str) -> None:
+    """Record who synced in `top` (written only when it changed)."""
+    if last_identity(top) == (name, email):
+        return
+    path = _identity_file()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        data = {}
+    data = data if isinstance(data, dict) else {}
+    data[top] = {"name": name, "email": email}
+    partial = f"{path}.{os.getpid()}.partial"
+    try:
+        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1, sort_keys=True)
+        os.replace(partial, path)
+    except OSError:
+        pass  # only a shortcut: `sess team` then asks git
+
+
 # --- your own sessions, as sync writes them ---------------------------------------------------------
 
-def own_sessions(store: Store, project_ids: list[int]) -> list[tuple[str, Session, list[tuple[float, float | None]]]]:
-    """(uuid, session, slices as epochs) of every session of these projects."""
+def own_sessions(store: Store, project_ids: list[int], *, open_only: bool = False,
+                 ) -> list[tuple[str, Session, list[tuple[float, float | None]]]]:
+    """(uuid, session, slices as epochs) of every session of these projects (`open_only`: of
+    the active and paused ones)."""
     if not project_ids:
         return []
     marks = ", ".join("?" for _ in project_ids)
+    which = " AND s.state IN ('active', 'paused')" if open_only else ""
     conn = store.conn
     slices: dict[int, list[tuple[float, float | None]]] = {}
     for session_id, start, end in conn.execute(
             f"""SELECT l.session_id, l.start_epoch, l.end_epoch FROM session_slices l
-                JOIN sessions s ON s.id = l.session_id WHERE s.project_id IN ({marks})
+                JOIN sessions s ON s.id = l.session_id WHERE s.project_id IN ({marks}){which}
                 ORDER BY l.session_id, l.start_epoch, l.id""", project_ids):
         slices.setdefault(session_id, []).append((start, end))
     rows = conn.execute(f"SELECT s.uuid, {SESSION_COLUMNS} FROM sessions s WHERE s.project_id IN ({marks}) "
-                        "AND s.uuid IS NOT NULL ORDER BY s.id", project_ids).fetchall()
+                        f"AND s.uuid IS NOT NULL{which} ORDER BY s.id", project_ids).fetchall()
     return [(row[0], session := session_from_row(row[1:]), slices.get(session.id, [])) for row in rows]
 
 
