@@ -232,3 +232,15 @@ def test_the_picker_lists_gitlab_issues(repo: Repo, glab: FakeGlab, env: dict[st
     (row,) = sessions(db_path)
     assert (row["issue_id"], row["issue_tracker"]) == ("4", "gitlab")
     assert ["issue", "list", "--per-page", "100", "--output", "json"] in glab.calls()
+
+
+def test_a_synced_gitlab_session_says_gitlab(sess: SessRunner, repo: Repo, glab: FakeGlab) -> None:
+    from test_sync import SYNC_ON, origin_refs, records_on_origin
+
+    repo.commit(".sess.toml", SYNC_ON, "Share session records")
+    sess("start", "--issue", "#4", check=0)  # a number, which reads like a GitHub issue
+    sess("sync", check=0)
+    assert repo.origin is not None
+    [ref] = origin_refs(repo.origin, repo.env)
+    [record] = records_on_origin(repo.origin, repo.env, ref).values()
+    assert record["issue"] == {"tracker": "gitlab", "id": "4", "title": "Add login page"}

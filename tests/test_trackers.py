@@ -353,3 +353,15 @@ def test_the_proxy_variables_are_honoured(sess: SessRunner, repo: Repo, jira: Fa
 def test_a_key_without_a_tracker_says_how_to_set_one(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
     refused(sess("start", "--issue", "PROJ-12"), "Jira or Linear key", "tracker.type", code=2)
     assert gh.calls() == []
+
+
+def test_a_synced_linear_session_says_linear(sess: SessRunner, repo: Repo, linear: FakeLinear) -> None:
+    from test_sync import SYNC_ON, origin_refs, records_on_origin
+
+    repo.commit(".sess.toml", SYNC_ON, "Share session records")
+    sess("start", "--issue", "7", check=0)  # ENG-7, which reads like a Jira key
+    sess("sync", check=0)
+    assert repo.origin is not None
+    [ref] = origin_refs(repo.origin, repo.env)
+    [record] = records_on_origin(repo.origin, repo.env, ref).values()
+    assert record["issue"] == {"tracker": "linear", "id": "ENG-7", "title": "Faster search"}

@@ -211,7 +211,8 @@ def _utc(moment: datetime | None) -> str | None:
 
 
 def issue_tracker(issue_id: str) -> str:
-    # Until sessions keep their tracker: a number is the forge's issue, a KEY-12 a Jira issue.
+    # A guess, for sessions older than their issue_tracker column: a number is the forge's issue,
+    # a KEY-12 a Jira issue.
     return "github" if issue_id.lstrip("#").isdigit() else "jira" if re.fullmatch(r"[A-Z][A-Z0-9]+-\d+", issue_id) \
         else "other"
 
@@ -224,7 +225,7 @@ def record_of(uuid: str, session: Session, slices: list[tuple[float, float | Non
         "device": who.device,
         "branch": session.branch,
         "type": session.branch_type,
-        "issue": ({"tracker": issue_tracker(session.issue_id), "id": session.issue_id,
+        "issue": ({"tracker": session.issue_tracker or issue_tracker(session.issue_id), "id": session.issue_id,
                    "title": session.issue_title} if session.issue_id else None),
         "pr": ({"number": session.pr_number, "url": session.pr_url}
                if session.pr_number is not None or session.pr_url else None),
