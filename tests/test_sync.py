@@ -342,6 +342,18 @@ def test_hostile_records_are_skipped_or_shown_safely(team: dict[str, Person], re
         f"Warning: skipped 1 unreadable record in {ref} on origin ({ids[6]}: not JSON)"], moved
     eves = [e for e in json.loads(bob("team", "--json").out)["sessions"] if e["person"]["email"] == email]
     assert [e["branch"] for e in eves] == ["feature/renamed"]
+    # read incrementally too: a huge record is never read, an odd path is left out, one warning
+    plant(repo.origin, repo.env, ref, {
+        f"sessions/2026-11/{ids[0]}.json": good_record(ids[0], email, device, branch="feature/again"),
+        f"sessions/2026-11/{ids[2]}.json": b" " * (200 * 1024),
+        "sessions/2026-11/deeper/x.json": b"{}",
+    })
+    moved = bob("sync")
+    assert "Read 1 changed ref (1 record)" in moved.out, moved
+    [warning] = [line for line in moved.err.splitlines() if line.startswith("Warning:")]
+    assert warning.startswith(f"Warning: skipped 2 unreadable records in {ref} on origin ("), moved
+    eves = [e for e in json.loads(bob("team", "--json").out)["sessions"] if e["person"]["email"] == email]
+    assert [e["branch"] for e in eves] == ["feature/again"]
 
 
 # --- who is on it already ------------------------------------------------------------------------------

@@ -186,3 +186,46 @@ def worktree_heads(top: str) -> dict[str, str]:
             continue
         found[branch] = os.path.dirname(os.path.normpath(os.path.join(linked, name, dotgit)))
     return found
+
+
+def refs_quick(top: str, prefix: str) -> dict[str, str] | None:
+    """{refname: sha} of the refs under `prefix` (which ends in '/'), as `git for-each-ref` lists
+    them, read from packed-refs and the loose ref files (a loose one wins, as in git); None when
+    the files cannot give a sure answer (reftable, a symbolic or unreadable ref): ask git then."""
+    common = common_dir_of(top)
+    if common is None or os.path.exists(os.path.join(common, "reftable")):
+        return None
+    found: dict[str, str] = {}
+    try:
+        with open(os.path.join(common, "packed-refs"), encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                sha, _, name = line.rstrip("\n").partition(" ")
+                if name.startswith(prefix) and not sha.startswith(("#", "^")):
+                    found[name] = sha
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    root = os.path.join(common, *prefix.rstrip("/").split("/"))
+    try:
+        for folder, _, files in os.walk(root, onerror=_raise):
+            for file in files:
+                if file.endswith(".lock"):
+                    continue  # git is writing that ref (a ref's name never ends in .lock)
+                path = os.path.join(folder, file)
+                with open(path, encoding="ascii") as handle:
+                    sha = handle.read().strip()
+                if len(sha) not in (40, 64) or not set(sha) <= _HEX:
+                    return None  # a symbolic ref, or not one git wrote
+                found[prefix + os.path.relpath(path, root).replace(os.sep, "/")] = sha
+    except (OSError, UnicodeDecodeError):  # a ref packed meanwhile (git pack-refs), unreadable: ask git
+        return None
+    return found
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _raise(error: OSError) -> None:
+    if not isinstance(error, FileNotFoundError):  # no loose refs under it is the usual case
+        raise error

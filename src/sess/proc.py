@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from sess.errors import CommandError, ProgramMissing, Timeout
 from sess.records import NamedTuple
 from sess.spawn import DROPPED as _DROPPED
-from sess.spawn import Process, clean_env, spawn_git
+from sess.spawn import Process, clean_env, spawn_git, spawn_git_piped
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 
@@ -358,3 +358,101 @@ def run_bytes(argv: Sequence[str], cwd: str | None = None, *, input: bytes = b""
     if not result.ok:
         raise CommandError(args, result.returncode, "", result.stderr)
     return out
+
+
+class GitBatch:
+    """`git cat-file --batch-command` in `top`, asked one object at a time: sync reads a changed
+    ref's commit, its trees and its new records from this one git, and looks at a record's size
+    before it reads it (a huge one is never read). Used as a context manager: on the way out git
+    is told there is nothing more (it exits), or stopped when sess was interrupted."""
+
+    def __init__(self, top: str, timeout: float) -> None:
+        import time
+
+        self.args = ["git", "cat-file", "--batch-command"]
+        started = spawn_git_piped(("cat-file", "--batch-command"), top)
+        if started is None:
+            raise ProgramMissing("git is not installed (not found on PATH)")
+        self.process, self._to, self._from = started
+        self._buffer = bytearray()
+        self._until = time.monotonic() + timeout
+        self._timeout = timeout
+
+    def __enter__(self) -> GitBatch:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        import time
+
+        for fd in (self._to, self._from):
+            try:  # noqa: SIM105 (contextlib costs an import)
+                os.close(fd)
+            except OSError:
+                pass
+        if kind is None and self.process.exits_within(max(0.0, self._until - time.monotonic())):
+            self.process.wait()
+        elif isinstance(exc, KeyboardInterrupt):
+            settle(self.process)
+        else:
+            stop(self.process)
+
+    def info(self, sha: str) -> tuple[str, int] | None:
+        """(type, size) of an object; None when git does not have it."""
+        return self._ask("info", sha)
+
+    def contents(self, sha: str) -> tuple[str, bytes] | None:
+        """(type, content) of an object; None when git does not have it."""
+        found = self._ask("contents", sha)
+        if found is None:
+            return None
+        kind, size = found
+        data = self._take(size + 1)
+        return kind, data[:-1]
+
+    def _ask(self, command: str, sha: str) -> tuple[str, int] | None:
+        if len(sha) not in (40, 64) or not all(c in "0123456789abcdef" for c in sha):
+            return None  # never anything but an object id on git's input
+        try:
+            os.write(self._to, f"{command} {sha}\n".encode("ascii"))
+        except BrokenPipeError:
+            self._failed()
+        header = self._line().decode("ascii", "replace").split()
+        if len(header) == 3 and header[0] == sha and header[2].isdigit():
+            return header[1], int(header[2])
+        if header[1:] == ["missing"] or header[1:] == ["ambiguous"]:
+            return None
+        self._failed()
+        raise AssertionError  # not reached
+
+    def _fill(self) -> None:
+        import select
+        import time
+
+        readable = select.poll()
+        readable.register(self._from, select.POLLIN)
+        if not readable.poll(max(0, int((self._until - time.monotonic()) * 1000))):
+            raise Timeout(f"git cat-file did not finish within {self._timeout:.0f}s")
+        chunk = os.read(self._from, 1 << 16)
+        if not chunk:
+            self._failed()
+        self._buffer += chunk
+
+    def _line(self) -> bytes:
+        while (end := self._buffer.find(b"\n")) < 0:
+            self._fill()
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
+        return line
+
+    def _take(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            self._fill()
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def _failed(self) -> None:
+        self.process.exits_within(1.0)
+        code = self.process.poll()
+        _, err = self.process.communicate(0) if code is not None else ("", "")
+        raise CommandError(self.args, code if code is not None else -1, "", err)

@@ -258,6 +258,38 @@ def spawn_git(args: tuple[str, ...], top: str | None, extra_env: dict[str, str] 
     return Process(pid, fds[0], None if merged else fds[1], own_group)
 
 
+def spawn_git_piped(args: tuple[str, ...], top: str) -> tuple[Process, int, int] | None:
+    """`git -C TOP ARGS...` talked to through pipes, for git's interactive plumbing (`cat-file
+    --batch-command`): (the process, its stdin to write to, its stdout to read from); stderr goes
+    to a file, as spawn_git's does. A process group of its own (it talks to no remote). None when
+    it cannot be started here."""
+    env = clean_env()
+    program = _program("git", env)
+    if program is None:
+        return None
+    fds: list[int] = []
+    try:
+        err = _unnamed_file()
+        fds.append(err)
+        child_in, to_child = os.pipe()
+        fds += [child_in, to_child]
+        from_child, child_out = os.pipe()
+        fds += [from_child, child_out]
+        import _signal  # loaded with the interpreter; `signal` costs an enum
+
+        actions = [(os.POSIX_SPAWN_DUP2, child_in, 0), (os.POSIX_SPAWN_DUP2, child_out, 1),
+                   (os.POSIX_SPAWN_DUP2, err, 2)]
+        pid = os.posix_spawn(program, ["git", "-C", top, *args], env, file_actions=actions,
+                             setsigdef=_default_signals(_signal), setpgroup=0)
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        return None
+    os.close(child_in)
+    os.close(child_out)
+    return Process(pid, err, None, True), to_child, from_child
+
+
 # Started before anyone asked, by repository and git arguments; `take` hands them over.
 _early: dict[tuple[str, tuple[str, ...]], Process] = {}
 

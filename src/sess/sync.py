@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sess.config import Config
+    from sess.proc import GitBatch
     from sess.rules import Session
     from sess.store import Store
 
@@ -342,7 +343,14 @@ def _fetch(top: str, clock: _Clock) -> None:
 
 
 def _tips(top: str, clock: _Clock) -> dict[str, tuple[str, float | None]]:
-    """origin's refs as fetched: `refs/sess/v1/...` -> (tip, its committer time)."""
+    """origin's refs as fetched: `refs/sess/v1/...` -> (tip, its committer time), read from git's
+    files where they give a sure answer (the time is then read later, for the refs that moved
+    only: None here), else from git."""
+    from sess import gitfiles
+
+    quick = gitfiles.refs_quick(top, TRACKING + "/")
+    if quick is not None:
+        return {NAMESPACE + name[len(TRACKING):]: (sha, None) for name, sha in quick.items()}
     listing = _git(top, clock, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(committerdate:unix)",
                    TRACKING + "/").stdout
     tips: dict[str, tuple[str, float | None]] = {}
@@ -619,20 +627,38 @@ def read_teammates(store: Store, top: str, project_id: int, tips: dict[str, tupl
         moved.append(ref)
     plans: list[tuple[str, list[tuple[str, str]], list[str], list[str]]] = []  # ref, (uuid, blob) to read, gone, odd
     wanted: list[str] = []
-    for ref in moved:
-        tip = tips[ref][0]
-        changes = _changes(top, clock, known[ref], tip) if ref in known else None
-        if changes is not None:  # what changed since the tip read last time
-            entries, gone, odd = changes
-            read = list(entries.items())
-        else:
-            have = team.ref_blobs(store, project_id, ref)
-            entries, odd = _listing(top, clock, tip)
-            read = [(uuid, blob) for uuid, blob in entries.items() if have.get(uuid) != blob]
-            gone = [uuid for uuid in have if uuid not in entries]
-        plans.append((ref, read, gone, odd))
-        wanted.extend(blob for _, blob in read)
-    contents = _cat_blobs(top, clock, wanted)
+    contents: dict[str, bytes] = {}
+    stamps: dict[str, float | None] = {}
+    if moved:
+        from sess import proc
+
+        # One git for every moved ref: its commit (tree, time), what changed since the tip read
+        # last time, and those records; a ref seen for the first time is listed whole instead.
+        with proc.GitBatch(top, clock.left()) as batch:
+            for ref in list(moved):
+                tip = tips[ref][0]
+                head = _commit_of(batch, tip)
+                if head is None:
+                    warn(f"Warning: skipped {_clean(ref, 120)} on origin: its tip is not a commit")
+                    moved.remove(ref)
+                    continue
+                stamps[ref] = head[1] if head[1] is not None else tips[ref][1]
+                before = _commit_of(batch, known[ref]) if ref in known else None
+                if before is not None:  # what changed since the tip read last time
+                    entries, gone, odd = _tree_changes(batch, before[0], head[0])
+                    read = list(entries.items())
+                    for _, blob in read:
+                        found = batch.contents(blob)
+                        if found is not None and found[0] == "blob":
+                            contents[blob] = found[1]
+                else:
+                    have = team.ref_blobs(store, project_id, ref)
+                    entries, odd = _listing(top, clock, tip)
+                    read = [(uuid, blob) for uuid, blob in entries.items() if have.get(uuid) != blob]
+                    gone = [uuid for uuid in have if uuid not in entries]
+                    wanted.extend(blob for _, blob in read)
+                plans.append((ref, read, gone, odd))
+    contents.update(_cat_blobs(top, clock, wanted))
     total = 0
     for ref, read, gone, odd in plans:
         actor, device = ref[len(NAMESPACE) + 1:].split("/")
@@ -647,52 +673,89 @@ def read_teammates(store: Store, top: str, project_id: int, tips: dict[str, tupl
         if problems:
             warn(f"Warning: skipped {len(problems)} unreadable record{'s' if len(problems) != 1 else ''} "
                  f"in {ref} on origin ({problems[0]})")
-        team.apply_ref(store, project_id, ref, tips[ref][0], tips[ref][1], good, gone)
+        team.apply_ref(store, project_id, ref, tips[ref][0], stamps[ref], good, gone)
         total += len(good)
     return len(moved), total
 
 
-def _changes(top: str, clock: _Clock, old: str, new: str) -> tuple[dict[str, str], list[str], list[str]] | None:
-    """Between two tips of a ref: uuid -> blob of the records added or changed, the uuids gone,
-    and why entries were left out; None when git cannot tell (the old tip is gone): read it all."""
-    result = _git(top, clock, "diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", old, new, check=False)
-    if not result.ok:
+def _commit_of(batch: GitBatch, sha: str) -> tuple[str, float | None] | None:
+    """(tree, committer time) of a commit; None when git has no such commit."""
+    found = batch.contents(sha)
+    if found is None or found[0] != "commit":
         return None
-    fields = result.stdout.split("\0")
-    changed: list[tuple[str, str]] = []  # (path, new blob)
+    tree, stamp = None, None
+    for line in found[1].split(b"\n"):
+        if not line:
+            break  # the message follows
+        if line.startswith(b"tree "):
+            tree = line[5:].decode("ascii", "replace")
+        elif line.startswith(b"committer "):
+            fields = line.rsplit(b" ", 2)
+            stamp = float(fields[1]) if len(fields) == 3 and fields[1].isdigit() else None
+    return (tree, stamp) if tree is not None else None
+
+
+def _tree(batch: GitBatch, sha: str | None) -> dict[str, tuple[str, str]]:
+    """name -> (mode, sha) of a tree object ({} for None, or when it is not a tree)."""
+    if sha is None:
+        return {}
+    found = batch.contents(sha)
+    if found is None or found[0] != "tree":
+        return {}
+    data, at, entries = found[1], 0, {}
+    while at < len(data):
+        space = data.index(b" ", at)
+        nul = data.index(b"\0", space)
+        mode = data[at:space].decode("ascii", "replace")
+        name = data[space + 1:nul].decode("utf-8", "surrogateescape")
+        entries[name] = (mode, data[nul + 1:nul + 21].hex())
+        at = nul + 21
+    return entries
+
+
+_DIRECTORY = "40000"
+_DEPTH = 3  # sessions/<YYYY-MM>/<uuid>.json: anything deeper is an odd path, not walked
+
+
+def _tree_changes(batch: GitBatch, old: str, new: str) -> tuple[dict[str, str], list[str], list[str]]:
+    """Between two trees of a ref, as `git diff-tree -r` tells it: uuid -> blob of the records
+    added or changed, the uuids gone, and why entries were left out (odd paths, huge records)."""
+    changed: dict[str, str] = {}
     gone: list[str] = []
     odd: list[str] = []
-    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
-        parts = meta.lstrip(":").split()
-        if len(parts) != 5:
-            continue
-        uuid = record_uuid(path)
-        if parts[4] == "D":
-            if uuid is not None:
-                gone.append(uuid)
-        elif uuid is None or parts[1] != "100644":
-            odd.append(f"odd path {_clean(path, 80)!r}")
-        else:
-            changed.append((path, parts[3]))
-    if not changed:
-        return {}, gone, odd
-    sizes: dict[str, int] = {}
-    listing = _git(top, clock, "ls-tree", "-l", "-z", "--full-tree", new, "--", *(path for path, _ in changed)).stdout
-    for entry in listing.split("\0"):
-        meta, _, path = entry.partition("\t")
-        parts = meta.split()
-        if len(parts) == 4 and parts[3].isdigit():
-            sizes[path] = int(parts[3])
-    entries: dict[str, str] = {}
-    for path, blob in changed:
-        uuid = record_uuid(path)
-        assert uuid is not None
-        if sizes.get(path, MAX_RECORD_BYTES + 1) > MAX_RECORD_BYTES:
-            odd.append(f"{uuid} is larger than {MAX_RECORD_BYTES // 1024} KiB")
-            gone.append(uuid)
-        else:
-            entries[uuid] = blob
-    return entries, gone, odd
+
+    def walk(before: str | None, after: str | None, prefix: str, depth: int) -> None:
+        old_entries, new_entries = _tree(batch, before), _tree(batch, after)
+        for name in sorted(old_entries.keys() | new_entries.keys()):
+            was, now = old_entries.get(name), new_entries.get(name)
+            if was == now:
+                continue
+            path = prefix + name
+            old_dir = was is not None and was[0] == _DIRECTORY
+            new_dir = now is not None and now[0] == _DIRECTORY
+            if (old_dir or new_dir) and depth < _DEPTH:
+                walk(was[1] if was and old_dir else None, now[1] if now and new_dir else None, path + "/", depth + 1)
+            if was is not None and not old_dir:
+                uuid = record_uuid(path)
+                if uuid is not None and (now is None or new_dir):
+                    gone.append(uuid)
+            if now is not None and (not new_dir or depth >= _DEPTH):
+                uuid = record_uuid(path)
+                if uuid is None or now[0] != "100644":
+                    odd.append(f"odd path {_clean(path, 80)!r}")
+                    continue
+                size = batch.info(now[1])
+                if size is None or size[0] != "blob":
+                    odd.append(f"{uuid} is not a file")
+                    gone.append(uuid)
+                elif size[1] > MAX_RECORD_BYTES:
+                    odd.append(f"{uuid} is larger than {MAX_RECORD_BYTES // 1024} KiB")
+                    gone.append(uuid)
+                else:
+                    changed[uuid] = now[1]
+
+    walk(old, new, "", 1)
+    return changed, gone, odd
 
 
 def _listing(top: str, clock: _Clock, tip: str) -> tuple[dict[str, str], list[str]]:
