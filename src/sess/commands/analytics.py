@@ -123,18 +123,18 @@ def _context(args: argparse.Namespace) -> Context:
                   period.since_epoch if period else None, period.until_epoch if period else None)
     exclusive = False
     if args.all:
-        from sess import config, git
+        from sess import config, gitfiles
 
-        where = git.locate(os.getcwd())
+        where = gitfiles.locate_quick(os.getcwd())  # git's files: no git process (issue 18's budget)
         exclusive = config.load_lenient(where[0] if where else None, render.warn).time_exclusive
     return Context(now, period, project, Reports(store, scope, now, exclusive))
 
 
 def tracked_project(store: Store | None) -> Project:
     """The tracked project at the current directory, or an error that suggests --all."""
-    from sess import git
+    from sess import gitfiles
 
-    where = git.locate(os.getcwd())
+    where = gitfiles.locate_quick(os.getcwd())
     project = store.project_by_path(where[0]) if store is not None and where is not None else None
     if project is None:
         hint = ("Run 'sess start' in this repository to track it" if where is not None
