@@ -351,6 +351,10 @@ def _tips(top: str, clock: _Clock) -> dict[str, tuple[str, float | None]]:
     quick = gitfiles.refs_quick(top, TRACKING + "/")
     if quick is not None:
         return {NAMESPACE + name[len(TRACKING):]: (sha, None) for name, sha in quick.items()}
+    return _tips_from_git(top, clock)
+
+
+def _tips_from_git(top: str, clock: _Clock) -> dict[str, tuple[str, float | None]]:
     listing = _git(top, clock, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(committerdate:unix)",
                    TRACKING + "/").stdout
     tips: dict[str, tuple[str, float | None]] = {}
@@ -629,35 +633,44 @@ def read_teammates(store: Store, top: str, project_id: int, tips: dict[str, tupl
     wanted: list[str] = []
     contents: dict[str, bytes] = {}
     stamps: dict[str, float | None] = {}
+    def whole(ref: str) -> tuple[str, list[tuple[str, str]], list[str], list[str]]:
+        """A ref read as a listing of its tree: the records whose blob is not the one read before."""
+        have = team.ref_blobs(store, project_id, ref)
+        entries, odd = _listing(top, clock, tips[ref][0])
+        read = [(uuid, blob) for uuid, blob in entries.items() if have.get(uuid) != blob]
+        wanted.extend(blob for _, blob in read)
+        return ref, read, [uuid for uuid in have if uuid not in entries], odd
+
     if moved:
         from sess import proc
 
-        # One git for every moved ref: its commit (tree, time), what changed since the tip read
-        # last time, and those records; a ref seen for the first time is listed whole instead.
-        with proc.GitBatch(top, clock.left()) as batch:
-            for ref in list(moved):
-                tip = tips[ref][0]
-                head = _commit_of(batch, tip)
-                if head is None:
-                    warn(f"Warning: skipped {_clean(ref, 120)} on origin: its tip is not a commit")
-                    moved.remove(ref)
-                    continue
-                stamps[ref] = head[1] if head[1] is not None else tips[ref][1]
-                before = _commit_of(batch, known[ref]) if ref in known else None
-                if before is not None:  # what changed since the tip read last time
+        try:
+            # One git for every moved ref: its commit (tree, time), what changed since the tip
+            # read last time, and those records; a ref seen for the first time is listed whole.
+            with proc.GitBatch(top, clock.left()) as batch:
+                for ref in list(moved):
+                    head = _commit_of(batch, tips[ref][0])
+                    if head is None:
+                        warn(f"Warning: skipped {_clean(ref, 120)} on origin: its tip is not a commit")
+                        moved.remove(ref)
+                        continue
+                    stamps[ref] = head[1] if head[1] is not None else tips[ref][1]
+                    before = _commit_of(batch, known[ref]) if ref in known else None
+                    if before is None:
+                        plans.append(whole(ref))
+                        continue
                     entries, gone, odd = _tree_changes(batch, before[0], head[0])
-                    read = list(entries.items())
-                    for _, blob in read:
+                    for blob in entries.values():
                         found = batch.contents(blob)
                         if found is not None and found[0] == "blob":
                             contents[blob] = found[1]
-                else:
-                    have = team.ref_blobs(store, project_id, ref)
-                    entries, odd = _listing(top, clock, tip)
-                    read = [(uuid, blob) for uuid, blob in entries.items() if have.get(uuid) != blob]
-                    gone = [uuid for uuid in have if uuid not in entries]
-                    wanted.extend(blob for _, blob in read)
-                plans.append((ref, read, gone, odd))
+                    plans.append((ref, list(entries.items()), gone, odd))
+        except CommandError:  # a git older than cat-file --batch-command (2.36): every moved ref whole
+            plans, wanted, contents = [], [], {}
+            times = _tips_from_git(top, clock)
+            for ref in moved:
+                stamps[ref] = times.get(ref, (None, None))[1]
+                plans.append(whole(ref))
     contents.update(_cat_blobs(top, clock, wanted))
     total = 0
     for ref, read, gone, odd in plans:
