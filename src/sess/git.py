@@ -237,6 +237,16 @@ def ls_remote_branch(repo: str, branch: str, remote: str = "origin") -> str | No
     return None
 
 
+def ls_remote_ref(repo: str, remote: str, ref: str) -> str | None:
+    """The sha `remote` (a name or a URL) has for the full ref `ref`, asked of the remote itself."""
+    text = out(repo, "ls-remote", "--", remote, ref)
+    for line in text.splitlines():
+        sha, _, name = line.partition("\t")
+        if name == ref:
+            return sha
+    return None
+
+
 # --- working tree ------------------------------------------------------------------------------
 
 class WorkTree(NamedTuple):

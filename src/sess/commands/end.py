@@ -103,7 +103,7 @@ def cmd_end(args: argparse.Namespace) -> int:
         if args.base is not None:
             _retarget(store, where, session, args.base)
         facts = end.inspect(store, cwd, cfg.end_never_commit, ref)
-        if facts.has_origin and not args.no_pr and not facts.nothing_to_ship:
+        if facts.has_origin and not args.no_pr and not facts.nothing_to_ship and facts.upstream is None:
             end.check_forge(facts.where.top, False, forges.Settings.of(cfg))  # before any question or step
         plan = _gather(args, facts, cfg)._replace(sync_base=cfg.end_sync_base)
         from sess import prompts
@@ -208,7 +208,7 @@ def _gather(args: argparse.Namespace, facts: end.Facts, cfg: Config) -> end.Plan
 
     ask = prompts.interactive()
     base = facts.base
-    no_pr = bool(args.no_pr)
+    no_pr = bool(args.no_pr) or facts.upstream is not None  # a review opens no pull request
     if facts.nothing_to_ship and not no_pr:
         prompts.require("--no-pr", f"nothing to ship: no changes and no commits ahead of {base}")
         if not prompts.select(f"Nothing to ship: no changes and no commits ahead of {base}", [
@@ -258,7 +258,9 @@ def _gather(args: argparse.Namespace, facts: end.Facts, cfg: Config) -> end.Plan
                     title_template=cfg.pr_title, template=template,
                     stop_at=_stop_at(args, facts, cfg.time_idle_after_s),
                     forge_type=cfg.forge_type, forge_host=cfg.forge_host, pr_repo=cfg.pr_repo,
-                    never_commit=cfg.end_never_commit)
+                    never_commit=cfg.end_never_commit,
+                    review_remote=facts.upstream[0] if facts.upstream else None,
+                    review_ref=facts.upstream[1] if facts.upstream else None)
 
 
 def _stop_at(args: argparse.Namespace, facts: end.Facts, idle_after_s: int) -> str | None:

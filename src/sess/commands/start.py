@@ -15,6 +15,7 @@ TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 m
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
+    from datetime import datetime
 
     from sess import config
     from sess.trackers import Issue, Prefetch, Tracker
@@ -27,6 +28,8 @@ def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     issue = start.add_mutually_exclusive_group()
     issue.add_argument("--issue", metavar="ID", help="link this GitHub issue")
     issue.add_argument("--no-issue", action="store_true", help="start without an issue")
+    issue.add_argument("--pr", metavar="N", help="review someone else's pull request N (#N, or its URL): a session "
+                                                 "of type review on the PR's own branch")
     start.add_argument("--type", dest="branch_type", metavar="TYPE",
                        help="branch type, one of 'branch.types' (default: feature, bugfix, refactor, hotfix, "
                             "chore, docs)")
@@ -49,12 +52,13 @@ QUICK_OPTIONS: dict[str, Option] = {
     "--dirty": ("dirty", True, DIRTY_MODES), "--message": ("message", True, None), "-m": ("message", True, None),
     "--at": ("at", True, None), "--no-hooks": ("no_hooks", False, None), "--park": ("park", False, None),
     "--worktree": ("worktree", False, None), "--worktree-path": ("worktree_path", True, None),
+    "--pr": ("pr", True, None),
 }
 
 
 def quick_start(argv: Sequence[str]) -> argparse.Namespace | None:
     """`sess start ARGS`, read without argparse when plain: see commands.quick_args."""
-    return quick_args("start", argv, QUICK_OPTIONS, "name", exclusive=("issue", "no_issue"))  # type: ignore[return-value]
+    return quick_args("start", argv, QUICK_OPTIONS, "name", exclusive=("issue", "no_issue", "pr"))  # type: ignore[return-value]
 
 
 def cmd_start(args: argparse.Namespace) -> int:
@@ -83,6 +87,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     cwd = os.getcwd()
     top, current = git.require_repo(cwd)
     cfg = config.load(top)  # a broken configuration stops us before anything is touched
+    if args.pr is not None:
+        return _start_review(args, cfg, top, current, at)
     tracker = _tracker(cfg, top, args)
     listing: Prefetch | None = None
     if tracker is not None and args.issue is None and not args.no_issue and prompts.interactive():
@@ -213,6 +219,105 @@ def cmd_start(args: argparse.Namespace) -> int:
 
         sync.auto(top, cfg, warn)
     return 0
+
+
+def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, current: str,
+                  at: datetime | None) -> int:
+    """`sess start --pr N` (SPEC Part 3, "Reviewing someone else's PR"): a session of type review
+    on the PR's head, checked out by the forge; its end pushes only what is new, to that branch."""
+    from sess import forges, prompts
+    from sess.commands.clock import paused_elsewhere_lines
+    from sess.errors import UsageError
+    from sess.hooks import Hooks, session_info
+    from sess.progress import for_terminal
+    from sess.workflows import start
+    from sess.workflows.common import locate_in
+
+    for flag, given in (("NAME", args.name), ("--type", args.branch_type), ("--base", args.base),
+                        ("--worktree", args.worktree or args.worktree_path or None)):
+        if given:
+            raise UsageError(f"--pr and {flag} do not go together",
+                             "A review checks out the pull request's own branch: pass --pr N alone "
+                             "(with --park, --dirty or --at if need be).")
+    number = _pr_number(args.pr, top)
+    forge = forges.open_forge(top, forges.Settings.of(cfg), instead="pass --no-issue and check the branch out "
+                                                                    "yourself")
+    pr = forge.view_pr(str(number))
+    if args.pr.startswith(("http://", "https://")) and pr.url.rstrip("/").lower() != args.pr.rstrip("/").lower():
+        raise SessError(f"{render.safe(args.pr)} is not a pull request of this repository (#{number} here is "
+                        f"{render.safe(pr.url)})", "Pass the number of a pull request of origin's repository.")
+    if pr.state != "OPEN":
+        raise SessError(f"#{number} is {pr.state.lower()}", "Only an open pull request can be reviewed.")
+    store = Store.open()
+    facts = start.inspect(store, os.getcwd(), None, where=locate_in(store, top, current))
+    if facts.open_sessions and not args.park:
+        listed = ", ".join(f"{s.branch} ({s.state})" for s in facts.open_sessions)
+        if not prompts.interactive():
+            raise UsageError(f"a session is already open: {listed}", "Pass --park to park it and start the review.")
+        if not prompts.select(f"A session is open: {render.safe(listed)}", [("park it and start the review", True),
+                                                                            ("quit", False)]):
+            raise SessError("cancelled; nothing was changed")
+        args.park = True
+    branch = start.plan_review_branch(facts, number, pr.head_branch)
+    review = start.Review(number, pr.url, pr.head_branch, lambda name: forge.checkout_pr(str(number), name))
+    plan = start.Plan(start.REVIEW, None, None, None, None, at=at, exclusive=cfg.time_exclusive, park=args.park,
+                      pr=review)
+    facts = facts.settled()
+    if plan.park and facts.parks is not None:
+        dirty, message = None, None
+    else:
+        dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the review's branch")
+    plan = plan._replace(dirty=dirty, message=message)
+    hooks = Hooks(cfg, top, enabled=not args.no_hooks)
+    progress = for_terminal()
+    try:
+        started = start.run(store, facts, plan, progress, hooks, branch)
+    finally:
+        progress.close()
+    session = started.session
+    lines = [started.parked_note] if started.parked_note else []
+    if started.handed_over is not None and started.handed_over.state == "active":
+        lines.append(render.handover_line(started.handed_over))
+    lines.append(f"On branch {render.branch_label(session.branch, session.branch_type)}")
+    lines.append(render.DOT.join([f"Session {render.state_word(session.state)}", f"reviewing #{number}"]))
+    if pr.title:
+        lines.append(render.safe_line(pr.title))
+    lines.append(render.safe(pr.url))
+    if started.stash_note:
+        lines.append(started.stash_note)
+    lines.extend(paused_elsewhere_lines(started.paused_elsewhere))
+    render.print_lines(lines)
+    sys.stdout.flush()
+    try:
+        hooks.run("post-start", session_info(started.project, session, started.base))
+    except KeyboardInterrupt:
+        sys.stderr.write(f"Interrupted the post-start hook; the session on {session.branch} is started\n")
+        return 130
+    if cfg.sync_enabled and cfg.sync_auto:
+        from sess import sync
+        from sess.commands.team import warn
+
+        sync.auto(top, cfg, warn)
+    return 0
+
+
+def _pr_number(value: str, top: str) -> int:
+    """N, #N, or a pull request's (merge request's) URL on origin's host."""
+    import re
+
+    from sess import forges
+    from sess.errors import UsageError
+
+    if re.fullmatch(r"#?\d+", value):
+        return int(value.lstrip("#"))
+    match = re.fullmatch(r"https?://([^/\s]+)/\S+/(?:pull|-/merge_requests)/(\d+)/?", value)
+    if match is None:
+        raise UsageError(f"--pr {value!r} is not a pull request: pass N, #N or the pull request's URL")
+    host = forges.origin_host(top)
+    if host is not None and match.group(1).lower() != host.lower():
+        raise SessError(f"{render.safe(value)} is on {render.safe(match.group(1))}, and origin is on {host}",
+                        "Pass a pull request of origin's repository.")
+    return int(match.group(2))
 
 
 def _file_of(cfg: config.Config, key: str) -> str:

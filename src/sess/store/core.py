@@ -299,7 +299,7 @@ class Store(UndoMixin):
                       base_branch: str | None = None, undo: dict[str, Any] | None = None,
                       issue_tracker: str | None = None, issue_url: str | None = None,
                       pausing: Session | None = None, worktree: str | None = None,
-                      open_ids: tuple[int, ...] = ()) -> Session:
+                      open_ids: tuple[int, ...] = (), pr: tuple[int, str] | None = None) -> Session:
         """`pausing`: the project's running session, paused at the same instant (one clock per
         project); `worktree`: the linked worktree made for the session; `open_ids`: the open
         sessions the start was decided with (another start that won a race changes them)."""
@@ -325,6 +325,8 @@ class Store(UndoMixin):
                 assert session_id is not None
                 if worktree is not None:
                     conn.execute("UPDATE sessions SET worktree = ? WHERE id = ?", (worktree, session_id))
+                if pr is not None:  # a review of someone else's PR (start --pr): known from the start
+                    conn.execute("UPDATE sessions SET pr_number = ?, pr_url = ? WHERE id = ?", (*pr, session_id))
                 self._log_handover(conn, paused, session_id, "start")
                 conn.execute("INSERT INTO session_slices (session_id, start_time, start_epoch) VALUES (?, ?, ?)",
                              (session_id, stamp, now.timestamp()))

@@ -70,6 +70,10 @@ class Plan(NamedTuple):
     forge_host: str | None = None
     pr_repo: str | None = None
     never_commit: tuple[str, ...] = DEFAULT_NEVER_COMMIT  # end.never_commit: new files left out
+    # A review of someone else's PR (start --pr): where its new commits go, as the forge's checkout
+    # set the branch's upstream (remote name or URL, and the ref there); never a rebase, never a PR.
+    review_remote: str | None = None
+    review_ref: str | None = None
 
     @property
     def forge_settings(self) -> forges.Settings:
@@ -98,7 +102,7 @@ class Plan(NamedTuple):
                    reviewers=names("reviewers"), labels=names("labels"), assignees=names("assignees"),
                    title_template=text("title_template"), template=text("template"),
                    stop_at=text("stop_at"), forge_type=text("forge_type"), forge_host=text("forge_host"),
-                   pr_repo=text("pr_repo"),
+                   pr_repo=text("pr_repo"), review_remote=text("review_remote"), review_ref=text("review_ref"),
                    never_commit=names("never_commit") if "never_commit" in data else DEFAULT_NEVER_COMMIT)
 
 
@@ -117,6 +121,7 @@ class Facts(NamedTuple):
     tree: git.WorkTree | None = None
     # What the commit would take and leave out (end.never_commit); `dirty` is whether it takes any.
     selection: Selection = Selection((), (), (), ())
+    upstream: tuple[str, str] | None = None  # a review's: (remote, ref) that its new commits go to
 
     @property
     def nothing_to_ship(self) -> bool:
@@ -209,10 +214,50 @@ def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVE
     if tree.dirty and where.branch != session.branch:
         raise SessError(*_elsewhere(where.branch, session.branch, list(tree.changed), "sess end"))
     selection = select(tree, never_commit)
+    if session.branch_type == REVIEW and session.pr_number is not None:
+        upstream, ahead = _review_upstream(top, session, refs, selection.any)
+        return Facts(where, project, session, selection.any, ahead, has_origin, base, upstream[1], refs, tree,
+                     selection, upstream)
     # Only a clean tree needs the count: with changes there is something to ship anyway.
     ahead = 1 if selection.any or not base_ref else git.commits_ahead(top, base_ref, f"refs/heads/{session.branch}")
     return Facts(where, project, session, selection.any, ahead, has_origin, base, base_ref or base, refs, tree,
                  selection)
+
+
+REVIEW = "review"  # start --pr's sessions (sess.workflows.start.REVIEW)
+
+
+def _review_upstream(top: str, session: Session, refs: git.Refs, dirty: bool) -> tuple[tuple[str, str], int]:
+    """Where a review's new commits go (the upstream the forge's checkout set: branch.B.pushRemote
+    or .remote, and .merge) and how many there are; refused before anything is done when the
+    PR's head cannot take them (a fork that does not let maintainers push: refs/pull/N/head)."""
+    branch = session.branch
+
+    def setting(key: str) -> str | None:
+        result = git.git(top, "config", "--get", f"branch.{branch}.{key}", check=False)
+        return result.stdout.strip() or None if result.ok else None
+
+    remote, ref = setting("pushRemote") or setting("remote"), setting("merge")
+    if remote is None or ref is None:
+        raise SessError(f"{branch} tracks no branch of pull request #{session.pr_number}",
+                        f"Set it (git branch --set-upstream-to=origin/<its head> {branch}), then run 'sess end' "
+                        "again; nothing was changed.")
+    tip = refs.branch(branch)
+    theirs: str | None = None
+    if ref.startswith("refs/heads/") and git.has_remote(top, remote):
+        theirs = refs.remote_branch(ref[len("refs/heads/"):], remote)
+    else:
+        theirs = git.ls_remote_ref(top, remote, ref)
+    known = theirs is not None and git.rev(top, theirs) is not None
+    ahead = 1 if dirty else (git.commits_ahead(top, theirs, f"refs/heads/{branch}") if known and theirs else
+                             int(tip != theirs))
+    if ahead and ref.startswith("refs/pull/"):
+        raise SessError(f"pull request #{session.pr_number} comes from a fork that does not let maintainers push "
+                        "to it: your changes cannot go to its branch",
+                        "Suggest them in the review instead, or push them to a branch of your own "
+                        f"(git push origin {branch}:refs/heads/NAME); 'sess cancel' ends the review "
+                        "keeping the branch. Nothing was changed.")
+    return (remote, ref), ahead
 
 
 def _refuse_base_elsewhere(refs: git.Refs, base: str, top: str) -> None:
@@ -591,7 +636,7 @@ def _note_commit_if_done(ctx: _Context) -> None:
 
 
 def _fetch(ctx: _Context) -> None:
-    if not ctx.origin or ctx.plan.nothing_to_ship:
+    if not ctx.origin or ctx.plan.nothing_to_ship or ctx.plan.review_ref:
         return
     ctx.progress.step("Fetching origin")
     git.git(ctx.top, "fetch", *ctx.meters, "origin", on_output=ctx.output)
@@ -611,8 +656,8 @@ def _rebase_target(ctx: _Context) -> str:
 def _rebase(ctx: _Context) -> None:
     top = ctx.top
     in_progress = git.rebase_in_progress(top)
-    if ctx.plan.nothing_to_ship and not in_progress:
-        return
+    if (ctx.plan.nothing_to_ship or ctx.plan.review_ref) and not in_progress:
+        return  # a review never rebases the author's branch
     target = str(ctx.data.get("rebase_target") or _rebase_target(ctx))
     ctx.data["rebase_target"] = target
     if in_progress and _stopped_for_the_user(ctx):
@@ -845,6 +890,9 @@ def _listing(files: list[str]) -> str:
 def _push(ctx: _Context) -> None:
     if not ctx.pushing:
         return
+    if ctx.plan.review_ref:
+        _push_review(ctx)
+        return
     top, branch = ctx.top, ctx.branch
     _refuse_if_lost(ctx)
     if ctx.refs is not None:  # fetched moments ago in this run: origin's branch is as it says
@@ -876,6 +924,23 @@ def _push(ctx: _Context) -> None:
                         f"Bring them in ('git pull --rebase origin {branch}' on {branch}), "
                         "then run 'sess end --continue'.")
         raise error
+
+
+def _push_review(ctx: _Context) -> None:
+    """A review's new commits to the PR's head, not forced: an author who pushed meanwhile is
+    brought in first."""
+    top, branch = ctx.top, ctx.branch
+    remote, ref = str(ctx.plan.review_remote), str(ctx.plan.review_ref)
+    tip = ctx.tip()
+    theirs = git.ls_remote_ref(top, remote, ref)
+    if theirs == tip:
+        return  # already there (a push that outlived a killed sess, say)
+    if theirs is not None and not (git.rev(top, theirs) and git.is_ancestor(top, theirs, tip or "")):
+        raise _Stop(f"the pull request's branch has commits {branch} does not have",
+                    f"Bring them in ('git pull --ff-only' on {branch}, or --rebase), then run 'sess end --continue'.")
+    shown = ref.removeprefix("refs/heads/")
+    ctx.progress.step(f"Pushing {branch} to the pull request's branch {shown}")
+    git.git(top, "push", *ctx.meters, "--", remote, f"refs/heads/{branch}:{ref}", on_output=ctx.output)
 
 
 def _pull_request(ctx: _Context) -> None:
@@ -1004,6 +1069,8 @@ def _unsafe_to_delete(ctx: _Context, tip: str) -> str | None:
 
 def _no_pr_reason(data: dict[str, Any]) -> str:
     plan = Plan.from_data(data.get("plan") or {})
+    if plan.review_ref:
+        return "a review" + ("; nothing new to push" if plan.nothing_to_ship else "")
     if plan.nothing_to_ship:
         return "nothing to ship"
     if plan.no_pr:

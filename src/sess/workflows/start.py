@@ -21,6 +21,8 @@ from sess.workflows.common import Rollback, Where, check_dirty_choice, locate, p
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sess.trackers import Issue
 
 
@@ -65,6 +67,16 @@ class Plan(NamedTuple):
     park: bool = False  # --park: the open sessions stay open; the running clock stops, changes parked
     worktree: str | None = None  # --worktree: the new linked worktree's path; this work tree is not touched
     copy: tuple[str, ...] = ()  # worktree.copy
+    pr: Review | None = None  # --pr: a review of someone else's pull request, checked out by the forge
+
+
+class Review(NamedTuple):
+    """`start --pr N`: the pull request to review and how to check out its head."""
+
+    number: int
+    url: str
+    head: str  # the PR's head branch, as its author named it
+    checkout: Callable[[str], None]  # the forge's checkout of the PR's head as the named local branch
 
 
 class Started(NamedTuple):
@@ -434,6 +446,10 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
             if left:
                 stash_note = "; ".join(filter(None, [stash_note, left]))
 
+    if plan.pr is not None:
+        return _review_steps(store, project, facts, plan, branch, progress, rollback, back_to_original,
+                             (stash_sha, stash_note, parking, parked))
+
     if original != base:
         progress.step(f"Checking out {base}")
         rollback.push(f"return to {original}", back_to_original)
@@ -525,3 +541,68 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
             paused = pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
     note = f"Parked your changes with {parking.branch} ({parked[:7]})" if parked and parking else None
     return Started(project, session, base, pulled, stash_note, paused, running, note)
+
+
+def _review_steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str, progress: Progress,
+                  rollback: Rollback, back_to_original: Callable[[], None],
+                  set_aside: tuple[str | None, str | None, Session | None, str | None]) -> Started:
+    """`start --pr N`, once the changes here are set aside: the forge checks the PR's head out as
+    `branch` (a new local branch: plan_review_branch made sure), which tracks the author's branch;
+    never the base, never a pull."""
+    assert plan.pr is not None
+    top = facts.where.top
+    stash_sha, stash_note, parking, parked = set_aside
+    if facts.fetch is not None:
+        facts.fetch.wait(check=False)  # the base's fetch, started on a guess: not needed for a review
+    progress.step(f"Checking out #{plan.pr.number} as {branch}")
+
+    def remove_branch() -> None:
+        back_to_original()
+        if git.branch_exists(top, branch):  # it did not exist before (plan_review_branch made sure)
+            git.delete_branch(top, branch, force=True)
+        for key in ("remote", "pushRemote", "merge"):  # what the forge set for it
+            git.git(top, "config", "--unset-all", f"branch.{branch}.{key}", check=False)
+
+    rollback.push(f"remove {branch}", remove_branch)
+    plan.pr.checkout(branch)
+    if git.current_branch(top) != branch:
+        raise SessError(f"the checkout of #{plan.pr.number} did not leave {branch} checked out")
+    original = facts.where.branch
+    original_ref = original if original != "HEAD" else (facts.tree.head if facts.tree is not None else None)
+    undo: dict[str, object] = {"original": original, "original_ref": original_ref, "branch": branch,
+                               "stash": stash_sha if plan.dirty == "stash" and parked is None else None,
+                               "dirty": plan.dirty if facts.dirty and parked is None else None,
+                               "committed_on": original, "tip": git.head_sha(top)}
+    if parked is not None and parking is not None:
+        undo["parked"] = {"session_id": parking.id, "stash": parked}
+    running = next((s for s in facts.open_sessions if s.state == rules.ACTIVE), None)
+    with shielded():
+        session = store.start_session(project.id, branch, REVIEW, None, None, plan.at or timestamps.now(),
+                                      base_branch=facts.base, undo=undo, pausing=running,
+                                      open_ids=tuple(s.id for s in facts.open_sessions),
+                                      pr=(plan.pr.number, plan.pr.url))
+        rollback.clear()
+        if stash_sha is not None and plan.dirty == "discard":
+            git.stash_drop(top, stash_sha)
+        paused: list[tuple[Project, Session]] = []
+        if plan.exclusive:
+            from sess.workflows.session import pause_others
+
+            paused = pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
+    note = f"Parked your changes with {parking.branch} ({parked[:7]})" if parked and parking else None
+    return Started(project, session, facts.base, 0, stash_note, paused, running, note)
+
+
+REVIEW = "review"  # the type of a session that reviews someone else's pull request
+
+
+def plan_review_branch(facts: Facts, number: int, head: str) -> str:
+    """The local branch a review checks the PR's head out as: its own name when no local branch
+    has it (nor clashes with one: `feature` against `feature/x`), else review/N, review/N-2, ..."""
+    from sess.gitfiles import plain_branch_name
+
+    refs = facts.refs
+    for name in (head, f"review/{number}", *(f"review/{number}-{n}" for n in range(2, 100))):
+        if plain_branch_name(name) and name not in refs.heads and _clashing_ref(name, refs) is None:
+            return name
+    raise SessError(f"no free local branch name for #{number}", "Delete some review/N branches, then try again.")

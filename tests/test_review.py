@@ -1,0 +1,96 @@
+"""`sess start --pr N`: reviewing someone else's pull request (SPEC Part 3, "Reviewing someone
+else's PR"), with real git against a bare origin and the stand-in gh's `pr view` / `pr checkout`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from conftest import SessRunner, refused, run_git
+from dbhelp import session_row
+
+if TYPE_CHECKING:
+    from conftest import FakeGh, Repo
+
+
+def teammates_pr(repo: Repo, gh: FakeGh, head: str = "fix-typo", state: str = "OPEN") -> str:
+    """A teammate's branch on origin with one commit, and their open PR #5 for it; its tip."""
+    tip = repo.teammate_push("typo.txt", "fixed\n", "Fix the typo", branch=head)
+    with gh._locked() as data:
+        data["prs"].append({"number": 5, "headRefName": head, "baseRefName": "main", "state": state,
+                            "title": "Fix the typo"})
+        data["next_pr_number"] = 6
+    return tip
+
+
+def origin_tip(repo: Repo, branch: str) -> str:
+    assert repo.origin is not None
+    return run_git(repo.origin, repo.env, "rev-parse", f"refs/heads/{branch}")
+
+
+def test_a_review_checks_out_the_pr_and_its_end_pushes_only_what_is_new(sess: SessRunner, repo: Repo,
+                                                                        db_path: Path, gh: FakeGh) -> None:
+    tip = teammates_pr(repo, gh)
+    started = sess("start", "--pr", "#5", check=0)
+    assert started.out.splitlines()[:2] == ["On branch fix-typo (review)", "Session active · reviewing #5"]
+    assert repo.current_branch() == "fix-typo" and repo.git("rev-parse", "HEAD") == tip
+    row = session_row(db_path, 1)
+    assert (row["branch_type"], row["pr_number"], row["issue_id"]) == ("review", 5, "")
+    assert row["pr_url"].endswith("/pull/5")
+    repo.write("typo.txt", "fixed, and reworded\n")
+    ended = sess("end", "--message", "Reword", check=0)
+    assert "No pull request · a review" in ended.out
+    assert "Pushing fix-typo to the pull request's branch fix-typo" in ended.err
+    assert origin_tip(repo, "fix-typo") == repo.git("rev-parse", "fix-typo")
+    assert repo.git("rev-parse", "fix-typo~1") == tip  # on top of the author's commit: no rebase
+    assert repo.current_branch() == "main"
+    assert len(gh.prs()) == 1 and not [c for c in gh.calls() if c[:2] == ["pr", "create"]]
+    assert session_row(db_path, 1)["state"] == "ended"
+    stats = json.loads(sess("stats", "--json", check=0).out)
+    assert "review" in json.dumps(stats)
+
+
+def test_a_review_with_nothing_new_ends_with_exit_0_and_pushes_nothing(sess: SessRunner, repo: Repo,
+                                                                      db_path: Path, gh: FakeGh) -> None:
+    tip = teammates_pr(repo, gh)
+    repo.git("branch", "fix-typo", "main")  # a local branch of that name already: the review gets review/5
+    sess("start", "--pr", "5", check=0)
+    assert repo.current_branch() == "review/5"
+    ended = sess("end", check=0)
+    assert "No pull request · a review; nothing new to push" in ended.out
+    assert origin_tip(repo, "fix-typo") == tip and repo.current_branch() == "main"
+    assert repo.git("rev-parse", "fix-typo") == repo.git("rev-parse", "main")  # the user's own branch untouched
+
+
+def test_start_pr_refuses_what_is_no_open_pr_of_this_repository(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    teammates_pr(repo, gh, state="MERGED")
+    refused(sess("start", "--pr", "5"), "#5 is merged", code=1)
+    refused(sess("start", "--pr", "5", "--type", "bugfix"), "--pr and --type do not go together")
+    refused(sess("start", "--pr", "5", "--issue", "3"), "not allowed with argument")
+    refused(sess("start", "--pr", "five"), "is not a pull request")
+    refused(sess("start", "--pr", "https://github.com/other/lib/pull/5"), "is not a pull request of this repository",
+            code=1)
+    assert repo.current_branch() == "main" and "fix-typo" not in repo.git("branch")
+
+
+def test_a_fork_pr_that_takes_no_pushes_refuses_the_end_before_anything(sess: SessRunner, repo: Repo,
+                                                                        db_path: Path, gh: FakeGh) -> None:
+    """gh checks a fork's PR out from refs/pull/N/head when maintainers may not push to it."""
+    teammates_pr(repo, gh)
+    sess("start", "--pr", "5", check=0)
+    repo.git("config", "branch.fix-typo.merge", "refs/pull/5/head")
+    repo.write("typo.txt", "my suggestion\n")
+    result = sess("end", "--message", "Suggestion", check=1)
+    refused(result, "comes from a fork that does not let maintainers push", "Nothing was changed", code=1)
+    assert repo.current_branch() == "fix-typo" and repo.is_dirty()
+    assert session_row(db_path, 1)["state"] == "active"
+    sess("cancel", "--dirty", "stash", check=0)
+
+
+def test_undo_of_start_pr_removes_the_branch_it_made(sess: SessRunner, repo: Repo, db_path: Path,
+                                                     gh: FakeGh) -> None:
+    teammates_pr(repo, gh)
+    sess("start", "--pr", "5", check=0)
+    sess("undo", check=0)
+    assert repo.current_branch() == "main"
+    assert "fix-typo" not in repo.git("branch", "--list", "fix-typo")
