@@ -83,6 +83,7 @@ class PullRequest:
     reviewers: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
+    maintainer_can_modify: bool = False  # a fork's PR whose author lets the base's maintainers push to it
     id: str = field(default_factory=lambda: _new_id("PR"))
 
 
@@ -155,12 +156,12 @@ class GitHub:
 
     def add_pr(self, repo: str, head_ref: str, title: str = "A pull request", head_repo: str | None = None,
                author: str | None = None, base_ref: str = "main", number: int | None = None,
-               state: str = "OPEN") -> PullRequest:
+               state: str = "OPEN", maintainer_can_modify: bool = False) -> PullRequest:
         with self.lock:
             target = self.repos[repo]
             head = self.repos[head_repo or repo]
             pr = PullRequest(number or target.next_number(), title, base_ref, head, head_ref,
-                             author or head.owner.login, state=state)
+                             author or head.owner.login, state=state, maintainer_can_modify=maintainer_can_modify)
             target.prs[pr.number] = pr
             _pull_ref(target, pr)
             return pr
@@ -287,7 +288,7 @@ class _PullRequest(Node):
                   "url": f"{self.api.web}/{self.repo.full_name}/pull/{pr.number}", "isDraft": pr.draft,
                   "headRefName": pr.head_ref, "baseRefName": pr.base_ref,
                   "isCrossRepository": pr.head_repo is not self.repo,
-                  "maintainerCanModify": False}
+                  "maintainerCanModify": pr.maintainer_can_modify}
         if name in simple:
             return simple[name]
         if name == "headRepositoryOwner":

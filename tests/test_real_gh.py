@@ -394,3 +394,98 @@ def test_github_enterprise_works_as_github_com_does(github: RealGh, db_path: Pat
     [pr] = github.world.prs("acme/widgets")
     assert f"PR #{pr.number} · https://ghe.example.com/acme/widgets/pull/{pr.number}" in r.out, r
     assert {q["host"].split(":")[0] for q in github.world.requests} == {"ghe.example.com"}
+
+
+# --- reviews: sess start --pr, sess reopen -------------------------------------------------------
+
+def their_branch(repo: Repo, branch: str = "feature/theirs") -> str:
+    """A teammate's branch on origin, not here; its tip."""
+    repo.git("checkout", "-q", "-b", branch)
+    tip = repo.commit("theirs.txt", "theirs\n", "Theirs")
+    repo.git("push", "-q", "origin", branch)
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-q", "-D", branch)
+    repo.git("branch", "-q", "-r", "-d", f"origin/{branch}")
+    return tip
+
+
+def test_start_pr_reviews_a_teammates_pr_and_end_pushes_to_its_branch(github: RealGh, widgets: Repo,
+                                                                       sess_gh: SessRunner, db_path: Path) -> None:
+    tip = their_branch(widgets)
+    github.world.add_pr("acme/widgets", "feature/theirs", "Their PR", number=5, author="bob")
+    r = sess_gh("start", "--pr", "https://github.com/acme/widgets/pull/5", check=0)
+    assert r.out.splitlines()[:3] == ["On branch feature/theirs (review)", "Session active · reviewing #5",
+                                      "Their PR"], r
+    assert widgets.current_branch() == "feature/theirs" and widgets.git("rev-parse", "HEAD") == tip
+    [row] = sessions(db_path)
+    assert (row["branch_type"], row["pr_number"], row["pr_url"]) == (
+        "review", 5, "https://github.com/acme/widgets/pull/5")
+    widgets.write("theirs.txt", "theirs, reviewed\n")
+    r = sess_gh("end", "-m", "Review fixes", check=0)
+    assert "No pull request · a review" in r.out, r
+    assert widgets.git("ls-remote", "origin", "refs/heads/feature/theirs").split()[0] == \
+        widgets.git("rev-parse", "feature/theirs")
+    assert widgets.git("rev-parse", "feature/theirs~1") == tip  # no rebase of the author's branch
+    assert [pr.number for pr in github.world.prs("acme/widgets")] == [5]
+    r = sess_gh("start", "--pr", "5", check=0)  # a second look: nothing new, exit 0, nothing pushed
+    assert widgets.current_branch() == "review/5"
+    before = widgets.git("ls-remote", "origin", "refs/heads/feature/theirs")
+    r = sess_gh("end", check=0)
+    assert "nothing new to push" in r.out and widgets.git("ls-remote", "origin", "refs/heads/feature/theirs") == before
+
+
+def test_start_pr_of_a_fork_that_takes_no_pushes_refuses_at_end(github: RealGh, widgets: Repo,
+                                                                 sess_gh: SessRunner, db_path: Path) -> None:
+    """gh checks out refs/pull/N/head when maintainers may not push to the fork: nothing can go there."""
+    github.repo("mallory/widgets", fork_of="acme/widgets")
+    mallory = github.clone("mallory/widgets", name="mallorys")
+    mallory.git("checkout", "-q", "-b", "feature/y")
+    mallory.commit("y.txt", "y\n", "Add y")
+    mallory.git("push", "-q", "origin", "feature/y")
+    github.world.add_pr("acme/widgets", "feature/y", "Add y", head_repo="mallory/widgets", number=90)
+    sess_gh("start", "--pr", "90", check=0)
+    assert widgets.current_branch() == "feature/y"
+    assert widgets.git("config", "branch.feature/y.merge") == "refs/pull/90/head"
+    r = sess_gh("end", check=0)  # nothing new: the review ends
+    assert "nothing new to push" in r.out, r
+    sess_gh("start", "--pr", "90", check=0)
+    widgets.write("y.txt", "my suggestion\n")
+    refused(sess_gh("end", "-m", "Suggestion"), "comes from a fork that does not let maintainers push", code=1)
+    assert widgets.is_dirty() and sessions(db_path)[-1]["state"] == "active"
+
+
+def test_reopen_on_the_real_gh(github: RealGh, widgets: Repo, sess_gh: SessRunner, db_path: Path) -> None:
+    work_on(sess_gh, widgets)
+    r = sess_gh("end", "-m", "Add x", check=0)
+    [pr] = github.world.prs("acme/widgets")
+    assert f"PR #{pr.number}" in r.out, r
+    r = sess_gh("reopen", "feature/x", check=0)
+    assert "Reopened session on feature/x (feature)" in r.out and widgets.current_branch() == "feature/x", r
+    widgets.write("x.txt", "x, after review\n")
+    r = sess_gh("end", "-m", "After review", check=0)
+    assert f"PR #{pr.number}" in r.out and "already open" in r.out, r
+    assert len(github.world.prs("acme/widgets")) == 1
+    pr.state = "MERGED"
+    refused(sess_gh("reopen", "feature/x"), "is merged", code=1)
+    assert sessions(db_path)[0]["state"] == "ended"
+
+
+def test_start_pr_of_a_fork_open_to_maintainers_pushes_to_the_fork(github: RealGh, widgets: Repo,
+                                                                    sess_gh: SessRunner) -> None:
+    """With maintainerCanModify gh makes the fork the branch's remote (its URL) and refs/heads/B the
+    ref: the review's commits go to the fork's branch, none to origin."""
+    github.repo("mallory/widgets", fork_of="acme/widgets")
+    mallory = github.clone("mallory/widgets", name="mallorys")
+    mallory.git("checkout", "-q", "-b", "feature/y")
+    mallory.commit("y.txt", "y\n", "Add y")
+    mallory.git("push", "-q", "origin", "feature/y")
+    github.world.add_pr("acme/widgets", "feature/y", "Add y", head_repo="mallory/widgets", number=90,
+                        maintainer_can_modify=True)
+    sess_gh("start", "--pr", "90", check=0)
+    assert widgets.git("config", "branch.feature/y.merge") == "refs/heads/feature/y"
+    widgets.write("y.txt", "y, suggested\n")
+    r = sess_gh("end", "-m", "Suggestion", check=0)
+    assert "No pull request · a review" in r.out, r
+    mallory.git("fetch", "-q", "origin")
+    assert mallory.git("rev-parse", "origin/feature/y") == widgets.git("rev-parse", "feature/y")
+    assert not remote_has(widgets, "feature/y")
