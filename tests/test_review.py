@@ -37,6 +37,7 @@ def test_a_review_checks_out_the_pr_and_its_end_pushes_only_what_is_new(sess: Se
     row = session_row(db_path, 1)
     assert (row["branch_type"], row["pr_number"], row["issue_id"]) == ("review", 5, "")
     assert row["pr_url"].endswith("/pull/5")
+    assert sess("status", check=0).out.splitlines()[1].endswith(" · reviewing #5")
     repo.write("typo.txt", "fixed, and reworded\n")
     ended = sess("end", "--message", "Reword", check=0)
     assert "No pull request · a review" in ended.out

@@ -185,6 +185,8 @@ def _timed(head: str, session: Session, now: datetime) -> str:
     parts = [head, duration(rules.elapsed_seconds(session, now))]
     if session.issue_id:
         parts.append(issue_ref(session))
+    if session.branch_type == "review" and session.pr_number is not None:  # start --pr
+        parts.append(f"reviewing #{session.pr_number}")
     return DOT.join(parts)
 
 
