@@ -95,3 +95,26 @@ def test_undo_of_start_pr_removes_the_branch_it_made(sess: SessRunner, repo: Rep
     sess("undo", check=0)
     assert repo.current_branch() == "main"
     assert "fix-typo" not in repo.git("branch", "--list", "fix-typo")
+
+
+def test_start_pr_with_a_session_open_asks_on_a_terminal(sess: SessRunner, repo: Repo, db_path: Path,
+                                                         env: dict[str, str], gh: FakeGh) -> None:
+    """Without a terminal exit 2 naming --park; on one, the choice, driven through a pty."""
+    from test_interactive import ENTER, Terminal
+
+    teammates_pr(repo, gh)
+    sess("start", "a", "--no-issue", check=0)
+    repo.write("README", "unfinished on a\n")
+    refused(sess("start", "--pr", "5"), "a session is already open: feature/a (active)", "--park")
+    term = Terminal(env, repo.path, "start", "--pr", "5")
+    try:
+        term.expect("A session is open: feature/a")
+        term.expect("park it and start the review")
+        term.send(ENTER)
+        term.expect("reviewing #5")
+        assert term.finish() == 0
+    finally:
+        if term.child.isalive():
+            term.child.terminate(force=True)
+    assert repo.current_branch() == "fix-typo" and session_row(db_path, 1)["parked_stash"]
+    assert session_row(db_path, 1)["state"] == "paused"
