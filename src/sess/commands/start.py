@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from sess import config
+    from sess.hooks import Hooks
     from sess.trackers import Issue, Prefetch, Tracker
+    from sess.workflows import start
 
 
 def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -65,8 +67,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     from sess import config, git, prompts, rules, timestamps
     from sess.commands.clock import parse_at, paused_elsewhere_lines
     from sess.errors import UsageError
-    from sess.hooks import Hooks, session_info
-    from sess.progress import for_terminal
+    from sess.hooks import Hooks
     from sess.workflows import start
     from sess.workflows.common import locate_in
 
@@ -179,11 +180,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the new branch")
     plan = plan._replace(dirty=dirty, message=message)
     hooks = Hooks(cfg, top, enabled=not args.no_hooks)
-    progress = for_terminal()
-    try:
-        started = start.run(store, facts, plan, progress, hooks, branch)
-    finally:
-        progress.close()
+    started = _run(store, facts, plan, hooks, branch)
     session = started.session
     lines = []
     if started.parked_note is not None:
@@ -207,6 +204,25 @@ def cmd_start(args: argparse.Namespace) -> int:
         render.print_lines([started.worktree])
     else:
         render.print_lines(lines)
+    return _after_start(hooks, started, cfg, top)
+
+
+def _run(store: Store, facts: start.Facts, plan: start.Plan, hooks: Hooks, branch: str) -> start.Started:
+    from sess.progress import for_terminal
+    from sess.workflows import start
+
+    progress = for_terminal()
+    try:
+        return start.run(store, facts, plan, progress, hooks, branch)
+    finally:
+        progress.close()
+
+
+def _after_start(hooks: Hooks, started: start.Started, cfg: config.Config, top: str) -> int:
+    """Once the summary is out: the post-start hook, then the team's records (sync.auto)."""
+    from sess.hooks import session_info
+
+    session = started.session
     sys.stdout.flush()  # the summary before what the post-start hook prints
     try:
         hooks.run("post-start", session_info(started.project, session, started.base))
@@ -228,8 +244,7 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
     from sess import forges, prompts
     from sess.commands.clock import paused_elsewhere_lines
     from sess.errors import UsageError
-    from sess.hooks import Hooks, session_info
-    from sess.progress import for_terminal
+    from sess.hooks import Hooks
     from sess.workflows import start
     from sess.workflows.common import locate_in
 
@@ -269,11 +284,7 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
         dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the review's branch")
     plan = plan._replace(dirty=dirty, message=message)
     hooks = Hooks(cfg, top, enabled=not args.no_hooks)
-    progress = for_terminal()
-    try:
-        started = start.run(store, facts, plan, progress, hooks, branch)
-    finally:
-        progress.close()
+    started = _run(store, facts, plan, hooks, branch)
     session = started.session
     lines = [started.parked_note] if started.parked_note else []
     if started.handed_over is not None and started.handed_over.state == "active":
@@ -287,18 +298,7 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
         lines.append(started.stash_note)
     lines.extend(paused_elsewhere_lines(started.paused_elsewhere))
     render.print_lines(lines)
-    sys.stdout.flush()
-    try:
-        hooks.run("post-start", session_info(started.project, session, started.base))
-    except KeyboardInterrupt:
-        sys.stderr.write(f"Interrupted the post-start hook; the session on {session.branch} is started\n")
-        return 130
-    if cfg.sync_enabled and cfg.sync_auto:
-        from sess import sync
-        from sess.commands.team import warn
-
-        sync.auto(top, cfg, warn)
-    return 0
+    return _after_start(hooks, started, cfg, top)
 
 
 def _pr_number(value: str, top: str) -> int:
