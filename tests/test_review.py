@@ -118,3 +118,37 @@ def test_start_pr_with_a_session_open_asks_on_a_terminal(sess: SessRunner, repo:
             term.child.terminate(force=True)
     assert repo.current_branch() == "fix-typo" and session_row(db_path, 1)["parked_stash"]
     assert session_row(db_path, 1)["state"] == "paused"
+
+
+def test_a_failed_checkout_of_the_pr_leaves_nothing_behind(sess: SessRunner, repo: Repo, db_path: Path,
+                                                           gh: FakeGh) -> None:
+    """The forge's checkout fails: no branch, back on the branch it started from, the changes back."""
+    teammates_pr(repo, gh)
+    repo.write("README", "unfinished\n")
+    gh.fail("pr checkout", "failed to run git: fatal: couldn't find remote ref refs/pull/5/head")
+    failed = sess("start", "--pr", "5", "--dirty", "stash", check=1)
+    assert "Error: gh pr checkout failed" in failed.err and "Traceback" not in failed.err
+    assert repo.current_branch() == "main" and (repo.path / "README").read_text() == "unfinished\n"
+    assert repo.git("branch", "--list", "fix-typo") == "" and repo.git("stash", "list") == ""
+    assert repo.git("config", "--get-regexp", "^branch\\.fix-typo\\.", check=False) == ""
+    sess("start", "--pr", "5", "--dirty", "carry", check=0)  # and it works once the forge does
+    assert repo.current_branch() == "fix-typo" and (repo.path / "README").read_text() == "unfinished\n"
+    assert repo.git("stash", "list") == ""  # carried, not left in the stash
+
+
+def test_a_review_end_stopped_at_the_push_goes_on_with_continue(sess: SessRunner, repo: Repo, db_path: Path,
+                                                                gh: FakeGh) -> None:
+    """The author pushed while we looked: end stops before pushing, journal kept; --continue after a pull."""
+    teammates_pr(repo, gh)
+    sess("start", "--pr", "5", check=0)
+    repo.write("mine.txt", "mine\n")
+    theirs = repo.teammate_push("theirs.txt", "theirs\n", "More from the author", branch="fix-typo")
+    stopped = sess("end", "--message", "Mine", check=1)
+    assert "the pull request's branch has commits fix-typo does not have" in stopped.err, stopped
+    assert "sess end --continue" in stopped.err and "Traceback" not in stopped.err
+    assert origin_tip(repo, "fix-typo") == theirs and session_row(db_path, 1)["state"] == "active"
+    repo.git("pull", "-q", "--rebase", "origin", "fix-typo")
+    sess("end", "--continue", check=0)
+    assert origin_tip(repo, "fix-typo") == repo.git("rev-parse", "fix-typo")
+    assert repo.git("rev-parse", "fix-typo~1") == theirs and repo.current_branch() == "main"
+    assert session_row(db_path, 1)["state"] == "ended"

@@ -567,6 +567,26 @@ def _review_steps(store: Store, project: Project, facts: Facts, plan: Plan, bran
     plan.pr.checkout(branch)
     if git.current_branch(top) != branch:
         raise SessError(f"the checkout of #{plan.pr.number} did not leave {branch} checked out")
+    carried = facts.dirty and plan.dirty == "carry" and stash_sha is not None
+    if carried:  # --dirty carry: the changes set aside come back on the review's branch
+        assert stash_sha is not None
+        progress.step(f"Bringing your changes onto {branch}")
+        created = [path for path in git.stash_untracked(top, stash_sha) if not os.path.lexists(os.path.join(top, path))]
+
+        def unapply() -> None:
+            git.reset_hard(top)
+            for path in created:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(top, path))
+
+        rollback.push("take the carried changes back off", unapply)
+        try:
+            entry = f"stash@{{{git.stash_index(top, stash_sha)}}}"
+            if not git.ok(top, "stash", "apply", "--quiet", "--index", entry):
+                git.git(top, "stash", "apply", "--quiet", entry)
+        except CommandError as exc:
+            raise SessError(f"your changes do not apply cleanly on #{plan.pr.number}'s branch: {exc.detail}",
+                            "Use --dirty stash instead.") from exc
     original = facts.where.branch
     original_ref = original if original != "HEAD" else (facts.tree.head if facts.tree is not None else None)
     undo: dict[str, object] = {"original": original, "original_ref": original_ref, "branch": branch,
@@ -582,7 +602,7 @@ def _review_steps(store: Store, project: Project, facts: Facts, plan: Plan, bran
                                       open_ids=tuple(s.id for s in facts.open_sessions),
                                       pr=(plan.pr.number, plan.pr.url))
         rollback.clear()
-        if stash_sha is not None and plan.dirty == "discard":
+        if stash_sha is not None and (plan.dirty == "discard" or carried):
             git.stash_drop(top, stash_sha)
         paused: list[tuple[Project, Session]] = []
         if plan.exclusive:
