@@ -100,8 +100,7 @@ def test_failing_pre_start_changes_nothing(sess: SessRunner, repo: Repo, env: di
     r = sess("start", "x", "--no-issue", "--dirty", "stash")
     assert r.code == 1
     assert "checking\nlint: 3 problems\nsee above\n" in r.err  # shown as it came
-    assert r.err.splitlines()[-3] == ("Error: pre-start hook failed (exit status 7): "
-                                      "checking | lint: 3 problems | see above")
+    assert r.err.splitlines()[-3] == "Error: pre-start hook failed (exit status 7)"  # the output not again
     assert "--no-hooks" in r.err.splitlines()[-1]
     assert repo.git("for-each-ref") == before and repo.current_branch() == "main"
     assert repo.git("stash", "list") == "" and (repo.path / "dirty.txt").read_text() == "mine\n"
@@ -113,7 +112,7 @@ def test_failing_post_hooks_are_warnings(sess: SessRunner, repo: Repo, gh: FakeG
     r = sess("start", "x", "--no-issue", check=0)
     assert "Warning: post-start hook failed (exit status 1)" in r.err
     r = sess("pause", check=0)
-    assert "Warning: post-pause hook failed (exit status 2): nope" in r.err
+    assert "Warning: post-pause hook failed (exit status 2)" in r.err and r.err.count("nope") == 1
     assert "Session paused" not in r.out and r.out.startswith("Paused session on feature/x")
     r = sess("resume", check=0)
     assert "Warning: post-resume hook failed (exit status 3)" in r.err
@@ -189,7 +188,7 @@ def test_failing_pre_end_changes_nothing(sess: SessRunner, repo: Repo, gh: FakeG
     user_hooks(env, pre_end="echo 'tests failed'; exit 1")
     r = sess("end", "--message", "Work")
     assert r.code == 1
-    assert "Error: pre-end hook failed (exit status 1): tests failed" in r.err
+    assert "Error: pre-end hook failed (exit status 1)" in r.err and r.err.count("tests failed") == 1
     assert repo.is_dirty() and repo.git("log", "-1", "--format=%s") == "Initial commit"
     assert repo.git("ls-remote", "--heads", "origin", "feature/x") == ""
     assert gh.prs() == []

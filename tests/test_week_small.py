@@ -44,3 +44,53 @@ def test_ctrl_c_in_a_slow_post_start_hook_says_the_session_started(sess: SessRun
     assert proc.returncode == 130, err
     assert "the session on feature/x is started" in err and "back as it was" not in err, err
     assert session_row(db_path)["state"] == "active" and repo.current_branch() == "feature/x"
+
+
+HOOK_LINES = ("line-one-{e}", "line-two-{e}", "line-three-{e}")
+
+
+def _noisy(event: str, status: int) -> str:
+    return "; ".join(f"echo {line.format(e=event)}" for line in HOOK_LINES) + f"; exit {status}"
+
+
+def _shown_once(output: str, event: str) -> None:
+    for line in HOOK_LINES:
+        assert output.count(line.format(e=event)) == 1, output
+
+
+def test_a_failing_hook_s_output_is_shown_once(sess: SessRunner, repo: Repo, env: dict[str, str]) -> None:
+    # From your own file: pre-start fails (nothing starts), then post-start, pre-end, post-end.
+    user_hooks(env, pre_start=_noisy("pre-start", 3))
+    r = sess("start", "--no-issue", "x")
+    assert r.code == 1 and "Error: pre-start hook failed (exit status 3)" in r.err, r
+    _shown_once(r.err, "pre-start")
+    user_hooks(env, post_start=_noisy("post-start", 4), pre_end=_noisy("pre-end", 5))
+    r = sess("start", "--no-issue", "x", check=0)
+    assert "Warning: post-start hook failed (exit status 4)" in r.err, r
+    _shown_once(r.err, "post-start")
+    repo.write("work.txt", "w\n")
+    r = sess("end", "--no-pr", "--keep-branch", "-m", "Work")
+    assert r.code == 1 and "Error: pre-end hook failed (exit status 5)" in r.err, r
+    _shown_once(r.err, "pre-end")
+    # From a trusted .sess.toml: the same.
+    user_hooks(env)
+    repo.write(".sess.toml", f'[hooks]\npost-end = "{_noisy("post-end", 6)}"\n')
+    sess("config", "trust", check=0)
+    r = sess("end", "--no-pr", "--keep-branch", "-m", "Work", check=0)
+    assert "Warning: post-end hook failed (exit status 6)" in r.err, r
+    _shown_once(r.err, "post-end")
+
+
+def test_a_failing_hook_s_output_is_shown_once_on_a_terminal(repo: Repo, env: dict[str, str]) -> None:
+    from test_interactive import Terminal
+
+    user_hooks(env, pre_start=_noisy("pre-start", 2))
+    terminal = Terminal(env, repo.path, "start", "--no-issue", "--type", "feature", "x")
+    assert terminal.finish() == 1
+    assert "pre-start hook failed (exit status 2)" in terminal.seen, terminal.seen
+    _shown_once(terminal.seen, "pre-start")
+    user_hooks(env, post_start=_noisy("post-start", 7))
+    terminal = Terminal(env, repo.path, "start", "--no-issue", "--type", "feature", "x")
+    assert terminal.finish() == 0
+    assert "post-start hook failed (exit status 7)" in terminal.seen, terminal.seen
+    _shown_once(terminal.seen, "post-start")

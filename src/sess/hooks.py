@@ -2,7 +2,7 @@
 
 The session reaches a hook only through `SESS_*` environment variables, never through its
 command line, so an issue title such as `$(rm -rf ~)` stays text. A hook runs in the
-repository root, its output shown as it comes (stderr). A failing `pre-*` hook stops the
+repository root, its output shown as it comes (stderr), once. A failing `pre-*` hook stops the
 command before it changes anything (`HookFailed`); a failing `post-*` hook is a warning.
 """
 
@@ -15,8 +15,6 @@ from sess.config import REPO, Config
 from sess.errors import SessError
 from sess.records import NamedTuple
 from sess.rules import Project, Session
-
-TAIL_LINES = 3  # lines of a failed hook's output repeated in the error
 
 
 class HookFailed(SessError):
@@ -127,9 +125,9 @@ class Hooks:
             return f"{event} hook cannot run: {exc.message}"
         if result.ok:
             return None
-        lines = [line.strip() for line in result.stdout.splitlines() if line.strip()][-TAIL_LINES:]
-        said = f": {' | '.join(lines)}" if lines else ""
-        return f"{event} hook failed (exit status {_status(result.returncode)}){said}"
+        # Its output was shown as it came, just above: the error names the hook and its exit
+        # status and does not say the output again.
+        return f"{event} hook failed (exit status {_status(result.returncode)})"
 
 
 def _status(code: int) -> str:
