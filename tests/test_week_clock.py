@@ -229,3 +229,33 @@ def test_a_slice_over_12_hours_is_asked_on_a_terminal(sess: SessRunner, repo: Re
     terminal.send("y\r")
     assert terminal.finish() == 0
     assert session_row(db_path)["state"] == "paused"
+
+
+def test_exclusive_resume_at_refuses_another_project_s_slice(
+        sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
+    other = exclusive_with_gadgets(env, tmp_path)
+    sess("start", "--no-issue", "w", "--at", "5h", check=0)
+    sess("pause", "--at", "4h", check=0)
+    sess("start", "--no-issue", "g", "--at", "3h", cwd=other, check=0)
+    sess("pause", "--at", "1h", cwd=other, check=0)  # gadgets ran 3h..1h ago, its clock stopped
+    result = sess("resume", "--at", "2h")
+    assert result.code == 2 and "overlaps the time of the session on feature/g" in result.err, result
+    assert "time.exclusive" in result.err and sessions(db_path)[0]["state"] == "paused"
+    sess("resume", "--at", "50m", check=0)  # after gadgets' slice: fine
+    seen = totals(sess, repo, other)
+    assert max(seen.values()) - min(seen.values()) < 5, seen  # no minute counted twice anywhere
+    assert abs(seen["report"] - (3600 + 7200 + 3000)) < 30, seen
+
+
+def test_exclusive_start_at_refuses_another_project_s_slice(
+        sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
+    other = exclusive_with_gadgets(env, tmp_path)
+    sess("start", "--no-issue", "g", "--at", "3h", cwd=other, check=0)
+    sess("pause", "--at", "1h", cwd=other, check=0)
+    result = sess("start", "--no-issue", "w", "--at", "2h")
+    assert result.code == 2 and "overlaps the time of the session on feature/g" in result.err, result
+    assert len(sessions(db_path)) == 1 and repo.current_branch() == "main"
+    sess("start", "--no-issue", "w", "--at", "50m", check=0)
+    seen = totals(sess, repo, other)
+    assert max(seen.values()) - min(seen.values()) < 5, seen
+    assert abs(seen["report"] - (7200 + 3000)) < 30, seen

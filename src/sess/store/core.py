@@ -489,17 +489,18 @@ class Store(UndoMixin):
         return found
 
     def overlap(self, project_id: int, session_id: int, start: datetime, end: datetime,
-                now: datetime, anywhere: bool = False) -> tuple[Session, Slice] | None:
-        """A slice of another session of the project (`anywhere`: of any project) that shares
-        time with [start, end)."""
+                now: datetime, anywhere: bool = False, closed_elsewhere: bool = False) -> tuple[Session, Slice] | None:
+        """A slice of another session of the project (`anywhere`: of any project;
+        `closed_elsewhere`: and the ended slices of other projects) that shares time with [start, end)."""
         row = self.conn.execute(
             f"""SELECT sl.id, sl.start_time, sl.end_time, {SESSION_COLUMNS}
                 FROM session_slices sl JOIN sessions s ON s.id = sl.session_id
-                WHERE (s.project_id = :project OR :anywhere) AND sl.session_id <> :session AND sl.start_epoch < :end
+                WHERE (s.project_id = :project OR :anywhere OR (:closed AND sl.end_epoch IS NOT NULL))
+                  AND sl.session_id <> :session AND sl.start_epoch < :end
                   AND COALESCE(sl.end_epoch, CASE WHEN s.state = 'active' THEN :now ELSE sl.start_epoch END) > :start
                 ORDER BY sl.start_epoch LIMIT 1""",
             {"project": project_id, "session": session_id, "start": start.timestamp(), "end": end.timestamp(),
-             "now": now.timestamp(), "anywhere": anywhere}).fetchone()
+             "now": now.timestamp(), "anywhere": anywhere, "closed": closed_elsewhere}).fetchone()
         if row is None:
             return None
         other = session_from_row(row[3:])

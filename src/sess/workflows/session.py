@@ -53,7 +53,7 @@ def resume(store: Store, cwd: str, where: Where | None = None, at: datetime | No
             rules.resume(session, at or now)  # validates the state before touching git
         if at is not None:
             rules.check_resume(session, at, now)
-            check_free(store, project, session, at, now)
+            check_free(store, project, session, at, now, exclusive)
         if where.branch != session.branch and not git.branch_exists(where.top, session.branch):
             raise branch_gone(session)
     try:
@@ -74,13 +74,17 @@ def branch_gone(session: Session) -> SessError:
                      f"(git branch {session.branch} <commit>) and try again.")
 
 
-def check_free(store: Store, project: Project, session: Session | None, start: datetime, now: datetime) -> None:
-    """A clock starting at `start` must not share time with another session of the project."""
-    found = store.overlap(project.id, session.id if session else 0, start, now, now)
+def check_free(store: Store, project: Project, session: Session | None, start: datetime, now: datetime,
+               exclusive: bool = False) -> None:
+    """A clock starting at `start` must not share time with another session of the project, nor,
+    with time.exclusive, with a stopped clock of another project (a running one is stopped at
+    `start` instead, see pause_others): one clock at a time, so that every total is the same."""
+    found = store.overlap(project.id, session.id if session else 0, start, now, now, closed_elsewhere=exclusive)
     if found is not None:
         other, piece = found
+        elsewhere = " (time.exclusive: one clock at a time)" if other.project_id != project.id else ""
         raise UsageError(f"--at {_clock(start)} overlaps the time of the session on {other.branch} "
-                         f"({_clock(piece.start)} to {_clock(piece.end) if piece.end else 'now'})",
+                         f"({_clock(piece.start)} to {_clock(piece.end) if piece.end else 'now'}){elsewhere}",
                          "Pick a later moment, or 'sess amend' that session's slice first.")
 
 

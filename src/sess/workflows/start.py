@@ -283,7 +283,7 @@ def run(store: Store, facts: Facts, plan: Plan, progress: Progress, hooks: Hooks
             from sess.workflows.session import check_free
 
             rules.check_not_future("--at", plan.at, timestamps.now())
-            check_free(store, project, None, plan.at, timestamps.now())
+            check_free(store, project, None, plan.at, timestamps.now(), plan.exclusive)
         rollback = Rollback()
         with rollback.on_failure("interrupted; the repository is back as it was"):
             try:
