@@ -259,3 +259,18 @@ def test_exclusive_start_at_refuses_another_project_s_slice(
     seen = totals(sess, repo, other)
     assert max(seen.values()) - min(seen.values()) < 5, seen
     assert abs(seen["report"] - (7200 + 3000)) < 30, seen
+
+
+def test_undoing_the_exclusivity_pause_refuses_when_the_other_clock_ran_and_stopped(
+        sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
+    other = exclusive_with_gadgets(env, tmp_path)
+    sess("start", "--no-issue", "w", "--at", "3h", check=0)
+    sess("start", "--no-issue", "g", "--at", "2h", cwd=other, check=0)  # widgets pauses at 2h
+    sess("pause", "--at", "1h", cwd=other, check=0)  # gadgets ran 2h..1h, stopped
+    before = sessions(db_path)
+    result = sess("undo")
+    assert result.code == 1 and "time.exclusive: one clock at a time" in result.err, result
+    assert "feature/g" in result.err and sessions(db_path) == before
+    seen = totals(sess, repo, other)
+    assert max(seen.values()) - min(seen.values()) < 5, seen
+    assert abs(seen["report"] - 7200) < 30, seen

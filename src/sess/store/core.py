@@ -506,6 +506,18 @@ class Store(UndoMixin):
         other = session_from_row(row[3:])
         return other, Slice(row[0], other.id, parse_time(row[1]) or other.start_time, parse_time(row[2]))
 
+    def stopped_elsewhere(self, project_id: int, start: datetime, end: datetime) -> tuple[Session, Slice] | None:
+        """An ended slice of another project's session that shares time with [start, end)."""
+        row = self.conn.execute(
+            f"""SELECT sl.id, sl.start_time, sl.end_time, {SESSION_COLUMNS}
+                FROM session_slices sl JOIN sessions s ON s.id = sl.session_id
+                WHERE s.project_id <> ? AND sl.end_epoch IS NOT NULL AND sl.start_epoch < ? AND sl.end_epoch > ?
+                ORDER BY sl.start_epoch LIMIT 1""", (project_id, end.timestamp(), start.timestamp())).fetchone()
+        if row is None:
+            return None
+        other = session_from_row(row[3:])
+        return other, Slice(row[0], other.id, parse_time(row[1]) or other.start_time, parse_time(row[2]))
+
     def replace_slices(self, session: Session, old: list[Slice], new: list[Slice], changes: dict[str, object],
                        summary: str) -> Session:
         """Write amended slices and the Go columns that agree with them, logged for undo, at once."""

@@ -58,6 +58,8 @@ def undo(store: Store, cwd: str, exclusive: bool = False) -> Undone:
         if stash and git.stash_index(where.top, stash) is not None and git.is_dirty(where.top):
             raise SessError("the working tree has uncommitted changes, and the stash cancel made goes back on it",
                             "Commit or stash them first, then run 'sess undo' again.")
+        if exclusive and entry.action == "pause":
+            _check_no_clock_since(store, project, entry)
         notes = _branch_back(where.top, store.session(entry.session_id)) if entry.action == "cancel" else []
         with shielded():
             session = store.undo_snapshot(entry)
@@ -82,6 +84,27 @@ def _branch_back(top: str, session: Session) -> list[str]:
                         f"Recreate it (git branch {branch} <commit>), then run 'sess undo' again.")
     git.git(top, "branch", "--quiet", "--no-track", "--", branch, remote)
     return [f"Recreated branch {branch} from origin/{branch}"]
+
+
+def _check_no_clock_since(store: Store, project: Project, entry: UndoEntry) -> None:
+    """time.exclusive: undoing the pause sets this clock running since the pause's instant. A clock
+    still running elsewhere is stopped there (_stop_others); one that ran elsewhere since and was
+    stopped already would share that time, counted twice by every total: refused, nothing changed."""
+    from sess import timestamps
+
+    if entry.data.get("before", {}).get("columns", {}).get("state") != "active":
+        return
+    paused_at = timestamps.parse_db(str(entry.data.get("after", {}).get("pause_time") or ""))
+    if paused_at is None:
+        return
+    found = store.stopped_elsewhere(project.id, paused_at, timestamps.now())
+    if found is not None:
+        other, piece = found
+        end = f"{piece.end.astimezone():%H:%M}" if piece.end else "now"
+        raise SessError(f"undoing the pause of {entry.summary} would run its clock from "
+                        f"{paused_at.astimezone():%H:%M}, while the session on {other.branch} in another project "
+                        f"ran {piece.start.astimezone():%H:%M} to {end} (time.exclusive: one clock at a time); "
+                        "nothing was changed", "Run 'sess resume' to start the clock again now.")
 
 
 def _stop_others(store: Store, project: Project, session: Session, entry: UndoEntry) -> list[str]:
