@@ -146,3 +146,37 @@ def test_a_base_that_is_not_on_origin_is_a_warning(sess: SessRunner, repo: Repo)
     repo.git("branch", "local-only")
     result = sess("start", "--no-issue", "x", "--base", "local-only", check=0)
     assert "Warning: the base local-only is not on origin" in result.err, result
+
+
+# --- an existing branch (Part 3, "An existing branch") ------------------------------------------
+
+def _ended_on_issue(sess: SessRunner, repo: Repo, gh: FakeGh) -> str:
+    gh.add_issue(5, "Add login")
+    sess("start", "--issue", "5", check=0)
+    repo.commit("login.py", "x\n", "Login")
+    sess("end", "--keep-branch", check=0)
+    return "feature/add-login"
+
+
+@pytest.mark.parametrize("where", ["both", "origin", "local"])
+def test_start_on_an_ended_session_s_branch_points_at_reopen(sess: SessRunner, repo: Repo, gh: FakeGh,
+                                                             db_path: Path, where: str) -> None:
+    branch = _ended_on_issue(sess, repo, gh)
+    if where == "origin":
+        repo.git("branch", "-D", branch)
+    if where == "local":
+        repo.git("push", "-q", "origin", "--delete", branch)
+    before = repo.git("for-each-ref")
+    refused(sess("start", "--issue", "5"), f"branch '{branch}' already exists", "ended session", "#5",
+            f"sess reopen {branch}", code=1)
+    assert repo.git("for-each-ref") == before and repo.current_branch() == "main"
+    assert sess("status", "--json", check=0).out.count('"session": null') == 1
+
+
+def test_start_on_a_branch_of_no_session_names_it_and_changes_nothing(sess: SessRunner, repo: Repo,
+                                                                     db_path: Path) -> None:
+    repo.git("branch", "feature/mine")
+    before = repo.git("for-each-ref")
+    result = sess("start", "--no-issue", "mine")
+    refused(result, "branch 'feature/mine' already exists", code=1)
+    assert "reopen" not in result.err and repo.git("for-each-ref") == before

@@ -158,7 +158,7 @@ def cmd_start(args: argparse.Namespace) -> int:
                       template=cfg.branch_template, max_length=cfg.branch_max_length, at=at, user=cfg.branch_user,
                       exclusive=cfg.time_exclusive, park=args.park,
                       copy=cfg.worktree_copy)
-    branch = start.plan_branch(facts, plan)  # while git still scans the work tree
+    branch = start.plan_branch(facts, plan, store)  # while git still scans the work tree
     if in_worktree:
         from sess.gitfiles import main_work_tree
         from sess.workflows import worktrees

@@ -181,8 +181,34 @@ def _branch_known(top: str, branch: str, refs: git.Refs) -> bool:
     return refs.known(branch)
 
 
-def plan_branch(facts: Facts, plan: Plan) -> str:
-    return branch_for(facts.where.top, plan, facts.refs)
+class BranchExists(SessError):
+    """The new session's branch exists already, here or on origin."""
+
+    def __init__(self, branch: str) -> None:
+        super().__init__(f"branch '{branch}' already exists", "Pass another NAME.")
+        self.branch = branch
+
+
+def plan_branch(facts: Facts, plan: Plan, store: Store | None = None) -> str:
+    """The new branch's name. With `store`: a name that is an ended session's branch of this
+    project says so, and with the same issue points at 'sess reopen' (never a second branch)."""
+    try:
+        return branch_for(facts.where.top, plan, facts.refs)
+    except BranchExists as exc:
+        project = facts.where.project
+        if store is None or project is None:
+            raise
+        ended = store.ended_sessions(project.id, exc.branch)
+        if not ended:
+            raise
+        session = ended[0]  # what the error shows is escaped where errors are printed
+        issue = plan.issue.id if plan.issue else None
+        on = f" on #{session.issue_id}" if session.issue_id else ""
+        said = f"branch '{exc.branch}' already exists: it is the branch of your ended session [{session.id}]{on}"
+        if issue is not None and session.issue_id == issue and not session.cancelled:
+            raise SessError(said, f"Run 'sess reopen {exc.branch}' to go on with it (a review round), "
+                                  "or pass another NAME for a new branch.") from None
+        raise SessError(said, "Pass another NAME.") from None
 
 
 def branch_for(top: str, plan: Plan, refs: git.Refs | None = None) -> str:
@@ -208,7 +234,7 @@ def branch_for(top: str, plan: Plan, refs: git.Refs | None = None) -> str:
         raise SessError(f"'{branch}' is not a valid branch name", hint)
     refs = refs or git.refs(top)
     if refs.known(branch):
-        raise SessError(f"branch '{branch}' already exists", "Pass another NAME.")
+        raise BranchExists(branch)
     clash = _clashing_ref(branch, refs)
     if clash is not None:
         raise SessError(f"branch '{branch}' cannot exist beside the branch '{clash}'",
