@@ -94,6 +94,7 @@ def test_an_older_schema_is_information_and_not_migrated(sess: SessRunner, repo:
 
 
 def test_gh_missing_or_logged_out(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    (repo.path / ".sess.toml").write_text('[forge]\ntype = "github"\n')  # origin is a local path
     gh.logout()
     code, document = doctor_json(sess)
     assert code == 1
@@ -102,6 +103,21 @@ def test_gh_missing_or_logged_out(sess: SessRunner, repo: Repo, gh: FakeGh) -> N
     code, document = doctor_json(sess)
     assert code == 1
     assert problems(document, "forge") == ["gh is not installed (needed to open pull requests on GitHub)"], document
+
+
+def test_an_origin_on_no_forge_host_is_information(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    gh.logout()  # gh would say so: but nothing here needs gh
+    code, document = doctor_json(sess)
+    assert code == 0, document
+    (finding,) = [f for f in document["findings"] if f["check"] == "forge"]
+    assert finding["severity"] == "info", finding
+    assert finding["problem"] == (f"origin is {repo.origin}, a local path and no forge host; forge.type is not set, "
+                                  "so no forge CLI is needed"), finding
+    assert "forge.type" in finding["fix"]
+    repo.git("remote", "set-url", "origin", "https://git.example.com/acme/widgets.git")
+    code, document = doctor_json(sess)
+    (finding,) = [f for f in document["findings"] if f["check"] == "forge"]
+    assert finding["severity"] == "info" and "git.example.com" in finding["problem"], finding
 
 
 def test_configuration_errors_and_trust(sess: SessRunner, repo: Repo, env: dict[str, str]) -> None:

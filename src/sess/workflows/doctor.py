@@ -218,6 +218,13 @@ def check_forge(ctx: Context) -> list[Finding]:
         settings = forges.Settings.of(config.load(top))
     except SessError:
         settings = forges.Settings()  # the configuration check says what is wrong with it
+    host = forges.origin_host(top)
+    if forges.forge_type(host, settings) is None and (host is not None or settings.repo is None):
+        # Nothing here needs a forge's CLI: whether gh is logged in is not this repository's problem.
+        url = git.remote_url(top, "origin") or ""
+        what = "a local path and no forge host" if host is None else f"on {host}, no known forge host"
+        return [Finding("forge", f"origin is {url}, {what}; forge.type is not set, so no forge CLI is needed",
+                        "To open pull requests from here, set forge.type (and forge.host) in .sess.toml", INFO)]
     forge = forges.open_forge(top, settings)
     version = forge.version()
     if version is None:
