@@ -162,3 +162,38 @@ def test_a_read_only_database_is_found(sess: SessRunner, repo: Repo, db_path: Pa
         db_path.chmod(0o600)
     assert code == 1
     assert f"{db_path} is read-only: sess can show, but not record anything" in problems(document, "database")
+
+
+def test_parked_changes_whose_stash_is_gone(sess: SessRunner, repo: Repo) -> None:
+    sess("start", "a", "--no-issue", check=0)
+    repo.write("half.txt", "half done\n")
+    sess("start", "b", "--no-issue", "--park", check=0)  # a's change parked in a stash sess made
+    assert doctor_json(sess)[0] == 0
+    sha = repo.git("rev-parse", "refs/stash")
+    repo.git("stash", "drop", "-q")  # by hand
+    code, document = doctor_json(sess)
+    (finding,) = [f for f in document["findings"] if f["check"] == "parked"]
+    assert code == 1 and finding["severity"] == "error", document
+    assert finding["problem"].startswith(f"the parked changes of the session on feature/a in {repo.path} "
+                                         f"(stash {sha[:12]}) are no longer in the stash list"), finding
+    assert finding["fix"] == f"cd {repo.path} && git stash store -m 'sess: parked feature/a' {sha}"
+    repo.git("reflog", "expire", "--expire-unreachable=now", "--all")
+    repo.git("gc", "-q", "--prune=now")
+    code, document = doctor_json(sess)
+    (finding,) = [f for f in document["findings"] if f["check"] == "parked"]
+    assert finding["problem"].endswith(f"(stash {sha[:12]}) are gone") and "sess cancel --session" in finding["fix"]
+
+
+def test_a_session_whose_worktree_is_gone(sess: SessRunner, repo: Repo) -> None:
+    import shutil
+
+    place = Path(sess("start", "api", "--no-issue", "--worktree", check=0).out.strip().splitlines()[-1])
+    assert place.is_dir() and doctor_json(sess)[0] == 0
+    shutil.rmtree(place)
+    code, document = doctor_json(sess)
+    found = [f for f in document["findings"] if f["check"] == "branches"]
+    assert len(found) == 1, [f["problem"] for f in document["findings"]]
+    (finding,) = found
+    assert code == 1 and finding["severity"] == "warning", document
+    assert finding["problem"] == (f"the active session on feature/api in {repo.path}: its worktree {place} is gone")
+    assert finding["fix"].startswith(f"cd {repo.path} && sess cancel --session ")

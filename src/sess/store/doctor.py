@@ -25,6 +25,8 @@ class OpenSession(NamedTuple):
     project_path: str
     branch: str
     state: str
+    parked_stash: str | None = None  # the stash commit holding a parked session's changes
+    worktree: str | None = None  # the linked worktree sess made for it (None: the main one)
 
 
 class UnfinishedEnd(NamedTuple):
@@ -103,11 +105,14 @@ def slice_disagreements(conn: sqlite3.Connection) -> list[Disagreement]:
 
 
 def open_sessions(conn: sqlite3.Connection) -> list[OpenSession]:
+    # A database at an older schema (doctor never migrates) may lack the newer columns.
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(sessions)")}
+    extra = ", ".join(f"s.{name}" if name in columns else "NULL" for name in ("parked_stash", "worktree"))
     rows = conn.execute(
-        """SELECT s.id, p.path, s.branch, s.state FROM sessions s JOIN projects p ON p.id = s.project_id
+        f"""SELECT s.id, p.path, s.branch, s.state, {extra} FROM sessions s JOIN projects p ON p.id = s.project_id
            WHERE s.state IN ('active', 'paused') ORDER BY s.id"""
     ).fetchall()
-    return [OpenSession(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+    return [OpenSession(int(r[0]), str(r[1]), str(r[2]), str(r[3]), r[4] or None, r[5] or None) for r in rows]
 
 
 def unfinished_ends(conn: sqlite3.Connection) -> list[UnfinishedEnd]:

@@ -17,6 +17,8 @@ TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 m
 if TYPE_CHECKING:
     import sqlite3
 
+    from sess.store import doctor as store_types
+
 ERROR, WARNING, INFO = "error", "warning", "info"
 
 
@@ -197,7 +199,36 @@ def check_branches(ctx: Context) -> list[Finding]:
             findings.append(Finding("branches", f"the {session.state} session on {where}: the branch is gone",
                                     f"cd {_quoted(session.project_path)} && sess cancel (or recreate the branch: "
                                     f"git branch {session.branch} <commit>)"))
+        if session.worktree and not os.path.isdir(session.worktree):
+            findings.append(Finding("branches", f"the {session.state} session on {where}: its worktree "
+                                    f"{session.worktree} is gone",
+                                    f"cd {_quoted(session.project_path)} && sess cancel --session {session.session_id} "
+                                    "(sess prunes the worktree; the branch stays)", WARNING))
+        if session.parked_stash:
+            findings += _parked_stash(session, where)
     return findings
+
+
+def _parked_stash(session: store_types.OpenSession, where: str) -> list[Finding]:
+    """A parked session's changes live in a stash entry sess made: one dropped by hand (or its
+    commit gone) means switching back to the session brings nothing back."""
+    from sess import git
+
+    sha = session.parked_stash or ""
+    try:
+        if git.stash_index(session.project_path, sha) is not None:
+            return []
+        kept = git.rev(session.project_path, f"{sha}^{{commit}}") is not None
+    except Exception:  # not a repository any more: the checks above say so
+        return []
+    project = _quoted(session.project_path)
+    if kept:
+        return [Finding("parked", f"the parked changes of the session on {where} (stash {sha[:12]}) are no longer "
+                        "in the stash list, though git still has the commit",
+                        f"cd {project} && git stash store -m 'sess: parked {session.branch}' {sha}")]
+    return [Finding("parked", f"the parked changes of the session on {where} (stash {sha[:12]}) are gone",
+                    f"cd {project} && sess cancel --session {session.session_id} "
+                    "(the changes cannot be brought back; the branch and its commits stay)")]
 
 
 _FORGE_NAMES = {"github": "GitHub", "gitlab": "GitLab"}
