@@ -33,7 +33,7 @@ def test_all_well_is_exit_0_and_changes_nothing(sess: SessRunner, repo: Repo, gh
     before = digest_of(db_path)
     r = sess("doctor", check=0)
     first = r.out.splitlines()[0]
-    assert first == "Checked database, ends, branches, forge, configuration, sync · nothing wrong", r
+    assert first == "Checked database, ends, branches, forge, tracker, configuration, sync · nothing wrong", r
     assert digest_of(db_path) == before
     code, document = doctor_json(sess)
     assert code == 0 and document["ok"] is True

@@ -365,3 +365,35 @@ def test_a_synced_linear_session_says_linear(sess: SessRunner, repo: Repo, linea
     [ref] = origin_refs(repo.origin, repo.env)
     [record] = records_on_origin(repo.origin, repo.env, ref).values()
     assert record["issue"] == {"tracker": "linear", "id": "ENG-7", "title": "Faster search"}
+
+
+# --- sess doctor: the tracker ---------------------------------------------------------------------
+
+def _tracker_findings(sess: SessRunner) -> tuple[int, list[dict[str, str]]]:
+    r = sess("doctor", "--json")
+    assert "Traceback" not in r.err, r
+    return r.code, [f for f in json.loads(r.out)["findings"] if f["check"] == "tracker"]
+
+
+def test_doctor_asks_the_tracker_and_looks_for_its_token(sess: SessRunner, repo: Repo, jira: FakeJira,
+                                                         env: dict[str, str]) -> None:
+    code, found = _tracker_findings(sess)
+    assert found == [{"check": "tracker", "problem": f"Jira at {jira.url} answers (token from JIRA_API_TOKEN)",
+                      "fix": None, "severity": "info"}], found
+    assert jira.requests and code == 0
+    env["JIRA_API_TOKEN"] = "wrong-token-999"
+    code, found = _tracker_findings(sess)
+    assert code == 1 and found[0]["severity"] == "warning" and "401" in found[0]["problem"], found
+    assert "wrong-token-999" not in json.dumps(found)
+    del env["JIRA_API_TOKEN"]
+    asked = len(jira.requests)
+    code, found = _tracker_findings(sess)
+    assert code == 1 and found[0]["problem"] == "no Jira token: JIRA_API_TOKEN is not set", found
+    assert "token_command" in found[0]["fix"] and len(jira.requests) == asked
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env["JIRA_API_TOKEN"] = JIRA_TOKEN
+    user_config(env, f'[tracker]\ntype = "jira"\nurl = "{url}"\n')
+    code, found = _tracker_findings(sess)
+    assert code == 1 and "cannot be reached" in found[0]["problem"] and url in found[0]["problem"], found

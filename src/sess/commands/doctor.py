@@ -14,7 +14,7 @@ from sess.commands import add_json
 
 def parser_doctor(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     doctor = commands.add_parser(
-        "doctor", help="check the database, unfinished ends, branches, gh and the configuration",
+        "doctor", help="check the database, unfinished ends, branches, gh, the tracker and the configuration",
         description="Check, without changing anything, what sess depends on; one line per finding with "
                     "what fixes it. Exit 0 when nothing is wrong, 1 otherwise.")
     add_json(doctor)

@@ -272,6 +272,35 @@ def check_forge(ctx: Context) -> list[Finding]:
     return findings
 
 
+def check_tracker(ctx: Context) -> list[Finding]:
+    """A tracker sess speaks to itself (Jira, Linear): its token present, and the tracker answering
+    one read (the picker's list, through the tracker interface). The forge's issues are the forge
+    check's."""
+    from sess import config, trackers
+    from sess.errors import SessError
+    from sess.trackers.tokens import token
+
+    top = ctx.top()
+    try:
+        cfg = config.load(top, warn=None)
+    except SessError:
+        return []  # the configuration check says what is wrong with it
+    if cfg.tracker_type not in (trackers.JIRA, trackers.LINEAR):
+        return []
+    name = trackers.TRACKER_NAMES[cfg.tracker_type]
+    try:
+        _, source = token(cfg, cfg.tracker_type)
+    except SessError as exc:
+        return [Finding("tracker", exc.message, exc.hint or "", WARNING)]
+    tracker = trackers.for_config(cfg, top or ".")
+    assert tracker is not None
+    try:
+        tracker.list_open()
+    except SessError as exc:
+        return [Finding("tracker", exc.message, exc.hint or "Check tracker.url and the token.", WARNING)]
+    return [Finding("tracker", f"{name} at {cfg.tracker_url} answers (token from {source})", "", INFO)]
+
+
 def check_configuration(ctx: Context) -> list[Finding]:
     """Both configuration files valid; the trust state of the repository's file."""
     from sess import config
@@ -316,6 +345,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("ends", check_ends),
     ("branches", check_branches),
     ("forge", check_forge),
+    ("tracker", check_tracker),
     ("configuration", check_configuration),
     ("sync", check_sync),
 ]
