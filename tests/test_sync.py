@@ -494,6 +494,18 @@ def test_doctor_probes_sync_without_changing_anything(team: dict[str, Person], r
     assert finding["severity"] == "info" and finding["problem"] == (
         f"sync: 1 refs of 1 people on origin; this device's {ada.ref} is on origin"), finding
     assert origin_refs(repo.origin, repo.env) == before and ada.repo.git("for-each-ref", "refs/sess/") == local
+    # a server that refuses refs/sess/*: the probe ref pushed is declined, and said so
+    hook = repo.origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nwhile read old new ref; do case $ref in refs/sess/*) "
+                    "echo 'no custom refs here' >&2; exit 1;; esac; done\n")
+    hook.chmod(0o755)
+    refusal = ada("doctor", "--json", check=None)
+    assert refusal.code == 1, refusal
+    [finding] = [f for f in json.loads(refusal.out)["findings"]
+                 if f["check"] == "sync" and f["severity"] == "warning"]
+    assert finding["problem"].startswith("origin refuses refs under refs/sess/ (a probe ref was declined)"), finding
+    assert "sync.enabled" in finding["fix"] and origin_refs(repo.origin, repo.env) == before
+    hook.unlink()
     ada.repo.git("remote", "set-url", "origin", str(repo.origin) + "-gone")
     document = json.loads(ada("doctor", "--json", check=None).out)
     [finding] = [f for f in document["findings"] if f["check"] == "sync"]

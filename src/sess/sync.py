@@ -514,9 +514,9 @@ def auto(top: str, cfg: Config | None, warn: Callable[[str], None]) -> None:
 
 
 def probe(top: str) -> list[tuple[str, str, bool]]:
-    """`sess doctor`'s look at sync here, changing nothing: (problem or fact, fix, is a problem).
-    Whether origin takes refs/sess/* on a push cannot be seen without pushing; whether it can be
-    read, and what it holds, can (`git ls-remote`, no fetch)."""
+    """`sess doctor`'s look at sync here: (problem or fact, fix, is a problem). Whether origin can be
+    read, and what it holds (`git ls-remote`, no fetch); whether it takes refs/sess/* on a push, as
+    SPEC Part 3 says, by a probe ref pushed and deleted (origin is left as it was)."""
     from sess import config, git
 
     try:
@@ -543,7 +543,33 @@ def probe(top: str) -> list[tuple[str, str, bool]]:
     mine = "on origin" if who.ref in refs else "not on origin yet ('sess sync' pushes it)"
     found.append((f"sync: {len(refs)} refs of {len(people)} people on origin; this device's {who.ref} is {mine}",
                   "", False))
+    refused = _probe_push(top, who)
+    if refused is not None:
+        found.append((f"origin refuses refs under refs/sess/ (a probe ref was declined): {_clean(refused, 200)}",
+                      "Ask whoever runs the server to allow refs/sess/*, or set sync.enabled = false in your "
+                      "own file (sess config set sync.enabled false)", True))
     return found
+
+
+def _probe_push(top: str, who: Identity) -> str | None:
+    """Whether origin takes a ref under refs/sess/: one pushed and deleted at once, pointing at a
+    commit origin has already (nothing uploaded); None when it took it (or there is nothing to
+    point it at), else git's reason. Pushes skip the pre-push hook, as sync's own do."""
+    from sess import git
+
+    listing = git.git(top, "for-each-ref", "--count=1", "--format=%(objectname)", "refs/remotes/origin/",
+                      check=False).stdout.split()
+    if not listing:
+        return None
+    probe = f"refs/sess/probe/{who.device}"
+    pushed = git.git(top, "-c", "maintenance.auto=false", "push", "--porcelain", "--no-verify", "origin",
+                     f"{listing[0]}:{probe}", check=False, timeout=AUTO_TIMEOUT_S)
+    if not pushed.ok:
+        detail = CommandError(pushed.argv, pushed.returncode, pushed.stdout, pushed.stderr).detail
+        return detail
+    git.git(top, "-c", "maintenance.auto=false", "push", "--porcelain", "--no-verify", "origin", f":{probe}",
+            check=False, timeout=AUTO_TIMEOUT_S)
+    return None
 
 
 def _commit(top: str, clock: _Clock, tree: Tree, parent: str | None, who: Identity) -> str:

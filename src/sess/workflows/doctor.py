@@ -3,7 +3,9 @@
 `CHECKS` is the list `run` goes through, in order; a check of another area (parked stashes,
 the tracker, the sync probe) is one more function appended to it with `register`. A check never
 changes anything: no migration, no git command that writes, no network beyond what the forge's
-own status command does. A check that itself fails is one finding, never the end of the others.
+own status command, one read of the tracker and the sync probe do (with sync enabled, SPEC's probe
+ref pushed to origin and deleted at once, to see that origin takes refs/sess/*). A check that
+itself fails is one finding, never the end of the others.
 """
 
 from __future__ import annotations
