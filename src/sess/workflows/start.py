@@ -399,11 +399,7 @@ def _worktree_steps(store: Store, project: Project, facts: Facts, plan: Plan, br
                                   base_branch=base, undo=undo, pausing=running, worktree=path,
                                   open_ids=tuple(s.id for s in facts.open_sessions))
     rollback.clear()
-    paused: list[tuple[Project, Session]] = []
-    if plan.exclusive:
-        from sess.workflows.session import pause_others
-
-        paused = pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
+    paused = _pause_others(store, project, plan, session)
     note = f"Copied {', '.join(copied)} (worktree.copy)" if copied else None
     return Started(project, session, base, 0, note, paused, running, None, path)
 
@@ -507,30 +503,8 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
     git.create_branch(top, branch)
 
     if facts.dirty and (plan.dirty == "carry" or commit_on_branch) and stash_sha is not None:
-        progress.step(f"Bringing your changes onto {branch}")
-        carried = stash_sha
-        # The stash's untracked files that the apply creates: the only files a rollback removes.
-        # Never `git clean`: it would also delete what git ignores on the user's branch but not
-        # on the base (.env, local_settings.py), which the stash never held (issue 15, item 3).
-        created = [path for path in git.stash_untracked(top, carried) if not os.path.lexists(os.path.join(top, path))]
-
-        def unapply() -> None:
-            # Tracked files back as the new branch has them; the stash itself is kept.
-            git.reset_hard(top)
-            for path in created:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(os.path.join(top, path))
-
-        rollback.push("take the carried changes back off", unapply)
-        try:
-            entry = f"stash@{{{git.stash_index(top, carried)}}}"
-            # --index: what was staged stays staged (partial staging too); when git cannot, it
-            # changes nothing and the changes come back unstaged.
-            if not git.ok(top, "stash", "apply", "--quiet", "--index", entry):
-                git.git(top, "stash", "apply", "--quiet", entry)
-        except CommandError as exc:
-            raise SessError(f"your changes do not apply cleanly on {base}: {exc.detail}",
-                            "Use --dirty stash or commit instead, or update your branch first.") from exc
+        _carry(top, stash_sha, branch, progress, rollback, onto=base,
+               hint="Use --dirty stash or commit instead, or update your branch first.")
         if commit_on_branch:
             progress.step(f"Committing your changes on {branch}")
             parent, index_tree = git.head_sha(top), git.write_tree(top)
@@ -560,11 +534,7 @@ def _steps(store: Store, project: Project, facts: Facts, plan: Plan, branch: str
         rollback.clear()
         if stash_sha is not None and (plan.dirty in ("discard", "carry") or commit_on_branch):
             git.stash_drop(top, stash_sha)
-        paused: list[tuple[Project, Session]] = []
-        if plan.exclusive:
-            from sess.workflows.session import pause_others
-
-            paused = pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
+        paused = _pause_others(store, project, plan, session)
     note = f"Parked your changes with {parking.branch} ({parked[:7]})" if parked and parking else None
     return Started(project, session, base, pulled, stash_note, paused, running, note)
 
@@ -596,23 +566,8 @@ def _review_steps(store: Store, project: Project, facts: Facts, plan: Plan, bran
     carried = facts.dirty and plan.dirty == "carry" and stash_sha is not None
     if carried:  # --dirty carry: the changes set aside come back on the review's branch
         assert stash_sha is not None
-        progress.step(f"Bringing your changes onto {branch}")
-        created = [path for path in git.stash_untracked(top, stash_sha) if not os.path.lexists(os.path.join(top, path))]
-
-        def unapply() -> None:
-            git.reset_hard(top)
-            for path in created:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(os.path.join(top, path))
-
-        rollback.push("take the carried changes back off", unapply)
-        try:
-            entry = f"stash@{{{git.stash_index(top, stash_sha)}}}"
-            if not git.ok(top, "stash", "apply", "--quiet", "--index", entry):
-                git.git(top, "stash", "apply", "--quiet", entry)
-        except CommandError as exc:
-            raise SessError(f"your changes do not apply cleanly on #{plan.pr.number}'s branch: {exc.detail}",
-                            "Use --dirty stash instead.") from exc
+        _carry(top, stash_sha, branch, progress, rollback, onto=f"#{plan.pr.number}'s branch",
+               hint="Use --dirty stash instead.")
     original = facts.where.branch
     original_ref = original if original != "HEAD" else (facts.tree.head if facts.tree is not None else None)
     undo: dict[str, object] = {"original": original, "original_ref": original_ref, "branch": branch,
@@ -630,13 +585,46 @@ def _review_steps(store: Store, project: Project, facts: Facts, plan: Plan, bran
         rollback.clear()
         if stash_sha is not None and (plan.dirty == "discard" or carried):
             git.stash_drop(top, stash_sha)
-        paused: list[tuple[Project, Session]] = []
-        if plan.exclusive:
-            from sess.workflows.session import pause_others
-
-            paused = pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
+        paused = _pause_others(store, project, plan, session)
     note = f"Parked your changes with {parking.branch} ({parked[:7]})" if parked and parking else None
     return Started(project, session, facts.base, 0, stash_note, paused, running, note)
+
+
+def _pause_others(store: Store, project: Project, plan: Plan, session: Session) -> list[tuple[Project, Session]]:
+    """time.exclusive: the clocks of other projects stop as this session's starts."""
+    if not plan.exclusive:
+        return []
+    from sess.workflows.session import pause_others
+
+    return pause_others(store, project, plan.at or timestamps.now(), (session.id, "start"))
+
+
+def _carry(top: str, stash_sha: str, branch: str, progress: Progress, rollback: Rollback, *,
+           onto: str, hint: str) -> None:
+    """--dirty carry: the stash sess made in this run comes back on `branch`, just checked out
+    (the stash itself is kept: it is dropped once the session is recorded)."""
+    progress.step(f"Bringing your changes onto {branch}")
+    # The stash's untracked files that the apply creates: the only files a rollback removes.
+    # Never `git clean`: it would also delete what git ignores on the user's branch but not
+    # on the base (.env, local_settings.py), which the stash never held (issue 15, item 3).
+    created = [path for path in git.stash_untracked(top, stash_sha) if not os.path.lexists(os.path.join(top, path))]
+
+    def unapply() -> None:
+        # Tracked files back as the new branch has them; the stash itself is kept.
+        git.reset_hard(top)
+        for path in created:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(top, path))
+
+    rollback.push("take the carried changes back off", unapply)
+    try:
+        entry = f"stash@{{{git.stash_index(top, stash_sha)}}}"
+        # --index: what was staged stays staged (partial staging too); when git cannot, it
+        # changes nothing and the changes come back unstaged.
+        if not git.ok(top, "stash", "apply", "--quiet", "--index", entry):
+            git.git(top, "stash", "apply", "--quiet", entry)
+    except CommandError as exc:
+        raise SessError(f"your changes do not apply cleanly on {onto}: {exc.detail}", hint) from exc
 
 
 REVIEW = "review"  # the type of a session that reviews someone else's pull request
