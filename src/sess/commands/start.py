@@ -67,7 +67,6 @@ def cmd_start(args: argparse.Namespace) -> int:
     from sess import config, git, prompts, rules, timestamps
     from sess.commands.clock import parse_at, paused_elsewhere_lines
     from sess.errors import UsageError
-    from sess.hooks import Hooks
     from sess.workflows import start
     from sess.workflows.common import locate_in
 
@@ -173,21 +172,9 @@ def cmd_start(args: argparse.Namespace) -> int:
                                           rules.slugify(name or (issue.title if issue else ""), cfg.branch_max_length),
                                           issue.id if issue else None)
         plan = plan._replace(worktree=path)
-    facts = facts.settled()
-    if in_worktree or (plan.park and facts.parks is not None):
-        dirty, message = None, None  # the changes are parked with the session checked out here
-    else:
-        dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the new branch")
-    plan = plan._replace(dirty=dirty, message=message)
-    hooks = Hooks(cfg, top, enabled=not args.no_hooks)
-    started = _run(store, facts, plan, hooks, branch)
+    started, hooks = _run(args, store, facts, plan, cfg, top, branch, "the new branch", in_worktree=in_worktree)
     session = started.session
-    lines = []
-    if started.parked_note is not None:
-        lines.append(started.parked_note)
-    if started.handed_over is not None and started.handed_over.state == "active":
-        lines.append(render.handover_line(started.handed_over))
-    lines.append(f"On branch {render.branch_label(session.branch, session.branch_type)}")
+    lines = _opening_lines(started)
     detail = [f"Session {render.state_word(session.state)}", f"from {started.base}"]
     if started.pulled:
         detail.append(f"pulled {render.plural(started.pulled, 'commit')}")
@@ -207,15 +194,36 @@ def cmd_start(args: argparse.Namespace) -> int:
     return _after_start(hooks, started, cfg, top)
 
 
-def _run(store: Store, facts: start.Facts, plan: start.Plan, hooks: Hooks, branch: str) -> start.Started:
+def _run(args: argparse.Namespace, store: Store, facts: start.Facts, plan: start.Plan, cfg: config.Config, top: str,
+         branch: str, new_branch: str, *, in_worktree: bool = False) -> tuple[start.Started, Hooks]:
+    """What becomes of the changes here (asked for if need be; `new_branch` names where carry takes
+    them), then the start itself."""
+    from sess.hooks import Hooks
     from sess.progress import for_terminal
     from sess.workflows import start
 
+    facts = facts.settled()
+    if in_worktree or (plan.park and facts.parks is not None):
+        dirty, message = None, None  # the changes are parked with the session checked out here
+    else:
+        dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", new_branch)
+    plan = plan._replace(dirty=dirty, message=message)
+    hooks = Hooks(cfg, top, enabled=not args.no_hooks)
     progress = for_terminal()
     try:
-        return start.run(store, facts, plan, progress, hooks, branch)
+        return start.run(store, facts, plan, progress, hooks, branch), hooks
     finally:
         progress.close()
+
+
+def _opening_lines(started: start.Started) -> list[str]:
+    """The first lines of what start says: the changes parked, the session handed over, the branch."""
+    lines = [started.parked_note] if started.parked_note else []
+    if started.handed_over is not None and started.handed_over.state == "active":
+        lines.append(render.handover_line(started.handed_over))
+    session = started.session
+    lines.append(f"On branch {render.branch_label(session.branch, session.branch_type)}")
+    return lines
 
 
 def _after_start(hooks: Hooks, started: start.Started, cfg: config.Config, top: str) -> int:
@@ -244,7 +252,6 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
     from sess import forges, prompts
     from sess.commands.clock import paused_elsewhere_lines
     from sess.errors import UsageError
-    from sess.hooks import Hooks
     from sess.workflows import start
     from sess.workflows.common import locate_in
 
@@ -277,19 +284,9 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
     review = start.Review(number, pr.url, pr.head_branch, lambda name: forge.checkout_pr(str(number), name))
     plan = start.Plan(start.REVIEW, None, None, None, None, at=at, exclusive=cfg.time_exclusive, park=args.park,
                       pr=review)
-    facts = facts.settled()
-    if plan.park and facts.parks is not None:
-        dirty, message = None, None
-    else:
-        dirty, message = choose_dirty(args, facts.dirty, "", "the current branch first", "the review's branch")
-    plan = plan._replace(dirty=dirty, message=message)
-    hooks = Hooks(cfg, top, enabled=not args.no_hooks)
-    started = _run(store, facts, plan, hooks, branch)
+    started, hooks = _run(args, store, facts, plan, cfg, top, branch, "the review's branch")
     session = started.session
-    lines = [started.parked_note] if started.parked_note else []
-    if started.handed_over is not None and started.handed_over.state == "active":
-        lines.append(render.handover_line(started.handed_over))
-    lines.append(f"On branch {render.branch_label(session.branch, session.branch_type)}")
+    lines = _opening_lines(started)
     lines.append(render.DOT.join([f"Session {render.state_word(session.state)}", f"reviewing #{number}"]))
     if pr.title:
         lines.append(render.safe_line(pr.title))
