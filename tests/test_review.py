@@ -63,6 +63,16 @@ def test_a_review_with_nothing_new_ends_with_exit_0_and_pushes_nothing(sess: Ses
     assert repo.git("rev-parse", "fix-typo") == repo.git("rev-parse", "main")  # the user's own branch untouched
 
 
+def test_a_review_start_does_not_ask_origin_for_the_base(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    """A review never checks the base out: its start does not wait for the base's fetch."""
+    teammates_pr(repo, gh)
+    before = repo.git("rev-parse", "refs/remotes/origin/main")
+    repo.teammate_push("news.txt", "new\n", "Meanwhile on main")
+    sess("start", "--pr", "5", check=0)
+    assert repo.current_branch() == "fix-typo"
+    assert repo.git("rev-parse", "refs/remotes/origin/main") == before
+
+
 def test_start_pr_refuses_what_is_no_open_pr_of_this_repository(sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
     teammates_pr(repo, gh, state="MERGED")
     refused(sess("start", "--pr", "5"), "#5 is merged", code=1)

@@ -161,14 +161,15 @@ def _run(argv: list[str]) -> int:
 def _prefetch(argv: list[str]) -> None:
     """start and end look at every ref and at the work tree first: git does that while Python
     loads the rest of sess (issue 10: as fast as the git underneath). start also fetches the base
-    it will most likely pull: --base, else the branch origin/HEAD names, else the current one."""
+    it will most likely pull: --base, else the branch origin/HEAD names, else the current one;
+    not for a review (`start --pr`), which never checks the base out."""
     from sess import gitfiles
 
     where = gitfiles.locate_quick(os.getcwd())
     if where is None:
         return
     base = None
-    starting = argv[0] == "start"
+    starting = argv[0] == "start" and not any(arg == "--pr" or arg.startswith("--pr=") for arg in argv)
     if starting:
         base = next((argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--base"), None)
         base = base or next((arg[len("--base="):] for arg in argv if arg.startswith("--base=")), None)

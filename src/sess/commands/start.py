@@ -271,7 +271,7 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
     if pr.state != "OPEN":
         raise SessError(f"#{number} is {pr.state.lower()}", "Only an open pull request can be reviewed.")
     store = Store.open()
-    facts = start.inspect(store, os.getcwd(), None, where=locate_in(store, top, current))
+    facts = start.inspect(store, os.getcwd(), None, where=locate_in(store, top, current), review=True)
     if facts.open_sessions and not args.park:
         listed = ", ".join(f"{s.branch} ({s.state})" for s in facts.open_sessions)
         if not prompts.interactive():

@@ -92,8 +92,9 @@ class Started(NamedTuple):
 
 
 def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None = None,
-            base_hint: str | None = None) -> Facts:
-    """`base_flag`: --base, or the configured base (then `base_hint` says where it is set)."""
+            base_hint: str | None = None, *, review: bool = False) -> Facts:
+    """`base_flag`: --base, or the configured base (then `base_hint` says where it is set).
+    `review`: for `start --pr`, which never checks the base out: origin is not asked for it."""
     where = where or locate(store, cwd)
     top = where.top
     scan = git.work_tree_start(top)  # the slowest look in a large repository: under way meanwhile
@@ -121,9 +122,9 @@ def inspect(store: Store, cwd: str, base_flag: str | None, where: Where | None =
                         else "That worktree's folder is gone: 'git worktree prune' makes git forget it.")
     # origin is asked for the base while git scans the work tree: the two waits overlap, and the
     # command names the branch meanwhile (Facts.settled waits for the scan).
-    fetch = git.fetch_branch(top, base) if refs.remote_branch(base) else None
+    fetch = git.fetch_branch(top, base) if refs.remote_branch(base) and not review else None
     warning = None
-    if fetch is None and refs.has_remote():
+    if fetch is None and refs.has_remote() and not review:
         warning = (f"Warning: the base {base} is not on origin: a pull request cannot target it until it is "
                    f"pushed ('sess end --base BRANCH' re-targets the session)")
     return Facts(where, base, default_base, refs, scan, fetch=fetch, base_warning=warning,
@@ -548,8 +549,6 @@ def _review_steps(store: Store, project: Project, facts: Facts, plan: Plan, bran
     assert plan.pr is not None
     top = facts.where.top
     stash_sha, stash_note, parking, parked = set_aside
-    if facts.fetch is not None:
-        facts.fetch.wait(check=False)  # the base's fetch, started on a guess: not needed for a review
     progress.step(f"Checking out #{plan.pr.number} as {branch}")
 
     def remove_branch() -> None:
