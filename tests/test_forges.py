@@ -37,6 +37,21 @@ def test_host_of_origin_urls(url: str, host: str | None) -> None:
     assert forges.host_of(url) == host
 
 
+@pytest.mark.parametrize(("url", "path"), [
+    ("git@github.com:acme/widgets.git", "acme/widgets"),
+    ("https://github.com/acme/widgets.git/", "acme/widgets"),
+    ("ssh://git@ghe.example.com:2222/acme/widgets.git", "acme/widgets"),
+    ("https://ada@gitlab.com/group/sub/widgets", "group/sub/widgets"),
+    ("gh-work:acme/widgets", "acme/widgets"),  # an SSH alias
+    ("/tmp/origin.git", None),
+    ("file:///tmp/origin.git", None),
+])
+def test_repo_of_origin_urls(url: str, path: str | None) -> None:
+    from sess import forges
+
+    assert forges.repo_of(url) == path
+
+
 def test_status_and_prompt_import_no_forge_and_start_without_an_issue_no_gh_code(sess: SessRunner, repo: Repo,
                                                                                  gh: FakeGh) -> None:
     gh.add_issue(7, "Add login")

@@ -84,6 +84,18 @@ def test_start_pr_refuses_what_is_no_open_pr_of_this_repository(sess: SessRunner
     assert repo.current_branch() == "main" and "fix-typo" not in repo.git("branch")
 
 
+def test_a_pr_url_of_another_repository_on_origins_host_is_refused_before_gh_is_asked(
+        sess: SessRunner, repo: Repo, gh: FakeGh) -> None:
+    repo.git("remote", "set-url", "origin", "git@github.com:acme/widgets.git")
+    sess.env["GIT_SSH_COMMAND"] = "false"  # refused before origin or gh is asked anything
+    refused(sess("start", "--pr", "https://github.com/acme/widgets-fork/pull/5"),
+            "is a pull request of acme/widgets-fork, not of acme/widgets", code=1)
+    refused(sess("start", "--pr", "https://gitlab.com/acme/widgets/-/merge_requests/5"),
+            "is on gitlab.com, and origin is on github.com", code=1)
+    assert not [c for c in gh.calls() if c[:2] == ["pr", "view"]]
+    assert repo.current_branch() == "main"
+
+
 def test_a_fork_pr_that_takes_no_pushes_refuses_the_end_before_anything(sess: SessRunner, repo: Repo,
                                                                         db_path: Path, gh: FakeGh) -> None:
     """gh checks a fork's PR out from refs/pull/N/head when maintainers may not push to it."""

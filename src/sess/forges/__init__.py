@@ -166,6 +166,22 @@ def origin_host(top: str) -> str | None:
     return host_of(git.remote_url(top, "origin"))
 
 
+def origin_repo(top: str) -> str | None:
+    """The repository's path in origin's URL: OWNER/NAME (GROUP/SUBGROUP/NAME on GitLab)."""
+    from sess import git
+
+    return repo_of(git.remote_url(top, "origin"))
+
+
+def repo_of(url: str | None) -> str | None:
+    import re
+
+    if not url or url.startswith(("/", ".", "file:")):
+        return None
+    match = re.match(r"^(?:[a-z+]+://)?(?:[^@/]+@)?[^:/]+(?::\d+(?=/))?[:/]/?(.+?)(?:\.git)?/*$", url)
+    return match.group(1) if match else None
+
+
 def host_of(url: str | None) -> str | None:
     import re
 
