@@ -94,6 +94,13 @@ def test_a_pr_url_of_another_repository_on_origins_host_is_refused_before_gh_is_
             "is on gitlab.com, and origin is on github.com", code=1)
     assert not [c for c in gh.calls() if c[:2] == ["pr", "view"]]
     assert repo.current_branch() == "main"
+    # From a fork (origin), pull requests go to upstream: its URLs are the ones taken.
+    repo.git("remote", "set-url", "origin", "git@github.com:ada/widgets.git")
+    repo.git("remote", "add", "upstream", "git@github.com:acme/widgets.git")
+    refused(sess("start", "--pr", "https://github.com/ada/widgets/pull/5"),
+            "is a pull request of ada/widgets, not of acme/widgets", code=1)
+    sess("start", "--pr", "https://github.com/acme/widgets/pull/5")
+    assert [c for c in gh.calls() if c[:2] == ["pr", "view"]][0][2:4] == ["5", "--repo=acme/widgets"]
 
 
 def test_a_fork_pr_that_takes_no_pushes_refuses_the_end_before_anything(sess: SessRunner, repo: Repo,

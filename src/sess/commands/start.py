@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from sess import config
-    from sess.forges import Settings
+    from sess.forges import Forge
     from sess.hooks import Hooks
     from sess.trackers import Issue, Prefetch, Tracker
     from sess.workflows import start
@@ -262,9 +262,9 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
             raise UsageError(f"--pr and {flag} do not go together",
                              "A review checks out the pull request's own branch: pass --pr N alone "
                              "(with --park, --dirty or --at if need be).")
-    settings = forges.Settings.of(cfg)
-    number = _pr_number(args.pr, top, settings)
-    forge = forges.open_forge(top, settings, instead="pass --no-issue and check the branch out yourself")
+    forge = forges.open_forge(top, forges.Settings.of(cfg), instead="pass --no-issue and check the branch out "
+                                                                    "yourself")
+    number = _pr_number(args.pr, top, forge)
     pr = forge.view_pr(str(number))
     if args.pr.startswith(("http://", "https://")) and pr.url.rstrip("/").lower() != args.pr.rstrip("/").lower():
         raise SessError(f"{render.safe(args.pr)} is not a pull request of this repository (#{number} here is "
@@ -299,8 +299,8 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
     return _after_start(hooks, started, cfg, top)
 
 
-def _pr_number(value: str, top: str, settings: Settings) -> int:
-    """N, #N, or a pull request's (merge request's) URL of origin's repository (pr.repo's, when set)."""
+def _pr_number(value: str, top: str, forge: Forge) -> int:
+    """N, #N, or the URL of a pull request (merge request) of the repository pull requests go to."""
     import re
 
     from sess import forges
@@ -311,14 +311,14 @@ def _pr_number(value: str, top: str, settings: Settings) -> int:
     match = re.fullmatch(r"https?://([^/\s]+)/(\S+?)/(?:pull|-/merge_requests)/(\d+)/?", value)
     if match is None:
         raise UsageError(f"--pr {value!r} is not a pull request: pass N, #N or the pull request's URL")
-    host = settings.host or forges.origin_host(top)
+    host = forge.settings.host or forges.origin_host(top)
     if host is not None and match.group(1).lower() != host.lower():
         raise SessError(f"{render.safe(value)} is on {render.safe(match.group(1))}, and origin is on {host}",
                         "Pass a pull request of origin's repository.")
-    repo = settings.repo or forges.origin_repo(top)
+    repo = forge.pr_repo()  # before the forge is asked about a number that is another repository's
     if repo is not None and match.group(2).lower() != repo.lower():
         raise SessError(f"{render.safe(value)} is a pull request of {render.safe(match.group(2))}, not of {repo}",
-                        "Pass a pull request of origin's repository.")
+                        "Pass a pull request of the repository pull requests go to here.")
     return int(match.group(3))
 
 

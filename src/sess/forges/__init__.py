@@ -108,6 +108,11 @@ class Forge:
         """Fail with ForgeUnavailable unless the CLI is installed and logged in for origin's host."""
         raise NotImplementedError
 
+    def pr_repo(self) -> str | None:
+        """The path of the repository pull requests go to (OWNER/NAME, GROUP/SUBGROUP/NAME), as
+        in their URLs: pr.repo, else origin's (GitHub overrides it); None when unknown."""
+        return self.settings.repo or origin_repo(self.top)
+
     def view_issue(self, ref: str) -> Issue:
         raise NotImplementedError
 

@@ -114,6 +114,10 @@ class Forge(forges.Forge):
             return None
         return Repo(self.settings.host or host, parts[-2], parts[-1])
 
+    def pr_repo(self) -> str | None:
+        base, _ = self.repos()
+        return f"{base.owner}/{base.name}" if base else None
+
     def _repo_args(self) -> list[str]:
         base, _ = self.repos()
         return [f"--repo={base.slug}"] if base else []
