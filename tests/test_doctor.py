@@ -33,7 +33,8 @@ def test_all_well_is_exit_0_and_changes_nothing(sess: SessRunner, repo: Repo, gh
     before = digest_of(db_path)
     r = sess("doctor", check=0)
     first = r.out.splitlines()[0]
-    assert first == "Checked database, ends, branches, forge, tracker, configuration, sync · nothing wrong", r
+    assert first == ("Checked database, ends, branches, worktrees, parked, forge, tracker, configuration, sync"
+                     " · nothing wrong"), r
     assert digest_of(db_path) == before
     code, document = doctor_json(sess)
     assert code == 0 and document["ok"] is True
@@ -191,7 +192,7 @@ def test_a_session_whose_worktree_is_gone(sess: SessRunner, repo: Repo) -> None:
     assert place.is_dir() and doctor_json(sess)[0] == 0
     shutil.rmtree(place)
     code, document = doctor_json(sess)
-    found = [f for f in document["findings"] if f["check"] == "branches"]
+    found = [f for f in document["findings"] if f["check"] == "worktrees"]
     assert len(found) == 1, [f["problem"] for f in document["findings"]]
     (finding,) = found
     assert code == 1 and finding["severity"] == "warning", document

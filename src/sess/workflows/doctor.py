@@ -177,6 +177,16 @@ def check_ends(ctx: Context) -> list[Finding]:
     return findings
 
 
+def _sessions_in_place(ctx: Context) -> list[store_types.OpenSession]:
+    """The open sessions whose repository folder is still there (check_branches names the others)."""
+    conn = ctx.db()
+    if conn is None:
+        return []
+    from sess.store import doctor as store
+
+    return [session for session in store.open_sessions(conn) if os.path.isdir(session.project_path)]
+
+
 def check_branches(ctx: Context) -> list[Finding]:
     """Open sessions whose repository or branch is gone."""
     conn = ctx.db()
@@ -201,13 +211,24 @@ def check_branches(ctx: Context) -> list[Finding]:
             findings.append(Finding("branches", f"the {session.state} session on {where}: the branch is gone",
                                     f"cd {_quoted(session.project_path)} && sess cancel (or recreate the branch: "
                                     f"git branch {session.branch} <commit>)"))
-        if session.worktree and not os.path.isdir(session.worktree):
-            findings.append(Finding("branches", f"the {session.state} session on {where}: its worktree "
-                                    f"{session.worktree} is gone",
-                                    f"cd {_quoted(session.project_path)} && sess cancel --session {session.session_id} "
-                                    "(sess prunes the worktree; the branch stays)", WARNING))
+    return findings
+
+
+def check_worktrees(ctx: Context) -> list[Finding]:
+    """Open sessions in a linked worktree whose folder is gone."""
+    return [Finding("worktrees", f"the {session.state} session on {session.branch} in {session.project_path}: its "
+                    f"worktree {session.worktree} is gone",
+                    f"cd {_quoted(session.project_path)} && sess cancel --session {session.session_id} "
+                    "(sess prunes the worktree; the branch stays)", WARNING)
+            for session in _sessions_in_place(ctx) if session.worktree and not os.path.isdir(session.worktree)]
+
+
+def check_parked(ctx: Context) -> list[Finding]:
+    """Parked changes whose stash entry or commit is gone."""
+    findings = []
+    for session in _sessions_in_place(ctx):
         if session.parked_stash:
-            findings += _parked_stash(session, where)
+            findings += _parked_stash(session, f"{session.branch} in {session.project_path}")
     return findings
 
 
@@ -346,6 +367,8 @@ CHECKS: list[tuple[str, Check]] = [
     ("database", check_database),
     ("ends", check_ends),
     ("branches", check_branches),
+    ("worktrees", check_worktrees),
+    ("parked", check_parked),
     ("forge", check_forge),
     ("tracker", check_tracker),
     ("configuration", check_configuration),
