@@ -274,3 +274,21 @@ def test_undoing_the_exclusivity_pause_refuses_when_the_other_clock_ran_and_stop
     seen = totals(sess, repo, other)
     assert max(seen.values()) - min(seen.values()) < 5, seen
     assert abs(seen["report"] - 7200) < 30, seen
+
+
+def test_undoing_an_amend_refuses_to_give_back_time_another_project_has_taken_since(
+        sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
+    other = exclusive_with_gadgets(env, tmp_path)
+    sess("start", "--no-issue", "w", "--at", "4h", check=0)
+    sess("pause", "--at", "1h", check=0)  # widgets ran 4h..1h ago
+    sess("amend", "@1", "--end", "2h", check=0)  # now 4h..2h: 2h..1h is free
+    sess("start", "--no-issue", "g", "--at", "2h", cwd=other, check=0)  # gadgets takes it
+    sess("pause", "--at", "1h", cwd=other, check=0)
+    before = sessions(db_path)
+    result = sess("undo")
+    assert result.code == 1 and "undoing 'amend @1 of feature/w' would give that session back" in result.err, result
+    assert "feature/g in another project (time.exclusive: one clock at a time)" in result.err, result
+    assert sessions(db_path) == before
+    seen = totals(sess, repo, other)
+    assert max(seen.values()) - min(seen.values()) < 5, seen
+    assert abs(seen["report"] - 3 * 3600) < 30, seen

@@ -60,6 +60,8 @@ def undo(store: Store, cwd: str, exclusive: bool = False) -> Undone:
                             "Commit or stash them first, then run 'sess undo' again.")
         if exclusive and entry.action == "pause":
             _check_no_clock_since(store, project, entry)
+        if entry.action == "amend":
+            _check_amend_free(store, project, entry, exclusive)
         notes = _branch_back(where.top, store.session(entry.session_id)) if entry.action == "cancel" else []
         with shielded():
             session = store.undo_snapshot(entry)
@@ -105,6 +107,30 @@ def _check_no_clock_since(store: Store, project: Project, entry: UndoEntry) -> N
                         f"{paused_at.astimezone():%H:%M}, while the session on {other.branch} in another project "
                         f"ran {piece.start.astimezone():%H:%M} to {end} (time.exclusive: one clock at a time); "
                         "nothing was changed", "Run 'sess resume' to start the clock again now.")
+
+
+def _check_amend_free(store: Store, project: Project, entry: UndoEntry, exclusive: bool) -> None:
+    """Undoing an amend gives the session its slices back; time that another session has taken
+    since (of this project, or with time.exclusive of any) would be counted twice: refused, as the
+    amend itself would have been."""
+    from sess import timestamps
+
+    now = timestamps.now()
+    for piece in entry.data.get("before", {}).get("slices", []):
+        start = timestamps.parse_db(str(piece[1] or ""))
+        if start is None:
+            continue
+        end = timestamps.parse_db(str(piece[2] or "")) or now
+        found = store.overlap(project.id, entry.session_id or 0, start, end, now, anywhere=exclusive)
+        if found is not None:
+            other, taken = found
+            elsewhere = " in another project (time.exclusive: one clock at a time)" \
+                if other.project_id != project.id else ""
+            until = f"{taken.end.astimezone():%H:%M}" if taken.end else "now"
+            raise SessError(f"undoing '{entry.summary}' would give that session back "
+                            f"{start.astimezone():%H:%M} to {end.astimezone():%H:%M}, while the session on "
+                            f"{other.branch}{elsewhere} has had {taken.start.astimezone():%H:%M} to {until} since; "
+                            "nothing was changed", "Amend that session's time first, or leave this one as it is.")
 
 
 def _stop_others(store: Store, project: Project, session: Session, entry: UndoEntry) -> list[str]:
