@@ -129,12 +129,12 @@ def test_undo_of_start_pr_removes_the_branch_it_made(sess: SessRunner, repo: Rep
 def test_start_pr_with_a_session_open_asks_on_a_terminal(sess: SessRunner, repo: Repo, db_path: Path,
                                                          env: dict[str, str], gh: FakeGh) -> None:
     """Without a terminal exit 2 naming --park; on one, the choice, driven through a pty."""
-    from test_interactive import ENTER, Terminal
+    from test_interactive import DOWN, ENTER, Terminal
 
     teammates_pr(repo, gh)
     sess("start", "a", "--no-issue", check=0)
     repo.write("README", "unfinished on a\n")
-    refused(sess("start", "--pr", "5"), "a session is already open: feature/a (active)", "--park")
+    refused(sess("start", "--pr", "5"), "a session is already open: feature/a (active)", "--park", "--worktree")
     term = Terminal(env, repo.path, "start", "--pr", "5")
     try:
         term.expect("A session is open: feature/a")
@@ -147,6 +147,53 @@ def test_start_pr_with_a_session_open_asks_on_a_terminal(sess: SessRunner, repo:
             term.child.terminate(force=True)
     assert repo.current_branch() == "fix-typo" and session_row(db_path, 1)["parked_stash"]
     assert session_row(db_path, 1)["state"] == "paused"
+    sess("cancel", check=0)  # the review; then the choice of a worktree, on the terminal too
+    sess("switch", "feature/a", check=0)
+    term = Terminal(env, repo.path, "start", "--pr", "5")
+    try:
+        term.expect("review in a new worktree")
+        term.send(DOWN)
+        term.send(ENTER)
+        term.expect("In the new worktree ")
+        assert term.finish() == 0
+    finally:
+        if term.child.isalive():
+            term.child.terminate(force=True)
+    assert repo.current_branch() == "feature/a" and (repo.path / "README").read_text() == "unfinished on a\n"
+    assert session_row(db_path, 3)["worktree"]
+
+
+def test_a_review_in_a_new_worktree_leaves_the_work_here_alone(sess: SessRunner, repo: Repo, db_path: Path,
+                                                                gh: FakeGh) -> None:
+    tip = teammates_pr(repo, gh)
+    sess("start", "a", "--no-issue", check=0)
+    repo.write("README", "unfinished on a\n")
+    started = sess("start", "--pr", "5", "--worktree", check=0)
+    place = Path(started.out.strip())  # stdout is the new worktree's path only: cd "$(sess start ...)"
+    assert place.is_dir() and "reviewing #5" in started.err, started
+    assert repo.current_branch() == "feature/a" and (repo.path / "README").read_text() == "unfinished on a\n"
+    assert run_git(place, repo.env, "rev-parse", "--abbrev-ref", "HEAD") == "fix-typo"
+    assert run_git(place, repo.env, "rev-parse", "HEAD") == tip
+    row = session_row(db_path, 2)
+    assert (row["branch_type"], row["pr_number"], row["worktree"]) == ("review", 5, str(place))
+    assert session_row(db_path, 1)["state"] == "paused"  # one clock per project
+    (place / "typo.txt").write_text("fixed, and reworded\n")
+    ended = sess("end", "--message", "Reword", cwd=place, check=0)
+    assert "No pull request · a review" in ended.out and not place.exists(), ended
+    assert origin_tip(repo, "fix-typo") == repo.git("rev-parse", "fix-typo")
+    assert repo.git("rev-parse", "fix-typo~1") == tip
+    assert repo.current_branch() == "feature/a" and (repo.path / "README").read_text() == "unfinished on a\n"
+    assert not [c for c in gh.calls() if c[:2] == ["pr", "create"]]
+
+
+def test_undo_of_a_review_in_a_worktree_removes_the_worktree_and_the_branch(sess: SessRunner, repo: Repo,
+                                                                           gh: FakeGh) -> None:
+    teammates_pr(repo, gh)
+    place = Path(sess("start", "--pr", "5", "--worktree", check=0).out.strip())
+    sess("undo", check=0)
+    assert not place.exists() and "fix-typo" not in repo.git("branch", "--list", "fix-typo")
+    assert "branch.fix-typo" not in repo.git("config", "--list")
+    assert repo.current_branch() == "main"
 
 
 def test_a_failed_checkout_of_the_pr_leaves_nothing_behind(sess: SessRunner, repo: Repo, db_path: Path,

@@ -160,19 +160,9 @@ def cmd_start(args: argparse.Namespace) -> int:
                       copy=cfg.worktree_copy)
     branch = start.plan_branch(facts, plan, store)  # while git still scans the work tree
     if in_worktree:
-        from sess.gitfiles import main_work_tree
-        from sess.workflows import worktrees
-
-        main = main_work_tree(top)
-        if args.worktree_path:
-            path = os.path.normpath(os.path.join(os.getcwd(), os.path.expanduser(args.worktree_path)))
-            if os.path.lexists(path):
-                raise SessError(f"{path} already exists", "Pass another --worktree-path; nothing was changed.")
-        else:
-            path = worktrees.planned_path(cfg.worktree_path, main, branch, branch_type,
-                                          rules.slugify(name or (issue.title if issue else ""), cfg.branch_max_length),
-                                          issue.id if issue else None)
-        plan = plan._replace(worktree=path)
+        title = name or (issue.title if issue else "")
+        plan = plan._replace(worktree=_worktree_path(args, cfg, top, branch, branch_type, title,
+                                                     issue.id if issue else None))
     started, hooks = _run(args, store, facts, plan, cfg, top, branch, "the new branch", in_worktree=in_worktree)
     session = started.session
     lines = _opening_lines(started)
@@ -186,13 +176,33 @@ def cmd_start(args: argparse.Namespace) -> int:
         lines.append(started.stash_note)
     lines.extend(paused_elsewhere_lines(started.paused_elsewhere))
     lines.extend(render.title_lines(session))
+    _print_started(lines, started)
+    return _after_start(hooks, started, cfg, top)
+
+
+def _worktree_path(args: argparse.Namespace, cfg: config.Config, top: str, branch: str, branch_type: str,
+                   title: str, issue: str | None) -> str:
+    """Where `--worktree` puts the new worktree: --worktree-path, else worktree.path filled in."""
+    from sess import rules
+    from sess.gitfiles import main_work_tree
+    from sess.workflows import worktrees
+
+    if args.worktree_path:
+        path = os.path.normpath(os.path.join(os.getcwd(), os.path.expanduser(args.worktree_path)))
+        if os.path.lexists(path):
+            raise SessError(f"{path} already exists", "Pass another --worktree-path; nothing was changed.")
+        return path
+    return worktrees.planned_path(cfg.worktree_path, main_work_tree(top), branch, branch_type,
+                                  rules.slugify(title, cfg.branch_max_length), issue)
+
+
+def _print_started(lines: list[str], started: start.Started) -> None:
     if started.worktree is not None:
         # stdout holds only the new worktree's path: cd "$(sess start x --worktree)".
         render.print_lines([*lines, f"In the new worktree {started.worktree}"], sys.stderr)
         render.print_lines([started.worktree])
     else:
         render.print_lines(lines)
-    return _after_start(hooks, started, cfg, top)
 
 
 def _run(args: argparse.Namespace, store: Store, facts: start.Facts, plan: start.Plan, cfg: config.Config, top: str,
@@ -256,14 +266,13 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
     from sess.workflows import start
     from sess.workflows.common import locate_in
 
-    for flag, given in (("NAME", args.name), ("--type", args.branch_type), ("--base", args.base),
-                        ("--worktree", args.worktree or args.worktree_path or None)):
+    for flag, given in (("NAME", args.name), ("--type", args.branch_type), ("--base", args.base)):
         if given:
             raise UsageError(f"--pr and {flag} do not go together",
                              "A review checks out the pull request's own branch: pass --pr N alone "
-                             "(with --park, --dirty or --at if need be).")
-    forge = forges.open_forge(top, forges.Settings.of(cfg), instead="pass --no-issue and check the branch out "
-                                                                    "yourself")
+                             "(with --park, --dirty, --worktree or --at if need be).")
+    settings = forges.Settings.of(cfg)
+    forge = forges.open_forge(top, settings, instead="pass --no-issue and check the branch out yourself")
     number = _pr_number(args.pr, top, forge)
     pr = forge.view_pr(str(number))
     if args.pr.startswith(("http://", "https://")) and pr.url.rstrip("/").lower() != args.pr.rstrip("/").lower():
@@ -273,19 +282,31 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
         raise SessError(f"#{number} is {pr.state.lower()}", "Only an open pull request can be reviewed.")
     store = Store.open()
     facts = start.inspect(store, os.getcwd(), None, where=locate_in(store, top, current), review=True)
-    if facts.open_sessions and not args.park:
+    in_worktree = bool(args.worktree or args.worktree_path or cfg.worktree_default)
+    if facts.open_sessions and not args.park and not in_worktree:
         listed = ", ".join(f"{s.branch} ({s.state})" for s in facts.open_sessions)
         if not prompts.interactive():
-            raise UsageError(f"a session is already open: {listed}", "Pass --park to park it and start the review.")
-        if not prompts.select(f"A session is open: {render.safe(listed)}", [("park it and start the review", True),
-                                                                            ("quit", False)]):
+            raise UsageError(f"a session is already open: {listed}",
+                             "Pass --park to park it and start the review, or --worktree to review in a new worktree.")
+        choice = prompts.select(f"A session is open: {render.safe(listed)}", [("park it and start the review", "park"),
+                                                                              ("review in a new worktree", "worktree"),
+                                                                              ("quit", None)])
+        if choice is None:
             raise SessError("cancelled; nothing was changed")
-        args.park = True
+        args.park = choice == "park"
+        in_worktree = choice == "worktree"
     branch = start.plan_review_branch(facts, number, pr.head_branch)
-    review = start.Review(number, pr.url, pr.head_branch, lambda name: forge.checkout_pr(str(number), name))
+
+    def checkout(name: str, where: str) -> None:  # in a new worktree, gh runs there
+        (forge if where == top else forges.open_forge(where, settings)).checkout_pr(str(number), name)
+
+    review = start.Review(number, pr.url, pr.head_branch, checkout)
     plan = start.Plan(start.REVIEW, None, None, None, None, at=at, exclusive=cfg.time_exclusive, park=args.park,
-                      pr=review)
-    started, hooks = _run(args, store, facts, plan, cfg, top, branch, "the review's branch")
+                      pr=review, copy=cfg.worktree_copy)
+    if in_worktree:
+        plan = plan._replace(worktree=_worktree_path(args, cfg, top, branch, start.REVIEW, pr.title or str(number),
+                                                     None))
+    started, hooks = _run(args, store, facts, plan, cfg, top, branch, "the review's branch", in_worktree=in_worktree)
     session = started.session
     lines = _opening_lines(started)
     lines.append(render.DOT.join([f"Session {render.state_word(session.state)}", f"reviewing #{number}"]))
@@ -295,7 +316,7 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
     if started.stash_note:
         lines.append(started.stash_note)
     lines.extend(paused_elsewhere_lines(started.paused_elsewhere))
-    render.print_lines(lines)
+    _print_started(lines, started)
     return _after_start(hooks, started, cfg, top)
 
 

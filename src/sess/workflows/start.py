@@ -76,7 +76,7 @@ class Review(NamedTuple):
     number: int
     url: str
     head: str  # the PR's head branch, as its author named it
-    checkout: Callable[[str], None]  # the forge's checkout of the PR's head as the named local branch
+    checkout: Callable[[str, str], None]  # the forge's checkout of the PR's head as (branch, in work tree)
 
 
 class Started(NamedTuple):
@@ -376,29 +376,51 @@ def _worktree_steps(store: Store, project: Project, facts: Facts, plan: Plan, br
 
     top, base, path = facts.where.top, facts.base, plan.worktree
     assert path is not None
-    start_at = f"refs/heads/{base}"
-    if facts.fetch is not None:
-        progress.step(f"Fetching {base} from origin")
-        start_at = _fetched(top, base, facts.fetch, progress) or start_at
-    progress.step(f"Creating {branch} in a new worktree at {path}")
-    try:
-        worktrees.add(top, path, branch, start_at)
-    except CommandError as exc:
-        raise SessError(f"could not add the worktree {path}: {exc.detail}", "Nothing was changed.") from exc
+    if plan.pr is not None:
+        # A review's worktree starts detached where this one stands; the forge then checks the
+        # PR's head out there, as in _review_steps.
+        progress.step(f"Checking out #{plan.pr.number} as {branch} in a new worktree at {path}")
+        try:
+            git.git(top, "worktree", "add", "--quiet", "--detach", "--", path, "HEAD")
+        except CommandError as exc:
+            raise SessError(f"could not add the worktree {path}: {exc.detail}", "Nothing was changed.") from exc
+    else:
+        start_at = f"refs/heads/{base}"
+        if facts.fetch is not None:
+            progress.step(f"Fetching {base} from origin")
+            start_at = _fetched(top, base, facts.fetch, progress) or start_at
+        progress.step(f"Creating {branch} in a new worktree at {path}")
+        try:
+            worktrees.add(top, path, branch, start_at)
+        except CommandError as exc:
+            raise SessError(f"could not add the worktree {path}: {exc.detail}", "Nothing was changed.") from exc
 
     def remove() -> None:
         git.git(top, "worktree", "remove", "--force", "--", path)
-        git.delete_branch(top, branch, force=True)
+        if git.branch_exists(top, branch):  # it did not exist before (branch_for made sure)
+            git.delete_branch(top, branch, force=True)
+        if plan.pr is not None:
+            _unset_tracking(top, branch)
 
     rollback.push(f"remove the worktree {path}", remove)
+    if plan.pr is not None:
+        plan.pr.checkout(branch, path)
+        if git.current_branch(path) != branch:
+            raise SessError(f"the checkout of #{plan.pr.number} did not leave {branch} checked out in {path}")
     copied = worktrees.copy_files(project.path, path, plan.copy)
     running = next((s for s in facts.open_sessions if s.state == rules.ACTIVE), None)
     undo: dict[str, object] = {"original": facts.where.branch, "original_ref": facts.where.branch,
                                "branch": branch, "worktree": path, "tip": git.rev(path, "HEAD")}
-    session = store.start_session(project.id, branch, plan.branch_type, plan.issue.id if plan.issue else None,
-                                  plan.issue.title if plan.issue else None, plan.at or timestamps.now(),
-                                  base_branch=base, undo=undo, pausing=running, worktree=path,
-                                  open_ids=tuple(s.id for s in facts.open_sessions))
+    if plan.pr is not None:
+        session = store.start_session(project.id, branch, REVIEW, None, None, plan.at or timestamps.now(),
+                                      base_branch=base, undo=undo, pausing=running, worktree=path,
+                                      open_ids=tuple(s.id for s in facts.open_sessions),
+                                      pr=(plan.pr.number, plan.pr.url))
+    else:
+        session = store.start_session(project.id, branch, plan.branch_type, plan.issue.id if plan.issue else None,
+                                      plan.issue.title if plan.issue else None, plan.at or timestamps.now(),
+                                      base_branch=base, undo=undo, pausing=running, worktree=path,
+                                      open_ids=tuple(s.id for s in facts.open_sessions))
     rollback.clear()
     paused = _pause_others(store, project, plan, session)
     note = f"Copied {', '.join(copied)} (worktree.copy)" if copied else None
@@ -555,11 +577,10 @@ def _review_steps(store: Store, project: Project, facts: Facts, plan: Plan, bran
         back_to_original()
         if git.branch_exists(top, branch):  # it did not exist before (plan_review_branch made sure)
             git.delete_branch(top, branch, force=True)
-        for key in ("remote", "pushRemote", "merge"):  # what the forge set for it
-            git.git(top, "config", "--unset-all", f"branch.{branch}.{key}", check=False)
+        _unset_tracking(top, branch)
 
     rollback.push(f"remove {branch}", remove_branch)
-    plan.pr.checkout(branch)
+    plan.pr.checkout(branch, top)
     if git.current_branch(top) != branch:
         raise SessError(f"the checkout of #{plan.pr.number} did not leave {branch} checked out")
     carried = facts.dirty and plan.dirty == "carry" and stash_sha is not None
@@ -624,6 +645,12 @@ def _carry(top: str, stash_sha: str, branch: str, progress: Progress, rollback: 
             git.git(top, "stash", "apply", "--quiet", entry)
     except CommandError as exc:
         raise SessError(f"your changes do not apply cleanly on {onto}: {exc.detail}", hint) from exc
+
+
+def _unset_tracking(top: str, branch: str) -> None:
+    """What the forge's checkout of a PR set for `branch`, gone with the branch."""
+    for key in ("remote", "pushRemote", "merge"):
+        git.git(top, "config", "--unset-all", f"branch.{branch}.{key}", check=False)
 
 
 REVIEW = "review"  # the type of a session that reviews someone else's pull request
