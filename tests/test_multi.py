@@ -327,7 +327,8 @@ def test_start_with_a_session_open_asks_on_a_terminal(sess: SessRunner, repo: Re
             term.child.terminate(force=True)
     assert repo.current_branch() == "bugfix/b" and session_row(db_path, 1)["parked_stash"]
 
-    term = Terminal(env, repo.path, "switch")
+    coloured = {k: v for k, v in env.items() if k != "NO_COLOR"}  # the picker as most terminals see it
+    term = Terminal(coloured, repo.path, "switch")
     try:
         term.expect("Switch to")
         term.expect("feature/a (paused")
@@ -338,6 +339,7 @@ def test_start_with_a_session_open_asks_on_a_terminal(sess: SessRunner, repo: Re
     finally:
         if term.child.isalive():
             term.child.terminate(force=True)
+    assert "\\x1b" not in term.seen, term.seen  # colour codes shown as text, escaped
     assert repo.current_branch() == "feature/a"
     assert (repo.path / "README").read_text() == "unfinished on a\n"
 

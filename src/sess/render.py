@@ -152,9 +152,10 @@ def handover_line(session: Session) -> str:
     return f"Stopped the clock of {branch_label(session.branch, session.branch_type)} (one clock per project)"
 
 
-def open_session_word(session: Session, now: datetime, parked: bool | None = None) -> str:
-    """`bugfix/login-loop (paused · 12m)`, `feature/api (paused · parked changes)`."""
-    parts = [state_word(session.state), duration(rules.elapsed_seconds(session, now))]
+def open_session_word(session: Session, now: datetime, parked: bool | None = None, painted: bool = True) -> str:
+    """`bugfix/login-loop (paused · 12m)`, `feature/api (paused · parked changes)`; not `painted`
+    for a picker's choices, which the picker draws itself."""
+    parts = [state_word(session.state) if painted else session.state, duration(rules.elapsed_seconds(session, now))]
     if parked if parked is not None else session.parked:
         parts.append("parked changes")
     return f"{session.branch} ({DOT.join(parts)})"

@@ -68,7 +68,8 @@ def _setup() -> tuple[Store, Where, Project]:
 
 def _choices(store: Store, project: Project, base: bool) -> list[tuple[str, Session | None]]:
     choices: list[tuple[str, Session | None]] = [
-        (render.safe(render.open_session_word(s, timestamps.now())), s) for s in store.open_sessions(project.id)]
+        (render.safe(render.open_session_word(s, timestamps.now(), painted=False)), s)
+        for s in store.open_sessions(project.id)]
     if base:
         choices.append((f"the base branch ({project.base_branch}), no session", None))
     return choices
