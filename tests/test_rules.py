@@ -54,6 +54,8 @@ def check_ref_format(branch: str) -> bool:
     ("...", ""),
     ("x" * 300, "x" * 60),
     ("a" * 59 + " b", "a" * 59),  # the cut lands on a separator: no trailing dash
+    ("Login loops \x1b[31mred\x1b[0m", "login-loops-red"),  # an issue title's terminal escapes leave no trace
+    ("see \x1b]8;;https://x.example\x07the link\x1b]8;;\x07", "see-the-link"),
 ])
 def test_slugify(text: str, slug: str) -> None:
     assert rules.slugify(text) == slug

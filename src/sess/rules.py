@@ -246,12 +246,18 @@ _LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "
                           "ħ": "h", "ı": "i", "ŀ": "l"})
 
 
+# CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ESC \\) and two-byte escapes.
+_TERMINAL_ESCAPE = r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-~])"
+
+
 def slugify(text: str, max_length: int = SLUG_MAX) -> str:
     """Letters transliterated (`ß` -> `ss`, `ø` -> `o`, `ł` -> `l`), accents folded to base
     letters (NFKD: `é` -> `e`, `ﬁ` -> `fi`), lowercase; every run outside a-z0-9 becomes '-';
-    trimmed; at most max_length characters."""
+    trimmed; at most max_length characters. A terminal escape in a title (`\\x1b[31m`) leaves
+    nothing of itself in the slug."""
     import unicodedata
 
+    text = re.sub(_TERMINAL_ESCAPE, "", text)
     lowered = text.lower().translate(_LETTERS)
     folded = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
     slug = re.sub(_NOT_SLUG, "-", folded.lower()).strip("-")
