@@ -173,6 +173,21 @@ def test_start_on_an_ended_session_s_branch_points_at_reopen(sess: SessRunner, r
     assert sess("status", "--json", check=0).out.count('"session": null') == 1
 
 
+def test_start_on_a_cancelled_session_s_branch_says_cancelled_and_how_to_go_on(sess: SessRunner, repo: Repo,
+                                                                             gh: FakeGh) -> None:
+    gh.add_issue(5, "Fix login")
+    branch = sess("start", "--issue", "5", check=0).out.splitlines()[0].split()[2]
+    repo.write("work.txt", "kept\n")
+    repo.git("add", "work.txt")
+    repo.git("commit", "-qm", "Work")
+    sess("cancel", check=0)
+    before = repo.git("for-each-ref")
+    result = sess("start", "--issue", "5")
+    refused(result, f"branch '{branch}' already exists: it is the branch of your cancelled session [1] on #5",
+            f"git branch -D {branch}", code=1)
+    assert "reopen" not in result.err and repo.git("for-each-ref") == before
+
+
 def test_start_on_a_branch_of_no_session_names_it_and_changes_nothing(sess: SessRunner, repo: Repo,
                                                                      db_path: Path) -> None:
     repo.git("branch", "feature/mine")

@@ -204,11 +204,15 @@ def plan_branch(facts: Facts, plan: Plan, store: Store | None = None) -> str:
             raise
         session = ended[0]  # what the error shows is escaped where errors are printed
         issue = plan.issue.id if plan.issue else None
-        on = f" on #{session.issue_id}" if session.issue_id else ""
-        said = f"branch '{exc.branch}' already exists: it is the branch of your ended session [{session.id}]{on}"
+        on = f" on {rules.issue_ref(session.issue_id)}" if session.issue_id else ""
+        kind = "cancelled" if session.cancelled else "ended"
+        said = f"branch '{exc.branch}' already exists: it is the branch of your {kind} session [{session.id}]{on}"
         if issue is not None and session.issue_id == issue and not session.cancelled:
             raise SessError(said, f"Run 'sess reopen {exc.branch}' to go on with it (a review round), "
                                   "or pass another NAME for a new branch.") from None
+        if session.cancelled:
+            raise SessError(said, f"Pass another NAME; or, if nothing on it is needed any more, delete it "
+                                  f"(git branch -D {exc.branch}) and start again.") from None
         raise SessError(said, "Pass another NAME.") from None
 
 
