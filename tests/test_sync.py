@@ -81,6 +81,13 @@ def records_on_origin(origin: Path, env: dict[str, str], ref: str) -> dict[str, 
 
 # --- what leaves the machine ------------------------------------------------------------------------
 
+def test_a_first_sync_with_no_session_of_yours_pushes_nothing_and_says_so(team: dict[str, Person],
+                                                                          repo: Repo) -> None:
+    done = team["bob"]("sync")
+    assert done.out.splitlines()[1] == "No session of yours to share yet: nothing pushed", done
+    assert repo.origin is not None and origin_refs(repo.origin, repo.env) == {}
+
+
 def test_sync_writes_exactly_the_listed_fields_on_one_ref(team: dict[str, Person], repo: Repo) -> None:
     ada = team["ada"]
     ada.repo.write("work.txt", "uncommitted\n")

@@ -101,8 +101,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         lines = [f"Synced {project.name} with origin"]
         if done.pushed:
             lines.append(f"Pushed {render.plural(done.written, 'session')} ({done.changed} changed) to {done.ref}")
-        else:
+        elif done.written:
             lines.append(f"{render.plural(done.written, 'session')} of yours, up to date on {done.ref}")
+        else:
+            lines.append("No session of yours to share yet: nothing pushed")
         read = (f"Read {render.plural(done.refs_read, 'changed ref')} ({render.plural(done.records_read, 'record')})"
                 if done.refs_read else "No teammate's ref changed")
         lines.append(render.DOT.join([read, render.plural(done.people, "person") if done.people == 1
