@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Repo, SessRunner, refused
-from dbhelp import sessions
+from conftest import Repo, SessRunner, refused, run_git
+from dbhelp import session_row, sessions
 
 FAKEGLAB_DIR = Path(__file__).resolve().parent / "fakeglab"
 
@@ -144,6 +144,115 @@ def test_detection_by_exact_host() -> None:
     assert forges.forge_type("git.acme.dev", forges.Settings(type="gitlab")) == "gitlab"
 
 
+# --- reviewing someone's merge request (start --pr), review rounds on your own (reopen) ----------
+
+def teammates_mr(repo: Repo, glab: FakeGlab, head: str = "fix-typo", state: str = "opened",
+                 **extra: Any) -> str:
+    """A teammate's branch on origin with one commit, and their merge request !5 for it; its tip."""
+    tip = repo.teammate_push("typo.txt", "fixed\n", "Fix the typo", branch=head)
+    glab.set(mrs=[*glab.state()["mrs"], {"iid": 5, "title": "Fix the typo", "description": "", "state": state,
+                                          "source_branch": head, "target_branch": "main", "author": "bob",
+                                          **extra}])
+    return tip
+
+
+def origin_tip(repo: Repo, branch: str) -> str:
+    assert repo.origin is not None
+    return run_git(repo.origin, repo.env, "rev-parse", f"refs/heads/{branch}")
+
+
+def test_a_review_of_a_merge_request_checks_out_its_source_branch(sess: SessRunner, repo: Repo, glab: FakeGlab,
+                                                                  db_path: Path) -> None:
+    """glab mr checkout fetches the source branch as the review's branch, its upstream the project's
+    URL; end pushes only the new commit there, unforced, and opens no merge request."""
+    tip = teammates_mr(repo, glab)
+    started = sess("start", "--pr", "https://gitlab.com/acme/widgets/-/merge_requests/5", check=0)
+    assert started.out.splitlines()[:4] == ["On branch fix-typo (review)", "Session active · reviewing #5",
+                                            "Fix the typo", "https://gitlab.com/acme/widgets/-/merge_requests/5"]
+    assert ["mr", "checkout", "5", "--branch=fix-typo"] in glab.calls()
+    assert repo.current_branch() == "fix-typo" and repo.git("rev-parse", "HEAD") == tip
+    assert repo.git("config", "branch.fix-typo.merge") == "refs/heads/fix-typo"
+    assert repo.git("config", "branch.fix-typo.remote") == str(repo.origin)
+    row = session_row(db_path, 1)
+    assert (row["branch_type"], row["pr_number"], row["pr_url"]) == (
+        "review", 5, "https://gitlab.com/acme/widgets/-/merge_requests/5")
+    repo.write("typo.txt", "fixed, and reworded\n")
+    ended = sess("end", "--message", "Reword", check=0)
+    assert "No pull request · a review" in ended.out, ended
+    assert origin_tip(repo, "fix-typo") == repo.git("rev-parse", "fix-typo")
+    assert repo.git("rev-parse", "fix-typo~1") == tip  # on top of the author's commit: no rebase
+    assert repo.current_branch() == "main" and session_row(db_path, 1)["state"] == "ended"
+    assert len(glab.state()["mrs"]) == 1 and not [c for c in glab.calls() if c[:2] == ["mr", "create"]]
+    sess("start", "--pr", "!5", check=0)  # a second look: nothing new, exit 0, nothing pushed
+    assert repo.current_branch() == "review/5"
+    before = origin_tip(repo, "fix-typo")
+    assert "nothing new to push" in sess("end", check=0).out
+    assert origin_tip(repo, "fix-typo") == before
+
+
+def test_start_pr_refuses_a_merged_or_missing_merge_request(sess: SessRunner, repo: Repo, glab: FakeGlab,
+                                                            db_path: Path) -> None:
+    teammates_mr(repo, glab, state="merged")
+    refused(sess("start", "--pr", "5"), "#5 is merged", code=1)
+    refused(sess("start", "--pr", "9"), "glab mr view failed", "404", code=1)
+    assert repo.current_branch() == "main" and repo.git("branch", "--list", "fix-typo") == ""
+
+
+def fork_of_origin(repo: Repo, glab: FakeGlab, tmp_path: Path, readable: bool = True) -> Path:
+    """mallory's fork (project 8): a bare clone of origin, known to glab by its URL."""
+    fork = tmp_path / "mallory-widgets.git"
+    run_git(tmp_path, repo.env, "clone", "-q", "--bare", str(repo.origin), str(fork))
+    glab.set(projects={"8": {"path_with_namespace": "mallory/widgets", "ssh_url_to_repo": str(fork),
+                             "readable": readable}})
+    return fork
+
+
+def forks_mr(repo: Repo, glab: FakeGlab, fork: Path, allow_collaboration: bool) -> str:
+    """mallory's branch feature/y on the fork, her merge request !5 into origin's main; its tip."""
+    tip = repo.teammate_push("y.txt", "y\n", "Add y", branch="feature/y")
+    assert repo.origin is not None
+    run_git(repo.origin, repo.env, "push", "-q", str(fork), "feature/y")
+    run_git(repo.origin, repo.env, "update-ref", "refs/merge-requests/5/head", tip)  # GitLab keeps the MR's head
+    run_git(repo.origin, repo.env, "update-ref", "-d", "refs/heads/feature/y")  # only the fork has the branch
+    glab.set(mrs=[{"iid": 5, "title": "Add y", "description": "", "state": "opened", "source_branch": "feature/y",
+                   "target_branch": "main", "author": "mallory", "source_project_id": 8,
+                   "allow_collaboration": allow_collaboration}])
+    return tip
+
+
+def test_a_forks_merge_request_open_to_collaboration_is_pushed_to_the_fork(sess: SessRunner, repo: Repo,
+                                                                           glab: FakeGlab, tmp_path: Path) -> None:
+    fork = fork_of_origin(repo, glab, tmp_path)
+    tip = forks_mr(repo, glab, fork, allow_collaboration=True)
+    sess("start", "--pr", "5", check=0)
+    assert repo.git("rev-parse", "HEAD") == tip
+    assert repo.git("config", "branch.feature/y.pushRemote") == str(fork)
+    repo.write("y.txt", "y, suggested\n")
+    assert "No pull request · a review" in sess("end", "-m", "Suggestion", check=0).out
+    assert run_git(fork, repo.env, "rev-parse", "refs/heads/feature/y") == repo.git("rev-parse", "feature/y")
+    assert repo.git("ls-remote", "origin", "refs/heads/feature/y") == ""  # nothing went to origin
+
+
+def test_reopen_of_an_own_merge_request_reuses_it_and_refuses_a_merged_one(sess: SessRunner, repo: Repo,
+                                                                          glab: FakeGlab, db_path: Path) -> None:
+    sess("start", "x", "--no-issue", check=0)
+    repo.commit("x.txt", "x\n", "Add x")
+    first = sess("end", check=0)
+    (mr,) = glab.state()["mrs"]
+    assert f"PR #{mr['iid']}" in first.out, first
+    reopened = sess("reopen", "feature/x", check=0)
+    assert "Reopened session on feature/x (feature)" in reopened.out and repo.current_branch() == "feature/x"
+    assert ["mr", "view", str(mr["iid"]), "--output", "json"] in glab.calls()
+    repo.write("x.txt", "x, after review\n")
+    again = sess("end", "-m", "After review", check=0)
+    assert f"PR #{mr['iid']}" in again.out and "already open" in again.out, again
+    assert len(glab.state()["mrs"]) == 1
+    assert origin_tip(repo, "feature/x") == repo.git("rev-parse", "feature/x")
+    glab.set(mrs=[{**glab.state()["mrs"][0], "state": "merged"}])
+    refused(sess("reopen", "feature/x"), "is merged", code=1)
+    assert sessions(db_path)[0]["state"] == "ended"
+
+
 # --- worked time as /spend notes -------------------------------------------------------------------
 
 def worked(sess: SessRunner, start: str, pause: str) -> None:
@@ -187,14 +296,14 @@ def test_an_unconfirmed_spend_waits_for_retry(sess: SessRunner, repo: Repo, glab
 def test_fake_mr_create_refuses_an_unpushed_branch_and_prompts(repo: Repo, glab: FakeGlab) -> None:
     repo.git("checkout", "-q", "-b", "local-only")
     made = glab.run("mr", "create", "--source-branch", "local-only", "--target-branch", "main", "--title", "T",
-                    "--yes", cwd=repo.path)
+                    "--description", "D", "--yes", cwd=repo.path)
     assert made.returncode == 1 and "does not exist on the remote" in made.stderr and made.stdout == ""
     repo.git("push", "-q", "origin", "local-only")
-    no_yes = glab.run("mr", "create", "--source-branch", "local-only", "--target-branch", "main", "--title", "T",
-                      cwd=repo.path)
-    assert no_yes.returncode == 1 and "--yes" in no_yes.stderr
-    made = glab.run("mr", "create", "--source-branch=local-only", "--target-branch=main", "--title=T", "--yes",
-                    cwd=repo.path)
+    no_description = glab.run("mr", "create", "--source-branch", "local-only", "--target-branch", "main",
+                              "--title", "T", "--yes", cwd=repo.path)
+    assert no_description.returncode == 1 and "--title or --fill required" in no_description.stderr
+    made = glab.run("mr", "create", "--source-branch=local-only", "--target-branch=main", "--title=T",
+                    "--description=D", "--yes", cwd=repo.path)
     assert made.returncode == 0 and made.stdout == "https://gitlab.com/acme/widgets/-/merge_requests/5\n"
     assert "Creating merge request" in made.stderr
     listed = json.loads(glab.run("mr", "list", "--source-branch", "local-only", "--output", "json",

@@ -31,7 +31,7 @@ def parser_start(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     issue = start.add_mutually_exclusive_group()
     issue.add_argument("--issue", metavar="ID", help="link this GitHub issue")
     issue.add_argument("--no-issue", action="store_true", help="start without an issue")
-    issue.add_argument("--pr", metavar="N", help="review someone else's pull request N (#N, or its URL): a session "
+    issue.add_argument("--pr", metavar="N", help="review someone else's pull request N (#N, !N, or its URL): a session "
                                                  "of type review on the PR's own branch")
     start.add_argument("--type", dest="branch_type", metavar="TYPE",
                        help="branch type, one of 'branch.types' (default: feature, bugfix, refactor, hotfix, "
@@ -321,17 +321,18 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
 
 
 def _pr_number(value: str, top: str, forge: Forge) -> int:
-    """N, #N, or the URL of a pull request (merge request) of the repository pull requests go to."""
+    """N, #N (!N, as GitLab writes a merge request), or the URL of a pull request (merge request)
+    of the repository pull requests go to."""
     import re
 
     from sess import forges
     from sess.errors import UsageError
 
-    if re.fullmatch(r"#?\d+", value):
-        return int(value.lstrip("#"))
+    if re.fullmatch(r"[#!]?\d+", value):
+        return int(value.lstrip("#!"))
     match = re.fullmatch(r"https?://([^/\s]+)/(\S+?)/(?:pull|-/merge_requests)/(\d+)/?", value)
     if match is None:
-        raise UsageError(f"--pr {value!r} is not a pull request: pass N, #N or the pull request's URL")
+        raise UsageError(f"--pr {value!r} is not a pull request: pass N, #N (!N) or the pull request's URL")
     host = forge.settings.host or forges.origin_host(top)
     if host is not None and match.group(1).lower() != host.lower():
         raise SessError(f"{render.safe(value)} is on {render.safe(match.group(1))}, and origin is on {host}",
