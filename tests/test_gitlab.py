@@ -233,6 +233,27 @@ def test_a_forks_merge_request_open_to_collaboration_is_pushed_to_the_fork(sess:
     assert repo.git("ls-remote", "origin", "refs/heads/feature/y") == ""  # nothing went to origin
 
 
+@pytest.mark.parametrize("readable", [True, False], ids=["fork-readable", "fork-unreadable"])
+def test_a_forks_merge_request_closed_to_collaboration_refuses_the_end_before_anything(
+        sess: SessRunner, repo: Repo, glab: FakeGlab, tmp_path: Path, db_path: Path, readable: bool) -> None:
+    """glab leaves pushRemote unset when the MR does not allow collaboration (and checks out the
+    target's refs/merge-requests/N/head when the fork cannot be read): GitLab would refuse the
+    push, so end refuses before any step, as for a GitHub fork closed to maintainers."""
+    fork = fork_of_origin(repo, glab, tmp_path, readable=readable)
+    tip = forks_mr(repo, glab, fork, allow_collaboration=False)
+    sess("start", "--pr", "5", check=0)
+    assert repo.git("rev-parse", "HEAD") == tip
+    assert repo.git("config", "branch.feature/y.merge") == (
+        "refs/heads/feature/y" if readable else "refs/merge-requests/5/head")
+    assert "nothing new to push" in sess("end", check=0).out  # a look without changes ends
+    sess("start", "--pr", "5", check=0)
+    repo.write("y.txt", "my suggestion\n")
+    refused(sess("end", "-m", "Suggestion"), "comes from a fork that does not let maintainers push",
+            "Nothing was changed", code=1)
+    assert repo.is_dirty() and sessions(db_path)[-1]["state"] == "active"
+    assert run_git(fork, repo.env, "rev-parse", "refs/heads/feature/y") == tip
+
+
 def test_reopen_of_an_own_merge_request_reuses_it_and_refuses_a_merged_one(sess: SessRunner, repo: Repo,
                                                                           glab: FakeGlab, db_path: Path) -> None:
     sess("start", "x", "--no-issue", check=0)

@@ -102,7 +102,7 @@ def cmd_end(args: argparse.Namespace) -> int:
     else:
         if args.base is not None:
             _retarget(store, where, session, args.base)
-        facts = end.inspect(store, cwd, cfg.end_never_commit, ref)
+        facts = end.inspect(store, cwd, cfg.end_never_commit, ref, forges.Settings.of(cfg))
         if facts.has_origin and not args.no_pr and not facts.nothing_to_ship and facts.upstream is None:
             end.check_forge(facts.where.top, False, forges.Settings.of(cfg))  # before any question or step
         plan = _gather(args, facts, cfg)._replace(sync_base=cfg.end_sync_base)

@@ -29,6 +29,9 @@ GITLAB = "gitlab"
 # GitHub Enterprise or GitLab says so with forge.type and forge.host).
 KNOWN_HOSTS = {"github.com": GITHUB, "gitlab.com": GITLAB}
 TYPES = (GITHUB, GITLAB)
+# Where a forge keeps its own copy of a PR's head (GitHub's refs/pull/N/head, GitLab's
+# refs/merge-requests/N/head): read-only, so a checkout that tracks one takes no pushes.
+READ_ONLY_HEADS = ("refs/pull/", "refs/merge-requests/")
 
 
 class Issue(NamedTuple):
@@ -134,6 +137,11 @@ class Forge:
     def checkout_pr(self, ref: str, branch: str) -> None:
         """Check out the head of PR `ref` as the local branch `branch`, its upstream set to the head."""
         raise NotImplementedError
+
+    def takes_review_pushes(self, number: int, ref: str) -> bool:
+        """Whether commits can go to the head of PR `number`, which `checkout_pr` checked out with
+        `ref` (branch.B.merge) as its upstream; asked by a review's `end` with something to push."""
+        return not ref.startswith(READ_ONLY_HEADS)
 
 
 def forge_type(origin_host: str | None, settings: Settings) -> str | None:

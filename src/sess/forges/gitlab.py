@@ -116,9 +116,14 @@ class Forge(forges.Forge):
         tail = url.rstrip("/").rsplit("/", 1)[-1]
         return PullRequest(int(tail) if tail.isdigit() else 0, url)
 
+    def _mr(self, ref: str) -> dict[str, Any]:
+        data = forges.parse_json("glab", self._glab("mr", "view", ref.strip().lstrip("!#"), "--output", "json"))
+        if not isinstance(data, dict) or "iid" not in data:
+            raise SessError(f"glab mr view printed no merge request: {str(data)[:80]!r}")
+        return data
+
     def view_pr(self, ref: str) -> PullRequestState:
-        number = ref.strip().lstrip("!#")
-        data = forges.parse_json("glab", self._glab("mr", "view", number, "--output", "json"))
+        data = self._mr(ref)
         return PullRequestState(int(data["iid"]), str(data.get("web_url", "")),
                                 _STATES.get(str(data.get("state", "")), str(data.get("state", "")).upper()),
                                 str(data.get("source_branch", "")), "",
@@ -127,6 +132,17 @@ class Forge(forges.Forge):
 
     def checkout_pr(self, ref: str, branch: str) -> None:
         self._glab("mr", "checkout", ref.strip().lstrip("!#"), f"--branch={branch}")
+
+    def takes_review_pushes(self, number: int, ref: str) -> bool:
+        """glab's checkout tracks the source project's branch (or, when that project cannot be read,
+        the target's read-only refs/merge-requests/N/head). A fork's MR takes pushes from the
+        target's members only when its author allowed collaboration (`allow_collaboration`,
+        which GitLab sends for a fork's MR alone); the same project's always does."""
+        if not super().takes_review_pushes(number, ref):
+            return False
+        data = self._mr(str(number))
+        forked = data.get("source_project_id") != data.get("target_project_id")
+        return not forked or bool(data.get("allow_collaboration"))
 
 
 def issue_reference(value: str) -> str:

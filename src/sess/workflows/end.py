@@ -185,7 +185,7 @@ class _Stop(Exception):
 # --- facts ------------------------------------------------------------------------------------
 
 def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVER_COMMIT,
-            ref: str | None = None) -> Facts:
+            ref: str | None = None, settings: forges.Settings | None = None) -> Facts:
     """What the command layer needs to gather its decisions; changes nothing."""
     where, project = require_project(store, cwd)
     session = require_session(store, project, missing="no active or paused session", where=where, ref=ref)
@@ -215,7 +215,7 @@ def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVE
         raise SessError(*_elsewhere(where.branch, session.branch, list(tree.changed), "sess end"))
     selection = select(tree, never_commit)
     if session.branch_type == REVIEW and session.pr_number is not None:
-        upstream, ahead = _review_upstream(top, session, refs, selection.any)
+        upstream, ahead = _review_upstream(top, session, refs, selection.any, settings)
         return Facts(where, project, session, selection.any, ahead, has_origin, base, upstream[1], refs, tree,
                      selection, upstream)
     # Only a clean tree needs the count: with changes there is something to ship anyway.
@@ -227,10 +227,11 @@ def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVE
 REVIEW = "review"  # start --pr's sessions (sess.workflows.start.REVIEW)
 
 
-def _review_upstream(top: str, session: Session, refs: git.Refs, dirty: bool) -> tuple[tuple[str, str], int]:
+def _review_upstream(top: str, session: Session, refs: git.Refs, dirty: bool,
+                     settings: forges.Settings | None = None) -> tuple[tuple[str, str], int]:
     """Where a review's new commits go (the upstream the forge's checkout set: branch.B.pushRemote
     or .remote, and .merge) and how many there are; refused before anything is done when the
-    PR's head cannot take them (a fork that does not let maintainers push: refs/pull/N/head)."""
+    PR's head cannot take them (a fork that does not let maintainers push: the forge says)."""
     branch = session.branch
 
     def setting(key: str) -> str | None:
@@ -251,13 +252,23 @@ def _review_upstream(top: str, session: Session, refs: git.Refs, dirty: bool) ->
     known = theirs is not None and git.rev(top, theirs) is not None
     ahead = 1 if dirty else (git.commits_ahead(top, theirs, f"refs/heads/{branch}") if known and theirs else
                              int(tip != theirs))
-    if ahead and ref.startswith("refs/pull/"):
+    if ahead and not _takes_review_pushes(top, session, ref, settings):
         raise SessError(f"pull request #{session.pr_number} comes from a fork that does not let maintainers push "
                         "to it: your changes cannot go to its branch",
                         "Suggest them in the review instead, or push them to a branch of your own "
                         f"(git push origin {branch}:refs/heads/NAME); 'sess cancel' ends the review "
                         "keeping the branch. Nothing was changed.")
     return (remote, ref), ahead
+
+
+def _takes_review_pushes(top: str, session: Session, ref: str, settings: forges.Settings | None) -> bool:
+    """Whether the review's PR head takes the reviewer's commits, as its forge says. A forge that
+    cannot be asked leaves it to the push (which stops with the journal kept when refused)."""
+    assert session.pr_number is not None
+    try:
+        return forges.open_forge(top, settings).takes_review_pushes(session.pr_number, ref)
+    except SessError:
+        return not ref.startswith(forges.READ_ONLY_HEADS)
 
 
 def _refuse_base_elsewhere(refs: git.Refs, base: str, top: str) -> None:
