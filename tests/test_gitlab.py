@@ -103,6 +103,49 @@ def test_an_open_merge_request_is_reused(sess: SessRunner, repo: Repo, glab: Fak
     assert row["pr_number"] == 12
 
 
+def test_a_description_past_128k_is_set_whole_through_a_private_file(sess: SessRunner, repo: Repo, glab: FakeGlab,
+                                                                     env: dict[str, str], db_path: Path) -> None:
+    """Linux refuses one argument over 128 KiB: glab mr create gets the description cut at a line,
+    then glab api sets the whole one from a file in sess's private tmp (GitLab allows 1,000,000
+    characters)."""
+    sess("start", "--issue", "4", check=0)
+    repo.commit("login.py", "x\n", "Add the page")
+    part = "y" * (70 * 1024)  # three of them: a 210 KiB description
+    ended = sess("end", "--summary", part, "--testing", part, "--notes", part, check=0)
+    assert "https://gitlab.com/acme/widgets/-/merge_requests/5" in ended.out and "warning" not in ended.err, ended
+    (mr,) = glab.state()["mrs"]
+    assert mr["description"].count(part) == 3 and mr["description"].startswith("Closes #4\n\n## Summary\n\n")
+    calls = glab.calls()
+    assert all(len(arg.encode()) < 128 * 1024 for call in calls for arg in call)
+    (create,) = [c for c in calls if c[:2] == ["mr", "create"]]
+    description = next(arg for arg in create if arg.startswith("--description="))
+    assert len(description.encode()) < 128 * 1024 and "cut" in description
+    (put,) = [c for c in calls if c[:1] == ["api"]]
+    assert put[:3] == ["api", "--method=PUT", "projects/:fullpath/merge_requests/5"]
+    body_file = Path(next(arg for arg in put if arg.startswith("--field=description=@"))
+                     .removeprefix("--field=description=@"))
+    assert not body_file.exists() and body_file.parent == Path(env["SESS_HOME"]) / "tmp"
+    (row,) = sessions(db_path)
+    assert (row["state"], row["pr_number"]) == ("ended", 5)
+
+
+def test_a_long_description_that_cannot_be_set_whole_warns(sess: SessRunner, repo: Repo, glab: FakeGlab,
+                                                           db_path: Path) -> None:
+    """The MR exists with the description cut (and saying so); end ends, and warns with glab's words."""
+    sess("start", "--issue", "4", check=0)
+    repo.commit("login.py", "x\n", "Add the page")
+    glab.set(fail={"api": "glab: 403 Forbidden (HTTP 403)"})
+    part = "y" * (70 * 1024)
+    ended = sess("end", "--summary", part, "--testing", part, "--notes", part, check=0)
+    (mr,) = glab.state()["mrs"]
+    assert mr["description"].startswith("Closes #4\n\n## Summary\n\n") and len(mr["description"]) < 128 * 1024
+    assert "sess cut this description" in mr["description"]
+    assert "warning: PR #5 was opened, but not all of it" in ended.err and "403 Forbidden" in ended.err, ended
+    assert "description" in ended.err and "Traceback" not in ended.err
+    (row,) = sessions(db_path)
+    assert (row["state"], row["pr_number"]) == ("ended", 5)
+
+
 def test_logged_out_glab_stops_end_before_anything(sess: SessRunner, repo: Repo, glab: FakeGlab,
                                                     db_path: Path) -> None:
     sess("start", "x", "--no-issue", check=0)

@@ -237,3 +237,27 @@ def parse_json(cli: str, text: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise SessError(f"{cli} printed something that is not JSON: {text[:80]!r}") from exc
+
+
+# A body file older than this was left by a sess that was killed while the forge's CLI ran (gh's
+# and glab's own timeouts are a minute): nobody reads it any more.
+STALE_BODY_S = 3600
+
+
+def private_tmp() -> str:
+    """`tmp` in sess's state directory (0700): where PR body files live while gh or glab reads
+    them; files a killed sess left there are removed."""
+    import os
+    import time
+
+    from sess.state import state_dir
+
+    directory = os.path.join(state_dir(), "tmp")
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    for entry in os.scandir(directory):
+        try:
+            if entry.name.startswith("pr-body-") and time.time() - entry.stat().st_mtime > STALE_BODY_S:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+    return directory

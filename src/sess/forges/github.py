@@ -199,7 +199,7 @@ class Forge(forges.Forge):
             me = self.login()
             reviewers = [name for name in reviewers if not me or name.lower() != me.lower()]
         # The body goes through a private file: Linux refuses one argument over 128 KiB.
-        fd, body_file = tempfile.mkstemp(prefix="pr-body-", suffix=".md", dir=_private_tmp())
+        fd, body_file = tempfile.mkstemp(prefix="pr-body-", suffix=".md", dir=forges.private_tmp())
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(body)
@@ -375,29 +375,6 @@ def _issue(data: dict[str, Any]) -> Issue:
     """An issue from gh's JSON; the title trimmed, the state as gh spells it (OPEN, CLOSED)."""
     return Issue(str(data["number"]), str(data.get("title", "")).strip(), str(data.get("url", "")),
                  str(data.get("state", "OPEN")).upper())
-
-
-# A body file older than this was left by a sess that was killed while gh ran (gh's own
-# timeout is a minute): nobody reads it any more.
-STALE_BODY_S = 3600
-
-
-def _private_tmp() -> str:
-    """`tmp` in sess's state directory (0700): where PR body files live while gh reads them;
-    files a killed sess left there are removed."""
-    import time
-
-    from sess.state import state_dir
-
-    directory = os.path.join(state_dir(), "tmp")
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    for entry in os.scandir(directory):
-        try:
-            if entry.name.startswith("pr-body-") and time.time() - entry.stat().st_mtime > STALE_BODY_S:
-                os.unlink(entry.path)
-        except OSError:
-            pass
-    return directory
 
 
 def pr_number_from_url(url: str) -> int:

@@ -4,7 +4,9 @@ Written against glab's documented behaviour (the 1.4x releases): `--output json`
 `iid` (the number users see), `web_url` and `state` (`opened`, `closed`, `merged`); `mr create
 ... --yes` prints the MR's URL alone on stdout when stdout is not a terminal (progress goes to
 stderr) and refuses a source branch that is not pushed; `auth status` reports on stderr and exits
-0 or 1. An MR is a PR everywhere else in sess (its iid is the PR number).
+0 or 1. An MR is a PR everywhere else in sess (its iid is the PR number). `mr create` takes the
+description only on its command line, which Linux limits to 128 KiB an argument: a longer one is
+set afterwards by `glab api ... --field=description=@FILE`, which reads it from the file.
 """
 
 from __future__ import annotations
@@ -99,8 +101,11 @@ class Forge(forges.Forge):
     def create_pr(self, base: str, branch: str, title: str, body: str, draft: bool, *,
                   reviewers: Sequence[str] = (), labels: Sequence[str] = (),
                   assignees: Sequence[str] = ()) -> PullRequest:
+        # glab takes the description only as an argument, and Linux refuses one over 128 KiB
+        # (MAX_ARG_STRLEN): a longer one is cut for the create, then set whole through the API.
+        whole = body if len(body.encode()) > DESCRIPTION_ARG_MAX else None
         args = ["mr", "create", f"--source-branch={branch}", f"--target-branch={base}", f"--title={title}",
-                f"--description={body}"]
+                f"--description={cut_description(body) if whole is not None else body}"]
         if draft:
             args.append("--draft")
         if reviewers:
@@ -114,7 +119,28 @@ class Forge(forges.Forge):
         if not url:
             raise SessError(f"glab mr create printed no merge request URL: {out.strip()[:120]!r}")
         tail = url.rstrip("/").rsplit("/", 1)[-1]
-        return PullRequest(int(tail) if tail.isdigit() else 0, url)
+        created = PullRequest(int(tail) if tail.isdigit() else 0, url)
+        if whole is not None:
+            return created._replace(warning=self._set_description(created.number, whole))
+        return created
+
+    def _set_description(self, number: int, text: str) -> str:
+        """The MR's whole description, from a private file (`glab api -F key=@file` reads the
+        value from the file); '' once set, else what went wrong, as a warning: the MR is made."""
+        import os
+        import tempfile
+
+        fd, body_file = tempfile.mkstemp(prefix="pr-body-", suffix=".md", dir=forges.private_tmp())
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            self._glab("api", "--method=PUT", f"projects/:fullpath/merge_requests/{number}",
+                       f"--field=description=@{body_file}", "--silent")
+        except SessError as exc:  # glab logged out meanwhile included: the MR is there all the same
+            return f"its description is cut (the whole one could not be set: {exc.message})"
+        finally:
+            os.unlink(body_file)
+        return ""
 
     def _mr(self, ref: str) -> dict[str, Any]:
         data = forges.parse_json("glab", self._glab("mr", "view", ref.strip().lstrip("!#"), "--output", "json"))
@@ -143,6 +169,24 @@ class Forge(forges.Forge):
         data = self._mr(str(number))
         forked = data.get("source_project_id") != data.get("target_project_id")
         return not forked or bool(data.get("allow_collaboration"))
+
+
+# The longest description passed to glab mr create on its command line (bytes): one argument
+# may hold 128 KiB on Linux, `--description=` and the note included.
+DESCRIPTION_ARG_MAX = 120 * 1024
+CUT_NOTE = ("\n\n---\n_sess cut this description here: the whole of it ({size} KiB) did not fit on "
+            "glab's command line, and setting it afterwards failed._\n")
+
+
+def cut_description(body: str) -> str:
+    """The description cut at the last line that fits DESCRIPTION_ARG_MAX, with a note saying so
+    (what the MR keeps if the whole one cannot be set after)."""
+    note = CUT_NOTE.format(size=len(body.encode()) // 1024)
+    room = DESCRIPTION_ARG_MAX - len(note.encode()) - len("--description=")
+    head = body.encode()[:room].decode("utf-8", errors="ignore")
+    if "\n" in head:
+        head = head[:head.rindex("\n")]
+    return head.rstrip("\n") + note
 
 
 def issue_reference(value: str) -> str:
