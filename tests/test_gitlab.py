@@ -178,6 +178,17 @@ def test_forge_host_reaches_glab(sess: SessRunner, repo: Repo, glab: FakeGlab, e
     assert all(json.loads(line)["env"].get("GITLAB_HOST") == "git.example.com" for line in log)
 
 
+def test_doctor_asks_glab(sess: SessRunner, repo: Repo, glab: FakeGlab) -> None:
+    """The forge check runs glab (its version, then auth status), as it runs gh on GitHub."""
+    document = json.loads(sess("doctor", "--json").out)
+    forge = [f for f in document["findings"] if f["check"] == "forge"]
+    assert [f["problem"] for f in forge] == ["glab 1.46.1 (fake for sess)"], forge
+    assert ["--version"] in glab.calls() and ["auth", "status"] in glab.calls()
+    glab.set(authenticated=False)
+    document = json.loads(sess("doctor", "--json").out)
+    assert "glab is not logged in" in [f["problem"] for f in document["findings"] if f["check"] == "forge"]
+
+
 def test_detection_by_exact_host() -> None:
     from sess import forges
 

@@ -37,6 +37,7 @@ class Forge(forges.Forge):
     remotes (`forge.host` names the host for self-hosted instances and SSH aliases)."""
 
     name = forges.GITLAB
+    cli = "glab"
 
     def _env(self) -> dict[str, str]:
         env = dict(GLAB_ENV)
