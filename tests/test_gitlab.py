@@ -78,7 +78,7 @@ def test_end_opens_a_merge_request(sess: SessRunner, repo: Repo, glab: FakeGlab,
     r = sess("end", "--summary", "Done", "--draft", check=0)
     (mr,) = glab.state()["mrs"]
     assert (mr["source_branch"], mr["target_branch"], mr["title"], mr["draft"]) == (
-        "feature/add-login-page", "main", "#4 Add login page", True)
+        "feature/add-login-page", "main", "Draft: #4 Add login page", True)  # glab marks it by the title
     assert mr["description"].startswith("Closes #4\n\n## Summary\n\nDone\n")
     assert "https://gitlab.com/acme/widgets/-/merge_requests/5" in r.out
     (row,) = sessions(db_path)
