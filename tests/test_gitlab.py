@@ -248,7 +248,7 @@ def test_start_pr_refuses_a_merged_or_missing_merge_request(sess: SessRunner, re
                                                             db_path: Path) -> None:
     teammates_mr(repo, glab, state="merged")
     refused(sess("start", "--pr", "5"), "#5 is merged", code=1)
-    refused(sess("start", "--pr", "9"), "glab mr view failed", "404", code=1)
+    refused(sess("start", "--pr", "9"), "merge request #9 does not exist in this project on GitLab", code=1)
     assert repo.current_branch() == "main" and repo.git("branch", "--list", "fix-typo") == ""
 
 

@@ -144,7 +144,15 @@ class Forge(forges.Forge):
         return ""
 
     def _mr(self, ref: str) -> dict[str, Any]:
-        data = forges.parse_json("glab", self._glab("mr", "view", ref.strip().lstrip("!#"), "--output", "json"))
+        number = ref.strip().lstrip("!#")
+        try:
+            data = forges.parse_json("glab", self._glab("mr", "view", number, "--output", "json"))
+        except ForgeUnavailable:
+            raise
+        except SessError as exc:
+            if "404" in exc.message or "not found" in exc.message.lower():
+                raise SessError(f"merge request #{number} does not exist in this project on GitLab") from None
+            raise
         if not isinstance(data, dict) or "iid" not in data:
             raise SessError(f"glab mr view printed no merge request: {str(data)[:80]!r}")
         return data
