@@ -387,6 +387,23 @@ def test_fake_mr_create_refuses_an_unpushed_branch_and_prompts(repo: Repo, glab:
         (5, "opened", "https://gitlab.com/acme/widgets/-/merge_requests/5")]
 
 
+def test_fake_api_reads_a_field_from_a_file(repo: Repo, glab: FakeGlab, tmp_path: Path) -> None:
+    """glab api's -F key=@FILE takes the file's text (its --field is the one that reads files)."""
+    glab.set(mrs=[{"iid": 5, "title": "T", "description": "short", "state": "opened", "source_branch": "b",
+                   "target_branch": "main"}])
+    text = tmp_path / "description.md"
+    text.write_text("line one\n" + "z" * 300_000 + "\n")
+    put = glab.run("api", "--method", "PUT", "projects/:fullpath/merge_requests/5", "-F", f"description=@{text}",
+                   cwd=repo.path)
+    assert put.returncode == 0 and json.loads(put.stdout)["iid"] == 5, put
+    assert glab.state()["mrs"][0]["description"] == text.read_text()
+    missing = glab.run("api", "-X", "PUT", "projects/:fullpath/merge_requests/5", f"-Fdescription=@{text}.gone",
+                       cwd=repo.path)
+    assert missing.returncode == 1 and "no such file or directory" in missing.stderr, missing
+    gone = glab.run("api", "projects/:fullpath/merge_requests/9", cwd=repo.path)
+    assert gone.returncode == 1 and "404" in gone.stderr
+
+
 def test_fake_auth_status_reports_on_stderr(repo: Repo, glab: FakeGlab) -> None:
     ok = glab.run("auth", "status", cwd=repo.path)
     assert ok.returncode == 0 and ok.stdout == "" and "Logged in to gitlab.com" in ok.stderr
