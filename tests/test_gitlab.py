@@ -244,6 +244,24 @@ def test_a_review_of_a_merge_request_checks_out_its_source_branch(sess: SessRunn
     assert origin_tip(repo, "fix-typo") == before
 
 
+def test_a_review_of_a_merge_request_in_a_new_worktree(sess: SessRunner, repo: Repo, glab: FakeGlab,
+                                                        db_path: Path) -> None:
+    """glab mr checkout runs in the new worktree: the review's branch is checked out there."""
+    tip = teammates_mr(repo, glab)
+    sess("start", "a", "--no-issue", check=0)
+    repo.write("README", "unfinished on a\n")
+    started = sess("start", "--pr", "5", "--worktree", check=0)
+    place = Path(started.out.strip())
+    assert run_git(place, repo.env, "rev-parse", "--abbrev-ref", "HEAD") == "fix-typo", started
+    assert run_git(place, repo.env, "rev-parse", "HEAD") == tip
+    assert repo.current_branch() == "feature/a" and (repo.path / "README").read_text() == "unfinished on a\n"
+    (place / "typo.txt").write_text("fixed, and reworded\n")
+    ended = sess("end", "--message", "Reword", cwd=place, check=0)
+    assert "No pull request · a review" in ended.out and not place.exists(), ended
+    assert origin_tip(repo, "fix-typo") == repo.git("rev-parse", "fix-typo")
+    assert repo.git("rev-parse", "fix-typo~1") == tip and len(glab.state()["mrs"]) == 1
+
+
 def test_start_pr_refuses_a_merged_or_missing_merge_request(sess: SessRunner, repo: Repo, glab: FakeGlab,
                                                             db_path: Path) -> None:
     teammates_mr(repo, glab, state="merged")
