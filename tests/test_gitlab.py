@@ -146,6 +146,29 @@ def test_a_long_description_that_cannot_be_set_whole_warns(sess: SessRunner, rep
     assert (row["state"], row["pr_number"]) == ("ended", 5)
 
 
+def test_a_strangers_fork_mr_with_the_same_branch_name_is_not_adopted(sess: SessRunner, repo: Repo, glab: FakeGlab,
+                                                                       tmp_path: Path, db_path: Path) -> None:
+    """glab mr list --source-branch B lists every project's B: only an MR whose source project is
+    origin's is this branch's (GitHub's defect 1, on GitLab)."""
+    fork = tmp_path / "mallory-widgets.git"
+    run_git(tmp_path, repo.env, "init", "-q", "--bare", str(fork))
+    glab.set(projects={"8": {"path_with_namespace": "mallory/widgets", "ssh_url_to_repo": str(fork)}},
+             mrs=[{"iid": 12, "title": "Mallory's", "description": "", "state": "opened", "source_branch": "feature/x",
+                   "target_branch": "main", "author": "mallory", "source_project_id": 8}])
+    sess("start", "x", "--no-issue", check=0)
+    repo.commit("x.txt", "x\n", "Add x")
+    ended = sess("end", check=0)
+    assert "already open" not in ended.out, ended
+    assert [(m["iid"], m.get("source_project_id", 7)) for m in glab.state()["mrs"]] == [(12, 8), (13, 7)]
+    (row,) = sessions(db_path)
+    assert row["pr_number"] == 13
+    sess("reopen", "feature/x", check=0)  # the next round reuses its own MR, not mallory's
+    repo.write("x.txt", "x, again\n")
+    again = sess("end", "-m", "Again", check=0)
+    assert "PR #13" in again.out and "already open" in again.out, again
+    assert len(glab.state()["mrs"]) == 2
+
+
 def test_logged_out_glab_stops_end_before_anything(sess: SessRunner, repo: Repo, glab: FakeGlab,
                                                     db_path: Path) -> None:
     sess("start", "x", "--no-issue", check=0)

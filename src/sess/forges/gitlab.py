@@ -93,11 +93,36 @@ class Forge(forges.Forge):
         return next((line.strip() for line in out.splitlines() if "#note_" in line), None)
 
     def find_open_pr(self, branch: str) -> PullRequest | None:
+        """The open MR of `branch` of origin's project. `--source-branch` matches the branch name in
+        every project (a stranger's fork's MR too): the MR's source project is looked up and
+        compared with origin, by its clone URLs (only when there is an MR to reuse)."""
         data = forges.parse_json("glab", self._glab("mr", "list", f"--source-branch={branch}", "--output", "json"))
         for item in data if isinstance(data, list) else []:
-            if isinstance(item, dict) and item.get("state") == "opened" and item.get("source_branch", branch) == branch:
+            if not (isinstance(item, dict) and item.get("state") == "opened"
+                    and item.get("source_branch", branch) == branch):
+                continue
+            if self._is_origin(item.get("source_project_id")):
                 return PullRequest(int(item["iid"]), str(item["web_url"]))
         return None
+
+    def _is_origin(self, project_id: object) -> bool:
+        """Whether GitLab project `project_id` is the one origin points at (its ssh or http clone URL,
+        the path compared: origin may be an SSH alias, or https where GitLab says ssh)."""
+        from sess import git
+
+        if not isinstance(project_id, int):
+            return False
+        try:
+            project = forges.parse_json("glab", self._glab("api", f"projects/{project_id}"))
+        except ForgeUnavailable:
+            raise
+        except SessError:  # a project we cannot read is no project of ours
+            return False
+        origin = git.remote_url(self.top, "origin")
+        if not isinstance(project, dict) or not origin:
+            return False
+        return any(_same_repository(origin, str(project.get(key) or ""))
+                   for key in ("ssh_url_to_repo", "http_url_to_repo"))
 
     def create_pr(self, base: str, branch: str, title: str, body: str, draft: bool, *,
                   reviewers: Sequence[str] = (), labels: Sequence[str] = (),
@@ -196,6 +221,17 @@ def cut_description(body: str) -> str:
     if "\n" in head:
         head = head[:head.rindex("\n")]
     return head.rstrip("\n") + note
+
+
+def _same_repository(one: str, other: str) -> bool:
+    """Two clone URLs of one repository: the same path on a host (any host: SSH aliases), or the
+    same local path."""
+    if not other:
+        return False
+    paths = [forges.repo_of(url) for url in (one, other)]
+    if paths[0] is None or paths[1] is None:
+        return one.rstrip("/").removesuffix(".git") == other.rstrip("/").removesuffix(".git")
+    return paths[0].lower() == paths[1].lower()
 
 
 def issue_reference(value: str) -> str:
