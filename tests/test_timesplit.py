@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sess.timesplit import by_day, days_between, union, week_by_hour
+from sess.timesplit import by_day, days_between, week_by_hour
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -33,8 +33,3 @@ def test_week_by_hour_splits_at_the_hour() -> None:
     grid = week_by_hour([(epoch(2026, 11, 30, 9, 30), epoch(2026, 11, 30, 11, 15))], BERLIN)  # a Monday
     assert grid[0][9] == 1800 and grid[0][10] == 3600 and grid[0][11] == 900
     assert sum(map(sum, grid)) == 6300
-
-
-def test_union_counts_each_moment_once() -> None:
-    assert union([(5.0, 9.0), (0.0, 2.0), (1.0, 3.0), (3.0, 4.0)]) == [(0.0, 4.0), (5.0, 9.0)]
-    assert union([]) == []

@@ -190,6 +190,63 @@ def test_one_total_for_a_period_across_status_report_stats_export(sess: SessRunn
     assert abs(seen["export"] - 2.5 * 3600) < 30, seen
 
 
+def every_total(sess: SessRunner, repo: Repo, other: Path, *period: str) -> dict[str, float]:
+    """What each command says the time was, per project and across both (status, which has no
+    period, only without one): the seconds of each export row added up."""
+    seen: dict[str, float] = {}
+    for scope, cwd, flags in (("widgets", repo.path, []), ("gadgets", other, []), ("all", repo.path, ["--all"])):
+        rows = json.loads(sess("export", *flags, *period, "--format", "json", cwd=cwd, check=0).out)["slices"]
+        seen[f"export {scope}"] = sum(row["seconds"] for row in rows)
+        report = json.loads(sess("report", *flags, *period, "--json", cwd=cwd, check=0).out)["stats"]
+        seen[f"report {scope}"] = report["total_elapsed_seconds"]
+        stats = json.loads(sess("stats", *flags, *period, "--json", cwd=cwd, check=0).out)
+        seen[f"stats {scope}"] = stats["total_elapsed_seconds"]
+        if scope == "all":  # the rows add up to the total, each the project's own total
+            for row in stats["by_project"]:
+                seen[f"stats all, row {row['name']}"] = row["elapsed_seconds"]
+            seen["stats all, rows added"] = sum(row["elapsed_seconds"] for row in stats["by_project"])
+        elif not period:
+            seen[f"status {scope}"] = json.loads(sess("status", "--json", cwd=cwd, check=0).out)["session"][
+                "elapsed_seconds"]
+    return seen
+
+
+def agree(seen: dict[str, float], widgets: float, gadgets: float) -> None:
+    """Every command gives the same total for the same slices (a second or two for the running clock)."""
+    expected = {name: widgets if "widgets" in name else gadgets if "gadgets" in name else widgets + gadgets
+                for name in seen}
+    off = {name: (value, expected[name]) for name, value in seen.items() if abs(value - expected[name]) > 3}
+    assert not off, off
+
+
+@pytest.mark.parametrize("exclusive", [False, True])
+def test_one_total_for_slices_that_overlap_across_projects(sess: SessRunner, repo: Repo, db_path: Path,
+                                                            env: dict[str, str], tmp_path: Path,
+                                                            exclusive: bool) -> None:
+    """Two projects whose clocks ran at once (recorded while time.exclusive was off, as the Go tool
+    or an import may have too): each project's total is the time of its own slices, and the total
+    across projects their sum, in status, report, stats and export alike, whatever time.exclusive
+    says now; a period's bounds cut a slice the same way in each, the running clock counts up to now
+    in each, and paused time in none."""
+    other = exclusive_with_gadgets(env, tmp_path)
+    config = Path(env["HOME"]) / ".config" / "sess" / "config.toml"
+    config.write_text("[time]\nexclusive = false\n")
+    sess("start", "--no-issue", "w", "--at", "3h", check=0)
+    sess("pause", "--at", "1h", check=0)  # widgets: 3h..1h ago, then paused
+    sess("start", "--no-issue", "g", "--at", "2h", cwd=other, check=0)
+    sess("pause", "--at", "30m", cwd=other, check=0)  # gadgets: 2h..30m ago, an hour and a half shared
+    sess("resume", "--at", "20m", cwd=other, check=0)  # and running again since 20m ago
+    config.write_text(f"[time]\nexclusive = {'true' if exclusive else 'false'}\n")
+    agree(every_total(sess, repo, other), 7200, 5400 + 1200)
+    # A period that begins inside widgets' slice and gadgets' first one, and one that ends inside
+    # gadgets' running slice (20m..now): both cut where the bound lies, in every command.
+    moment = now()
+    since = (moment - timedelta(minutes=150)).isoformat(timespec="seconds")
+    agree(every_total(sess, repo, other, "--since", since), 5400, 5400 + 1200)
+    until = (moment - timedelta(minutes=10)).isoformat(timespec="seconds")
+    agree(every_total(sess, repo, other, "--since", since, "--until", until), 5400, 5400 + 600)
+
+
 # --- slices that look wrong (item 28) -----------------------------------------------------------------
 
 def test_drop_prints_the_new_numbering(sess: SessRunner, repo: Repo) -> None:

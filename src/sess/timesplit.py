@@ -54,14 +54,3 @@ def week_by_hour(stretches: Iterable[Stretch], zone: tzinfo | None = None) -> li
             grid[when.weekday()][when.hour] += upto - moment
             moment = upto
     return grid
-
-
-def union(stretches: Iterable[Stretch]) -> list[Stretch]:
-    """The moments covered, each once: overlapping or touching stretches merged, oldest first."""
-    merged: list[Stretch] = []
-    for start, end in sorted(stretches):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged

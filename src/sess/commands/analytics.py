@@ -121,13 +121,7 @@ def _context(args: argparse.Namespace) -> Context:
         return Context(now, period, None, None)
     scope = Scope(project.id if project is not None else None,
                   period.since_epoch if period else None, period.until_epoch if period else None)
-    exclusive = False
-    if args.all:
-        from sess import config, gitfiles
-
-        where = gitfiles.locate_quick(os.getcwd())  # git's files: no git process (issue 18's budget)
-        exclusive = config.load_lenient(where[0] if where else None, render.warn).time_exclusive
-    return Context(now, period, project, Reports(store, scope, now, exclusive))
+    return Context(now, period, project, Reports(store, scope, now))
 
 
 def tracked_project(store: Store | None) -> Project:
@@ -262,8 +256,6 @@ def _report_view(args: argparse.Namespace) -> int:
     reports = context.reports
     totals = _totals(context)
     stretches = reports.stretches() if reports is not None else []
-    if reports is not None and reports.dedupe:  # time.exclusive across projects: each moment once
-        stretches = timesplit.union(stretches)
     per_day = list(zip(days, timesplit.by_day(stretches, days), strict=True))
     period_text = f"{days[0].isoformat()} to {days[-1].isoformat()}" if len(days) > 1 else f"on {days[0].isoformat()}"
     if args.chart:

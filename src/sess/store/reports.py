@@ -11,6 +11,14 @@ account for (sessions written by the Go tool, which keeps no slices, or time rec
 sess took over an open session) counts as one stretch from the session's start lasting the
 unaccounted part of `total_elapsed`; a running slice the Go tool began counts from
 `current_slice_start` to now.
+
+One total (SPEC Part 3): a session's time is the time of its own slices, a project's the sum of
+its sessions', and the time across projects the sum of the projects'; `status`, `stats`, `report`
+and `export` all count it so. Slices of two projects that share wall-clock time (recorded while
+time.exclusive was off, by the Go tool, or imported) count in both: with time.exclusive on, sess
+records no such slices (a clock starts where the other stops, `--at`, `amend` and `undo` keep it
+so), and counting a moment once would have to take it from one of them, making a project's total
+depend on the other projects and on the scope it is looked at in.
 """
 
 from __future__ import annotations
@@ -95,11 +103,9 @@ class Totals(NamedTuple):
 class Reports:
     """Queries over one scope at one moment `now`."""
 
-    def __init__(self, store: Store, scope: Scope, now: datetime, exclusive: bool = False) -> None:
+    def __init__(self, store: Store, scope: Scope, now: datetime) -> None:
         self.conn = store.conn
         self.scope = scope
-        # time.exclusive across every project: no wall-clock minute counts twice.
-        self.dedupe = exclusive and scope.project_id is None
         self.moment = now
         self.now = now.timestamp()
         self.conn.create_function("sess_epoch", 1, timestamps.epoch, deterministic=True)
@@ -161,30 +167,18 @@ class Reports:
             )"""
 
     def _clip(self) -> None:
-        """Fill temp.clipped(session_id, secs) with each session's time inside the period (> 0).
-
-        With `dedupe` (time.exclusive, every project) a wall-clock moment two sessions share counts
-        once, for the stretch that began first: each stretch adds only what lies past the latest end
-        of the stretches before it.
-        """
+        """Fill temp.clipped(session_id, secs) with each session's time inside the period (> 0)."""
         if self._clipped:
             return
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS clipped (session_id INTEGER PRIMARY KEY, secs REAL)")
         self.conn.execute("DELETE FROM temp.clipped")
-        if self.dedupe:
-            total = """SELECT sid, TOTAL(MAX(0, b2 - MAX(a2, COALESCE(prev, a2)))) AS secs FROM (
-                           SELECT sid, a2, b2, MAX(b2) OVER (ORDER BY a2, b2 ROWS BETWEEN UNBOUNDED PRECEDING
-                                                             AND 1 PRECEDING) AS prev
-                           FROM (SELECT sid, MAX(a, :since) AS a2, MIN(b, :until) AS b2 FROM pieces
-                                 WHERE a IS NOT NULL AND b IS NOT NULL) WHERE b2 > a2
-                       ) GROUP BY sid"""
-        else:
-            total = """SELECT sid, TOTAL(MAX(0, MIN(b, :until) - MAX(a, :since))) AS secs FROM pieces
-                       WHERE a IS NOT NULL AND b IS NOT NULL GROUP BY sid"""
         self.conn.execute(
             f"""{self._pieces()}
             INSERT INTO temp.clipped (session_id, secs)
-            SELECT sid, secs FROM ({total}) WHERE secs > 0
+            SELECT sid, secs FROM (
+                SELECT sid, TOTAL(MAX(0, MIN(b, :until) - MAX(a, :since))) AS secs FROM pieces
+                WHERE a IS NOT NULL AND b IS NOT NULL GROUP BY sid
+            ) WHERE secs > 0
             """,
             self._params(),
         )
@@ -326,16 +320,7 @@ class Reports:
                 LEFT JOIN cancelled c ON c.project_id = x.project_id
                 {tracked}
                 ORDER BY x.secs + COALESCE(r.secs, 0) DESC, p.name, p.id"""
-        rows = [_project_total(row) for row in self.conn.execute(sql, self._params())]
-        if self.dedupe and not self.scope.has_period:
-            # The counts stay; the time is what the slices cover, each moment once.
-            self._clip()
-            secs = dict(self.conn.execute(
-                "SELECT s.project_id, TOTAL(c.secs) FROM temp.clipped c JOIN sessions s ON s.id = c.session_id "
-                "GROUP BY s.project_id").fetchall())
-            rows = sorted((row._replace(elapsed_s=float(secs.get(row.project.id, 0.0))) for row in rows),
-                          key=lambda row: (-row.elapsed_s, row.project.name, row.project.id))
-        return rows
+        return [_project_total(row) for row in self.conn.execute(sql, self._params())]
 
     def _first_last_start(self) -> tuple[float | None, float | None]:
         if self.scope.project_id is not None:
