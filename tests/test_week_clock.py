@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import refused
-from dbhelp import session_row, sessions
+from dbhelp import execute, go_time, session_row, sessions
 from test_interactive import Spawn, spawn, terminals  # noqa: F401  (fixtures)
 from test_time import (
     NS,
@@ -245,6 +245,38 @@ def test_one_total_for_slices_that_overlap_across_projects(sess: SessRunner, rep
     agree(every_total(sess, repo, other, "--since", since), 5400, 5400 + 1200)
     until = (moment - timedelta(minutes=10)).isoformat(timespec="seconds")
     agree(every_total(sess, repo, other, "--since", since, "--until", until), 5400, 5400 + 600)
+
+
+def project_totals(sess: SessRunner, *period: str) -> dict[str, float]:
+    """status (without a period), report, stats and export of the project at hand."""
+    rows = json.loads(sess("export", *period, "--format", "json", check=0).out)["slices"]
+    seen = {"export": sum(row["seconds"] for row in rows),
+            "report": json.loads(sess("report", *period, "--json", check=0).out)["stats"]["total_elapsed_seconds"],
+            "stats": json.loads(sess("stats", *period, "--json", check=0).out)["total_elapsed_seconds"]}
+    if not period:
+        seen["status"] = json.loads(sess("status", "--json", check=0).out)["session"]["elapsed_seconds"]
+    return seen
+
+
+def test_one_total_when_the_go_tool_paused_and_resumed_a_clock_sess_began(sess: SessRunner, repo: Repo,
+                                                                          db_path: Path) -> None:
+    """The Go tool keeps no slices: pausing a session sess started, it folds the running time into
+    total_elapsed and leaves sess's slice open. That time counts once, where it ran."""
+    sess("start", "--no-issue", "x", "--at", "3h", check=0)
+    moment = now()
+    paused_at = go_time(moment - timedelta(hours=2))
+    execute(db_path, "UPDATE sessions SET state = 'paused', pause_time = ?, current_slice_start = NULL, "
+            "total_elapsed = ? WHERE id = 1", (paused_at, 3600 * NS))
+    since = ("--since", (moment - timedelta(minutes=150)).isoformat(timespec="seconds"))
+    assert set(project_totals(sess).values()) == {3600}, project_totals(sess)
+    assert set(project_totals(sess, *since).values()) == {1800}, project_totals(sess, *since)
+    # And resuming it an hour ago: its clock runs from there, the hour before still counted once.
+    execute(db_path, "UPDATE sessions SET state = 'active', pause_time = NULL, current_slice_start = ? WHERE id = 1",
+            (go_time(moment - timedelta(hours=1)),))
+    seen = project_totals(sess)
+    assert all(abs(value - 7200) < 30 for value in seen.values()) and max(seen.values()) - min(seen.values()) < 3, seen
+    seen = project_totals(sess, *since)
+    assert all(abs(value - 5400) < 30 for value in seen.values()) and max(seen.values()) - min(seen.values()) < 3, seen
 
 
 # --- slices that look wrong (item 28) -----------------------------------------------------------------

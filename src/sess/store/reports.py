@@ -137,31 +137,49 @@ class Reports:
         closed = ("sl.end_epoch > :since" if since else "sl.end_epoch IS NOT NULL") + before_until
         remainder_where = (("s.start_epoch + s.total_elapsed / 1e9 > :since" if since else "1")
                            + (" AND s.start_epoch < :until" if until else ""))
+        # Where a session the Go tool paused or ended stopped (its open slice stops there too).
+        stopped = "COALESCE(sess_epoch(COALESCE(s.pause_time, s.end_time)), {start})"
+        closed_s = """COALESCE((SELECT SUM(c.end_epoch - c.start_epoch) FROM session_slices c
+                                 WHERE c.session_id = s.id AND c.end_epoch IS NOT NULL), 0)"""
         return f"""
             WITH pieces(sid, a, b{ta("ta, tb")}) AS (
                 -- recorded slices that ended inside or after the period's start
                 SELECT sl.session_id, sl.start_epoch, sl.end_epoch{ta("sl.start_time, sl.end_time")}
                 FROM session_slices sl WHERE {closed}
                 UNION ALL
-                -- the running slice; one left open by a session the Go tool since paused or ended
-                -- stops where that session did
+                -- the running slice, from current_slice_start when the Go tool paused and resumed the
+                -- session since sess began the slice (the time between is in total_elapsed)
+                SELECT sid, a, :now{ta("CASE WHEN a = e THEN t END, NULL")} FROM (
+                    SELECT sl.session_id AS sid, sl.start_epoch AS e, sl.start_time AS t,
+                           CASE WHEN s.current_slice_start IS NULL OR s.current_slice_start = sl.start_time
+                                THEN sl.start_epoch
+                                ELSE MAX(sl.start_epoch, COALESCE(sess_epoch(s.current_slice_start), sl.start_epoch))
+                           END AS a
+                    FROM session_slices sl JOIN sessions s ON s.id = sl.session_id
+                    WHERE sl.end_epoch IS NULL AND s.state = 'active'{before_until})
+                UNION ALL
+                -- a slice left open by a session the Go tool since paused or ended: it stops where
+                -- the session did, and holds no more than total_elapsed leaves beyond the closed slices
                 SELECT sl.session_id, sl.start_epoch,
-                       CASE WHEN s.state = 'active' THEN :now
-                            ELSE COALESCE(sess_epoch(COALESCE(s.pause_time, s.end_time)), sl.start_epoch) END
+                       MIN({stopped.format(start="sl.start_epoch")},
+                           sl.start_epoch + MAX(0, s.total_elapsed / 1e9 - {closed_s}))
                        {ta("sl.start_time, NULL")}
                 FROM session_slices sl JOIN sessions s ON s.id = sl.session_id
-                WHERE sl.end_epoch IS NULL{before_until}
+                WHERE sl.end_epoch IS NULL AND s.state <> 'active'{before_until}
                 UNION ALL
                 -- a running slice the Go tool began, without a slice row
                 SELECT s.id, sess_epoch(s.current_slice_start), :now{ta("NULL, NULL")} FROM sessions s
                 WHERE s.state = 'active' AND NOT EXISTS (
                     SELECT 1 FROM session_slices o WHERE o.session_id = s.id AND o.end_epoch IS NULL)
                 UNION ALL
-                -- completed time no slice accounts for, from the session's start
+                -- completed time no slice accounts for (the slice left open above included), from the
+                -- session's start
                 SELECT id, start_epoch, start_epoch + rest{ta("NULL, NULL")} FROM (
                     SELECT s.id, s.start_epoch, s.total_elapsed / 1e9 - COALESCE((
-                        SELECT SUM(c.end_epoch - c.start_epoch) FROM session_slices c
-                        WHERE c.session_id = s.id AND c.end_epoch IS NOT NULL), 0) AS rest
+                        SELECT SUM(COALESCE(c.end_epoch, CASE WHEN s.state = 'active' THEN c.start_epoch
+                                                              ELSE {stopped.format(start="c.start_epoch")} END)
+                                   - c.start_epoch)
+                        FROM session_slices c WHERE c.session_id = s.id), 0) AS rest
                     FROM sessions s WHERE {remainder_where}
                 ) WHERE rest > {_UNACCOUNTED_MIN_S}
             )"""
