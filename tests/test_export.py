@@ -96,3 +96,31 @@ def test_export_quotes_fields_as_csv_does(sess: SessRunner, repo: Repo, db_path:
     rows = table(sess("export", check=0).out)
     assert rows[0]["issue_id"] == "7" and rows[0]["issue_title"] == 'Fix "quotes", commas\nand lines'
     assert len(rows) == 1 and rows[0]["end"] and int(rows[0]["seconds"]) >= 3600
+
+
+def test_rows_add_up_to_the_total_to_the_second(sess: SessRunner, repo: Repo, db_path: Path) -> None:
+    """Slices of fractions of a second (a pause or resume at the moment it is typed): each session
+    counts its whole seconds, rounded down, as status shows them; export's rows of a session add
+    up to exactly that, each within a second of its length, and report and stats add the sessions
+    up (SPEC Part 3, 'One total'). Rounding each row on its own made export 606 s, report 603 s and
+    the two sessions 301 s each."""
+    from test_report_views import session_with_slices
+
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    for number, name in enumerate(("one", "last")):
+        starts = [base + timedelta(hours=number, minutes=10 * k, microseconds=300_000) for k in range(3)]
+        session_with_slices(sess, db_path, repo, name, [(a, a + timedelta(seconds=100.6)) for a in starts])
+    sessions = {row["id"]: row["elapsed_seconds"] for row in json.loads(sess("history", "--json", check=0).out)[
+        "sessions"]}
+    assert sorted(sessions.values()) == [301, 301]
+    assert json.loads(sess("status", "--json", check=0).out)["session"]["elapsed_seconds"] == 301
+    for period in ([], ["--since", day(-1)]):
+        rows = json.loads(sess("export", *period, "--format", "json", check=0).out)["slices"]
+        for row in rows:
+            length = (datetime.fromisoformat(row["end"]) - datetime.fromisoformat(row["start"])).total_seconds()
+            assert abs(row["seconds"] - length) < 1, row
+        assert {sid: sum(row["seconds"] for row in rows if row["session_id"] == sid) for sid in sessions} == sessions
+        report = json.loads(sess("report", *period, "--json", check=0).out)
+        stats = json.loads(sess("stats", *period, "--json", check=0).out)
+        assert report["stats"]["total_elapsed_seconds"] == stats["total_elapsed_seconds"] == 602, (period, stats)
+        assert sorted(entry["elapsed_seconds"] for entry in report["recent"]) == [301, 301]

@@ -12,13 +12,16 @@ sess took over an open session) counts as one stretch from the session's start l
 unaccounted part of `total_elapsed`; a running slice the Go tool began counts from
 `current_slice_start` to now.
 
-One total (SPEC Part 3): a session's time is the time of its own slices, a project's the sum of
-its sessions', and the time across projects the sum of the projects'; `status`, `stats`, `report`
-and `export` all count it so. Slices of two projects that share wall-clock time (recorded while
-time.exclusive was off, by the Go tool, or imported) count in both: with time.exclusive on, sess
-records no such slices (a clock starts where the other stops, `--at`, `amend` and `undo` keep it
-so), and counting a moment once would have to take it from one of them, making a project's total
-depend on the other projects and on the scope it is looked at in.
+One total (SPEC Part 3): a session's time is the time of its own slices in whole seconds, rounded
+down (as `status` shows it), a project's the sum of its sessions', and the time across projects
+the sum of the projects'; `status`, `stats`, `report` and `export` all count it so. An export
+row's seconds are what its session's rows reach by its end, rounded down, less what they reached
+before it: each row within a second of its length, a session's rows adding up to its total.
+Slices of two projects that share wall-clock time (recorded while time.exclusive was off, by the
+Go tool, or imported) count in both: with time.exclusive on, sess records no such slices (a clock
+starts where the other stops; `--at`, `amend` and `undo` keep it so), and counting a moment once
+would have to take it from one of them, making a project's total depend on the other projects
+and on the scope it is looked at in.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ _HAS_PR = "(pr_number IS NOT NULL OR pr_url <> '')"
 # A period's few clipped sessions drive the join (CROSS JOIN fixes the order), not every project's.
 _CLIPPED = "temp.clipped c CROSS JOIN sessions s ON s.id = c.session_id CROSS JOIN projects p ON p.id = s.project_id"
 _RUNNING_S = "MAX(0, :now - COALESCE(sess_epoch(s.current_slice_start), :now))"
+# A piece's length inside the period in whole microseconds (what the timestamps hold), so that
+# sums are exact whichever order they are taken in.
+_MICROSECONDS = "CAST(round((MIN(b, :until) - MAX(a, :since)) * 1e6) AS INTEGER)"
 
 _FORMULA = re.compile(r"(?:^|,)[=+\-@\t]")
 
@@ -185,7 +191,8 @@ class Reports:
             )"""
 
     def _clip(self) -> None:
-        """Fill temp.clipped(session_id, secs) with each session's time inside the period (> 0)."""
+        """Fill temp.clipped(session_id, secs) with each session that has time inside the period:
+        that time in whole seconds, rounded down (0 for less than a second)."""
         if self._clipped:
             return
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS clipped (session_id INTEGER PRIMARY KEY, secs REAL)")
@@ -193,10 +200,10 @@ class Reports:
         self.conn.execute(
             f"""{self._pieces()}
             INSERT INTO temp.clipped (session_id, secs)
-            SELECT sid, secs FROM (
-                SELECT sid, TOTAL(MAX(0, MIN(b, :until) - MAX(a, :since))) AS secs FROM pieces
-                WHERE a IS NOT NULL AND b IS NOT NULL GROUP BY sid
-            ) WHERE secs > 0
+            SELECT sid, us / 1000000 FROM (
+                SELECT sid, SUM({_MICROSECONDS}) AS us FROM pieces
+                WHERE a IS NOT NULL AND b IS NOT NULL AND MIN(b, :until) > MAX(a, :since) GROUP BY sid
+            ) WHERE us > 0
             """,
             self._params(),
         )
@@ -231,14 +238,22 @@ class Reports:
             stored = f"replace({text}, ' ', 'T')"
             return f"CASE WHEN {moment} = {raw} AND {text} IS NOT NULL THEN {stored} ELSE {formatted} END"
 
-        return self.conn.execute(
+        found = self.conn.execute(
             f"""{self._pieces(texts=True)}
-            SELECT x.sid, {iso("x.a2", "x.a", "x.ta")}, {iso("x.b2", "x.b", "x.tb")},
-                   CAST(round(x.b2 - x.a2) AS INTEGER)
+            SELECT x.sid, {iso("x.a2", "x.a", "x.ta")}, {iso("x.b2", "x.b", "x.tb")}, {_MICROSECONDS}
             FROM (SELECT sid, a, b, ta, tb, MAX(a, :since) AS a2, MIN(b, :until) AS b2 FROM pieces
                   WHERE a IS NOT NULL AND b IS NOT NULL AND MIN(b, :until) > MAX(a, :since)) x
             ORDER BY x.a2, x.sid""",
-            self._params()).fetchall()
+            self._params())
+        # Each row's whole seconds: what its session's rows reach by its end, less what they reached
+        # before it (both rounded down), so that a session's rows add up to its total.
+        reached: dict[int, int] = {}
+        rows = []
+        for sid, start, end, microseconds in found:
+            before = reached.get(sid, 0)
+            reached[sid] = upto = before + microseconds
+            rows.append((sid, start, end, upto // 1_000_000 - before // 1_000_000))
+        return rows
 
     _EXPORT_SESSION_COLUMNS = ("p.name", "p.path", "s.id", "s.branch", "COALESCE(s.branch_type, '')",
                                "ltrim(trim(COALESCE(s.issue_id, '')), '#')", "COALESCE(s.issue_title, '')",
@@ -308,12 +323,13 @@ class Reports:
                 GROUP BY p.id ORDER BY TOTAL(c.secs) DESC, p.name, p.id"""
         else:
             # One pass over idx_sessions_totals grouped by (project, state), PRs counted on the
-            # partial idx_sessions_with_pr, the running slices of the few active sessions added.
+            # partial idx_sessions_with_pr, the running slices of the few active sessions added
+            # (each session's whole seconds, as status shows them: the rounding is per session).
             where = "AND s.project_id = :project" if self.scope.project_id is not None else ""
             tracked = "" if self.scope.project_id is not None else "WHERE p.is_active = 1"
             sql = f"""
                 WITH grouped AS (
-                    SELECT s.project_id, s.state, COUNT(*) AS n, SUM(s.total_elapsed) AS ns
+                    SELECT s.project_id, s.state, COUNT(*) AS n, SUM(s.total_elapsed / 1000000000) AS secs
                     FROM sessions s WHERE 1 {where} GROUP BY s.project_id, s.state
                 ), prs AS (
                     SELECT s.project_id, COUNT(*) AS n FROM sessions s
@@ -322,10 +338,12 @@ class Reports:
                     SELECT s.project_id, COUNT(*) AS n FROM sessions s
                     WHERE s.outcome = 'cancelled' {where} GROUP BY s.project_id
                 ), running AS (
-                    SELECT s.project_id, TOTAL({_RUNNING_S}) AS secs
+                    SELECT s.project_id,
+                           TOTAL(CAST(s.total_elapsed / 1e9 + {_RUNNING_S} AS INTEGER) - s.total_elapsed / 1000000000)
+                           AS secs
                     FROM sessions s WHERE s.state = 'active' {where} GROUP BY s.project_id
                 ), projected AS (
-                    SELECT g.project_id, SUM(g.n) AS n, SUM(g.ns) / 1e9 AS secs,
+                    SELECT g.project_id, SUM(g.n) AS n, SUM(g.secs) AS secs,
                            TOTAL(CASE g.state WHEN 'active' THEN g.n END) AS active,
                            TOTAL(CASE g.state WHEN 'paused' THEN g.n END) AS paused,
                            TOTAL(CASE g.state WHEN 'ended' THEN g.n END) AS ended
