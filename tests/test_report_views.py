@@ -248,6 +248,17 @@ def test_chart_all_counts_each_project_s_own_time_as_report_does(sess: SessRunne
     assert "Total 4h0m" in sess("report", "--all", cwd=repo.path, check=0).out
 
 
+def test_chart_total_is_the_report_s(sess: SessRunner, db_path: Path, repo: Repo) -> None:
+    """Six slices of 100.6 s in two sessions: each session's whole seconds (301) add up to 602 s,
+    in the chart's total as in report's (the days' own sums made it 10m3s)."""
+    yesterday = TODAY - timedelta(days=1)
+    for number, name in enumerate(("one", "last")):
+        starts = [at(yesterday, 10 + number, 10 * k) + timedelta(microseconds=300_000) for k in range(3)]
+        session_with_slices(sess, db_path, repo, name, [(a, a + timedelta(seconds=100.6)) for a in starts])
+    assert "Total 10m2s" in sess("report", check=0).out
+    assert "Total 10m2s" in sess("report", "--chart", check=0).out
+
+
 def test_html_shows_a_cancelled_session_as_such(sess: SessRunner, repo: Repo) -> None:
     sess("start", "given-up", "--no-issue", check=0)
     sess("cancel", check=0)

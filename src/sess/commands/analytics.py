@@ -268,7 +268,8 @@ def _report_view(args: argparse.Namespace) -> int:
         lines += render_reports.day_chart_lines(per_day, shutil.get_terminal_size().columns, colour.terminal(),
                                                 context.now.astimezone().date())
         worked = sum(1 for _, seconds in per_day if seconds > 0)
-        lines += ["", render.DOT.join([f"Total {render.duration(sum(s for _, s in per_day))}",
+        # The report's total (each session's whole seconds), as the text, JSON and HTML reports say.
+        lines += ["", render.DOT.join([f"Total {render.duration(totals.elapsed_s)}",
                                        f"{worked} of {render.plural(len(per_day), 'day')} worked"])]
         render.print_lines(lines)
         return 0
