@@ -279,6 +279,19 @@ def test_one_total_when_the_go_tool_paused_and_resumed_a_clock_sess_began(sess: 
     assert all(abs(value - 5400) < 30 for value in seen.values()) and max(seen.values()) - min(seen.values()) < 3, seen
 
 
+def test_one_total_for_slices_of_fractions_of_a_second(sess: SessRunner, repo: Repo) -> None:
+    """Two slices of 0.00026 s and 0.99974 s: one second in status as in report and export (the
+    first slice's length went through a float and came to 259999 ns: 0 s beside export's 1 s)."""
+    first = now().replace(microsecond=0) - timedelta(hours=3)
+    second = first + timedelta(hours=1)
+    for command, moment in (("start", first), ("pause", first + timedelta(microseconds=260)),
+                            ("resume", second), ("pause", second + timedelta(microseconds=999_740))):
+        sess(command, *(["--no-issue", "x"] if command == "start" else []), "--at", moment.isoformat(), check=0)
+    since = ("--since", (first - timedelta(hours=1)).isoformat(timespec="seconds"))
+    assert set(project_totals(sess).values()) == {1}, project_totals(sess)
+    assert set(project_totals(sess, *since).values()) == {1}, project_totals(sess, *since)
+
+
 # --- slices that look wrong (item 28) -----------------------------------------------------------------
 
 def test_drop_prints_the_new_numbering(sess: SessRunner, repo: Repo) -> None:
