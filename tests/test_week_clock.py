@@ -394,3 +394,20 @@ def test_undoing_an_amend_refuses_to_give_back_time_another_project_has_taken_si
     seen = totals(sess, repo, other)
     assert max(seen.values()) - min(seen.values()) < 5, seen
     assert abs(seen["report"] - 3 * 3600) < 30, seen
+
+
+def test_exclusive_resume_at_before_a_running_clock_elsewhere_began_refuses(
+        sess: SessRunner, repo: Repo, db_path: Path, env: dict[str, str], tmp_path: Path) -> None:
+    """Stopping that clock where it began would drop the hour it ran without a word."""
+    other = exclusive_with_gadgets(env, tmp_path)
+    sess("start", "--no-issue", "w", "--at", "3h", check=0)
+    sess("pause", "--at", "150m", check=0)
+    sess("start", "--no-issue", "g", "--at", "1h", cwd=other, check=0)  # gadgets runs since 1h ago
+    before = sessions(db_path)
+    result = sess("resume", "--at", "2h")
+    assert result.code == 2 and "is before the clock of feature/g in gadgets started" in result.err, result
+    assert sessions(db_path) == before
+    sess("resume", "--at", "30m", check=0)  # gadgets stops there
+    seen = totals(sess, repo, other)
+    assert max(seen.values()) - min(seen.values()) < 5, seen
+    assert abs(seen["report"] - (1800 + 1800 + 1800)) < 30, seen

@@ -86,6 +86,16 @@ def check_free(store: Store, project: Project, session: Session | None, start: d
         raise UsageError(f"--at {_clock(start)} overlaps the time of the session on {other.branch} "
                          f"({_clock(piece.start)} to {_clock(piece.end) if piece.end else 'now'}){elsewhere}",
                          "Pick a later moment, or 'sess amend' that session's slice first.")
+    if exclusive:
+        # A clock running elsewhere since after `start` could only be stopped where it began: the
+        # time it ran would be dropped without a word.
+        for other_project, other in store.running_elsewhere(project.id):
+            if other.current_slice_start is not None and other.current_slice_start > start:
+                raise UsageError(f"--at {_clock(start)} is before the clock of {other.branch} in {other_project.name} "
+                                 f"started ({_clock(other.current_slice_start)}), and it still runs "
+                                 "(time.exclusive: one clock at a time)",
+                                 f"Pick {_clock(other.current_slice_start)} or later (that clock stops there), or "
+                                 "'sess amend' its slice first.")
 
 
 def _clock(moment: datetime) -> str:
