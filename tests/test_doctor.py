@@ -33,8 +33,8 @@ def test_all_well_is_exit_0_and_changes_nothing(sess: SessRunner, repo: Repo, gh
     before = digest_of(db_path)
     r = sess("doctor", check=0)
     first = r.out.splitlines()[0]
-    assert first == ("Checked database, ends, branches, worktrees, parked, forge, tracker, configuration, sync"
-                     " · nothing wrong"), r
+    assert first == ("Checked database, ends, branches, worktrees, parked, overlaps, forge, tracker, configuration, "
+                     "sync · nothing wrong"), r
     assert digest_of(db_path) == before
     code, document = doctor_json(sess)
     assert code == 0 and document["ok"] is True
@@ -198,3 +198,24 @@ def test_a_session_whose_worktree_is_gone(sess: SessRunner, repo: Repo) -> None:
     assert code == 1 and finding["severity"] == "warning", document
     assert finding["problem"] == (f"the active session on feature/api in {repo.path}: its worktree {place} is gone")
     assert finding["fix"].startswith(f"cd {repo.path} && sess cancel --session ")
+
+
+def test_slices_of_two_projects_that_overlap_are_information_naming_both(sess: SessRunner, repo: Repo,
+                                                                         env: dict[str, str], tmp_path: Path) -> None:
+    from test_time import exclusive_with_gadgets
+
+    other = exclusive_with_gadgets(env, tmp_path)
+    (Path(env["HOME"]) / ".config" / "sess" / "config.toml").write_text("[time]\nexclusive = false\n")
+    sess("start", "--no-issue", "w", "--at", "3h", check=0)
+    sess("pause", "--at", "1h", check=0)  # widgets 3h..1h ago
+    sess("start", "--no-issue", "g", "--at", "2h", cwd=other, check=0)
+    sess("pause", "--at", "90m", cwd=other, check=0)  # gadgets 2h..90m ago: 30 minutes in both
+    code, document = doctor_json(sess)
+    found = [f for f in document["findings"] if f["check"] == "overlaps"]
+    assert code == 0 and len(found) == 1 and found[0]["severity"] == "info", document
+    assert found[0]["problem"].startswith(f"session 1 (feature/w in {repo.path}) and session 2 (feature/g in {other})")
+    assert "(30m0s): that time counts in both projects" in found[0]["problem"], found[0]
+    assert "sess amend --session 2 @N" in found[0]["fix"]
+    sess("amend", "@1", "--end", "150m", check=0)  # one clock, as it was: widgets 3h..150m ago
+    code, document = doctor_json(sess)
+    assert not [f for f in document["findings"] if f["check"] == "overlaps"], document

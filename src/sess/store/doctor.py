@@ -104,6 +104,38 @@ def slice_disagreements(conn: sqlite3.Connection) -> list[Disagreement]:
     return found
 
 
+class Overlap(NamedTuple):
+    """Two sessions' slices that share [start, end) (epoch seconds)."""
+
+    first: tuple[int, str, str]  # (session id, branch, project path): the slice that began first
+    second: tuple[int, str, str]
+    start: float
+    end: float
+    same_project: bool
+
+
+def overlapping_slices(conn: sqlite3.Connection, now: float) -> list[Overlap]:
+    """Slices of two sessions that share time (recorded while time.exclusive was off, by hand, by
+    another tool): one sweep in start order against the slice that reaches furthest so far, so
+    each slice is reported at most once. A running slice reaches `now`."""
+    if not _has_table(conn, "session_slices") or not _has_table(conn, "projects"):
+        return []
+    rows = conn.execute(
+        """SELECT x.start_epoch, COALESCE(x.end_epoch, CASE WHEN s.state = 'active' THEN ? ELSE x.start_epoch END),
+                  s.id, s.branch, p.path, s.project_id
+           FROM session_slices x JOIN sessions s ON s.id = x.session_id JOIN projects p ON p.id = s.project_id
+           WHERE x.start_epoch IS NOT NULL ORDER BY x.start_epoch, x.id""", (now,)).fetchall()
+    found: list[Overlap] = []
+    reach: tuple[float, int, str, str, int] | None = None  # (end, session, branch, path, project)
+    for start, end, session, branch, path, project in rows:
+        if reach is not None and min(end, reach[0]) - start >= 1 and session != reach[1]:  # a second or more
+            found.append(Overlap((reach[1], reach[2], reach[3]), (session, branch, path), float(start),
+                                 float(min(end, reach[0])), project == reach[4]))
+        if reach is None or end > reach[0]:
+            reach = (float(end), session, branch, path, project)
+    return found
+
+
 def open_sessions(conn: sqlite3.Connection) -> list[OpenSession]:
     # A database at an older schema (doctor never migrates) may lack the newer columns.
     columns = {row[1] for row in conn.execute("PRAGMA table_info(sessions)")}

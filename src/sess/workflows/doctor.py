@@ -153,6 +153,36 @@ def check_database(ctx: Context) -> list[Finding]:
     return findings
 
 
+def check_overlaps(ctx: Context) -> list[Finding]:
+    """Slices of two sessions that share time: counted in both (One total), which one clock at a
+    time (per project; with time.exclusive, per machine) is meant to keep from being recorded."""
+    conn = ctx.db()
+    if conn is None:
+        return []
+    import time
+    from datetime import datetime
+
+    from sess import durations
+    from sess.store import doctor as store
+
+    def clock(epoch: float) -> str:
+        return datetime.fromtimestamp(epoch).astimezone().strftime("%Y-%m-%d %H:%M")
+
+    findings = []
+    for overlap in store.overlapping_slices(conn, time.time()):
+        (first, first_branch, first_path), (second, second_branch, second_path) = overlap.first, overlap.second
+        where = "" if overlap.same_project else f" in {second_path}"
+        counted = "twice in its project" if overlap.same_project else "in both projects"
+        findings.append(Finding(
+            "overlaps", f"session {first} ({first_branch} in {first_path}) and session {second} ({second_branch}"
+            f"{where}) both ran {clock(overlap.start)} to {clock(overlap.end)} "
+            f"({durations.duration(overlap.end - overlap.start)}): that time counts {counted}",
+            f"If one clock ran then: sess log --session {second}, then 'sess amend --session {second} @N --start/"
+            "--end' (time.exclusive keeps it from happening again across projects)",
+            WARNING if overlap.same_project else INFO))
+    return findings
+
+
 def _unreadable_fix(path: str, said: str) -> str:
     if "not a database" in said or "malformed" in said:
         return f"Move {path} aside and keep it; 'sess start' then makes a new one"
@@ -369,6 +399,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("branches", check_branches),
     ("worktrees", check_worktrees),
     ("parked", check_parked),
+    ("overlaps", check_overlaps),
     ("forge", check_forge),
     ("tracker", check_tracker),
     ("configuration", check_configuration),
