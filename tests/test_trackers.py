@@ -242,6 +242,60 @@ def test_the_picker_on_a_terminal(repo: Repo, jira: FakeJira, env: dict[str, str
     assert (row["issue_id"], row["issue_tracker"]) == ("PROJ-123", "jira")
 
 
+def test_the_pickers_list_is_asked_as_sess_starts(repo: Repo, jira: FakeJira, env: dict[str, str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """sess.cli asks for it before the rest of sess loads (trackers.prefetch_early); the start
+    takes it only when its configuration is the one it was asked under, and only once."""
+    from sess import config, trackers
+
+    for name in ("HOME", "SESS_HOME", "JIRA_API_TOKEN"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.delenv("SESS_CONFIG", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    cfg = config.load(str(repo.path), warn=None)
+    trackers.prefetch_early(str(repo.path))
+    assert trackers.take_early(cfg.replace(tracker_jql="project = OTHER")) is None  # another search
+    trackers.prefetch_early(str(repo.path))
+    listing = trackers.take_early(cfg)
+    assert listing is not None and trackers.take_early(cfg) is None
+    assert [issue.id for issue in listing.result()] == ["PROJ-123"]
+    assert [request.path for request in jira.requests] == ["/rest/api/3/search/jql"] * 2
+    monkeypatch.delenv("JIRA_API_TOKEN")  # no token: the picker is told, with no request made
+    trackers.prefetch_early(str(repo.path))
+    early = trackers.take_early(cfg)
+    assert early is not None
+    with pytest.raises(trackers.TrackerUnavailable, match="JIRA_API_TOKEN is not set"):
+        early.result()
+    assert len(jira.requests) == 2
+
+
+def test_a_failing_token_command_runs_once_for_the_picker(repo: Repo, jira: FakeJira, env: dict[str, str],
+                                                         tmp_path: Path, db_path: Path) -> None:
+    from test_interactive import ENTER, Terminal
+
+    del env["JIRA_API_TOKEN"]
+    runs = tmp_path / "runs"
+    script = tmp_path / "no-token"
+    script.write_text(f"#!/bin/sh\necho run >> '{runs}'\nexit 3\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    user_config(env, f'[tracker]\ntype = "jira"\nurl = "{jira.url}"\ntoken_command = ["{script}"]\n')
+    term = Terminal(env, repo.path, "start", "quick-fix")
+    try:
+        term.expect("tracker.token_command failed (exit status 3)")
+        term.expect("Start without an issue?")
+        term.send(ENTER)
+        term.expect("Branch type")
+        term.send(ENTER)
+        term.expect("Session active")
+        assert term.finish() == 0
+    finally:
+        if term.child.isalive():
+            term.child.terminate(force=True)
+    assert runs.read_text() == "run\n" and jira.requests == []
+    (row,) = sessions(db_path)
+    assert row["issue_id"] == "" and row["branch"] == "feature/quick-fix"
+
+
 def test_an_unreachable_tracker_offers_to_start_without_an_issue(repo: Repo, env: dict[str, str],
                                                                  db_path: Path) -> None:
     from test_interactive import ENTER, Terminal

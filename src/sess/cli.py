@@ -170,6 +170,11 @@ def _prefetch(argv: list[str]) -> None:
         return
     base = None
     starting = argv[0] == "start" and not any(arg == "--pr" or arg.startswith("--pr=") for arg in argv)
+    if starting and sys.stdin.isatty() and sys.stdout.isatty() \
+            and not {"--issue", "--no-issue"} & {arg.partition("=")[0] for arg in argv}:
+        from sess import trackers
+
+        trackers.prefetch_early(where[0])  # the picker's list: the longest wait of all, asked first
     if starting:
         base = next((argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--base"), None)
         base = base or next((arg[len("--base="):] for arg in argv if arg.startswith("--base=")), None)

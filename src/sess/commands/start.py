@@ -93,10 +93,10 @@ def cmd_start(args: argparse.Namespace) -> int:
     tracker = _tracker(cfg, top, args)
     listing: Prefetch | None = None
     if tracker is not None and args.issue is None and not args.no_issue and prompts.interactive():
-        try:
-            listing = tracker.prefetch()  # the picker's list, asked while the rest goes on
-        except SessError:
-            listing = None  # no token, say: the picker says so when it asks
+        from sess import trackers
+
+        # The picker's list, asked while the rest goes on: by sess.cli as sess started, else now.
+        listing = trackers.take_early(cfg) or tracker.prefetch()
     types = cfg.branch_types
     if args.branch_type is not None and args.branch_type not in types:
         raise UsageError(f"unknown branch type '{args.branch_type}'", f"Choose one of: {', '.join(types)}.")

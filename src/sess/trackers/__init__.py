@@ -86,36 +86,76 @@ class HttpTracker(Tracker):
         raise NotImplementedError
 
     def prefetch(self) -> Prefetch | None:
-        self.client  # noqa: B018  (the token, found on this thread)
+        try:
+            self.client  # noqa: B018  (the token, found on this thread)
+        except SessError as exc:  # no token: the picker says so, and token_command is not run again
+            return Prefetch(None, exc)
+        # The HTTP modules are loaded here too, not on the thread: there they would take turns with
+        # the rest of sess loading meanwhile (one thread runs Python at a time), and the request
+        # would go out some 25 ms later.
+        import urllib.request  # noqa: F401
+
         return Prefetch(self.list_open)
 
 
 class Prefetch:
     """`fetch()` run on a thread of its own from now on: the picker's list is asked of the tracker
     while git looks at the repository and the prompt library loads (its answer is most of the
-    wait). `result()` waits for it and raises what it raised."""
+    wait). `result()` waits for it and raises what it raised; without `fetch`, `error`."""
 
-    def __init__(self, fetch: Callable[[], list[Issue]]) -> None:
+    def __init__(self, fetch: Callable[[], list[Issue]] | None, error: SessError | None = None) -> None:
         import threading
 
-        self._fetch = fetch
         self._value: list[Issue] | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="sess-tracker", daemon=True)
-        self._thread.start()
+        self._error: BaseException | None = error
+        self._thread: threading.Thread | None = None
+        if fetch is not None:
+            self._thread = threading.Thread(target=self._run, args=(fetch,), name="sess-tracker", daemon=True)
+            self._thread.start()
 
-    def _run(self) -> None:
+    def _run(self, fetch: Callable[[], list[Issue]]) -> None:
         try:
-            self._value = self._fetch()
+            self._value = fetch()
         except BaseException as exc:  # handed to result(), in the thread that asks
             self._error = exc
 
     def result(self) -> list[Issue]:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if self._error is not None:
             raise self._error
         assert self._value is not None
         return self._value
+
+
+# The picker's list, asked by `prefetch_early` under this configuration.
+_early: tuple[Config, Prefetch] | None = None
+
+
+def prefetch_early(top: str) -> None:
+    """`sess start` on a terminal with no issue on its command line (sess.cli, first thing): an
+    HTTP tracker is asked for the picker's list now, before git is started and the rest of sess
+    loads, since its answer is most of what the picker waits for. Nothing is said here: a
+    configuration that cannot be read, no tracker.url, another tracker leave it to `sess start`,
+    which finds them again and says so."""
+    global _early
+    from sess.config import load
+
+    try:
+        cfg = load(top, warn=None)  # start reads it again, and warns
+        tracker = for_config(cfg, top)
+    except SessError:
+        return
+    listing = tracker.prefetch() if tracker is not None else None
+    if listing is not None:
+        _early = (cfg, listing)
+
+
+def take_early(cfg: Config) -> Prefetch | None:
+    """The list `prefetch_early` asked for, when it was asked under this same configuration."""
+    global _early
+    early, _early = _early, None
+    return early[1] if early is not None and early[0] == cfg else None
 
 
 def for_config(cfg: Config, top: str) -> Tracker | None:
