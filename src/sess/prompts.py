@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 
 def load() -> None:
-    """Import the question library now (a question follows), while something else is awaited."""
+    """Import the question library now (a question follows), while something else is awaited;
+    with what prompt_toolkit imports only once a question is built (its terminal input) and run
+    (ctypes, to put Ctrl-C's handler back), which would otherwise come after the wait."""
+    import ctypes  # noqa: F401
+
+    import prompt_toolkit.input.vt100  # noqa: F401
     import questionary  # noqa: F401
 
 
