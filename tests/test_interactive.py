@@ -131,6 +131,28 @@ def test_pick_with_arrows_another_type_and_own_name(spawn: Spawn, repo: Repo, is
     assert session["issue_id"] == "3" and session["branch_type"] == "bugfix"
 
 
+def test_the_issue_list_is_asked_of_gh_while_another_question_waits(spawn: Spawn, repo: Repo, issues: FakeGh,
+                                                                    env: dict[str, str]) -> None:
+    """gh is started for the picker as sess starts (trackers.prefetch_early), not once the
+    questions before the picker are answered: its answer, like the prompt library's loading,
+    is a wait of its own, and the two overlap."""
+    import subprocess
+    import time
+
+    subprocess.run([sys.executable, "-m", "sess", "start", "a", "--no-issue"], cwd=repo.path, env=env, check=True,
+                   capture_output=True)
+    term = spawn("start")
+    term.expect("A session is open: feature/a (active)")
+    deadline = time.monotonic() + 5
+    while not any(call[:2] == ["issue", "list"] for call in issues.calls()):
+        assert time.monotonic() < deadline, f"gh was not asked for the issues: {issues.calls()}"
+        time.sleep(0.05)
+    term.send(ENTER)  # park it
+    term.expect("#3  Fix login crash")
+    term.send("\x03")  # Ctrl-C: nothing started
+    assert term.finish() == 130
+
+
 def test_start_without_an_issue_from_the_list(spawn: Spawn, repo: Repo, issues: FakeGh,
                                               db_path: Path) -> None:
     term = spawn("start")

@@ -165,16 +165,16 @@ def stop(process: subprocess.Popen[str] | Process) -> None:
 
 
 def start(argv: Sequence[str], cwd: str | None = None, *,
-          timeout: float | None = DEFAULT_TIMEOUT) -> Running:
+          timeout: float | None = DEFAULT_TIMEOUT, env: dict[str, str] | None = None) -> Running:
     """Start argv and return at once; `wait()` gives its Result as `run` would."""
     args = list(argv)
-    process = spawn_git(tuple(args[1:]), cwd) if args[0] == "git" else None
+    process = spawn_git(tuple(args[1:]), cwd, env) if args[0] == "git" else None
     if process is not None:
         return adopt(args, process, timeout)
     import subprocess
 
     try:
-        popen = subprocess.Popen(args, cwd=cwd, env=clean_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        popen = subprocess.Popen(args, cwd=cwd, env=clean_env(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, errors="replace")
     except FileNotFoundError as exc:
         raise ProgramMissing(f"{args[0]} is not installed (not found on PATH)") from exc

@@ -18,7 +18,7 @@ from sess.records import NamedTuple
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any
 
     from sess.config import Config
@@ -120,6 +120,12 @@ class Forge:
         raise NotImplementedError
 
     def list_open_issues(self, limit: int = 100) -> list[Issue]:
+        return self.listing_open_issues(limit)()
+
+    def listing_open_issues(self, limit: int = 100) -> Callable[[], list[Issue]]:
+        """list_open_issues with the CLI started now: the picker's list is asked while sess goes on
+        (loading the prompt library costs as much as the CLI's answer). Calling what it returns
+        waits for the CLI, on the calling thread, and raises as list_open_issues would."""
         raise NotImplementedError
 
     def find_open_pr(self, branch: str) -> PullRequest | None:

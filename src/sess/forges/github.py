@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sess import forges, proc
 from sess.errors import CommandError, GhUnavailable, ProgramMissing, SessError, Timeout, UsageError
@@ -160,10 +160,10 @@ class Forge(forges.Forge):
             raise UsageError(f"--issue {ref}: {host} is not a GitHub host here (origin's host and gh's logins: "
                              f"{shown})", "Pass an issue of this repository, or log gh in to that host.")
 
-    def list_open_issues(self, limit: int = 100) -> list[Issue]:
-        data = forges.parse_json("gh", self._gh("issue", "list", *self._repo_args(), "--state", "open",
-                                                "--limit", str(limit), "--json", "number,title,url"))
-        return [_issue(item) for item in data]
+    def listing_open_issues(self, limit: int = 100) -> Callable[[], list[Issue]]:
+        answer = self._gh_started("issue", "list", *self._repo_args(), "--state", "open", "--limit", str(limit),
+                                  "--json", "number,title,url")
+        return lambda: [_issue(item) for item in forges.parse_json("gh", answer())]
 
     def find_open_pr(self, branch: str) -> PullRequest | None:
         """The open PR whose head is `branch` of origin: `--head` matches the branch name in every
@@ -259,6 +259,20 @@ class Forge(forges.Forge):
             if raw:
                 raise
             raise self._failed(list(args), exc) from exc
+
+    def _gh_started(self, *args: str) -> Callable[[], str]:
+        """`_gh`, with gh started now: calling what it returns waits for gh's stdout."""
+        try:
+            running = proc.start(["gh", *args], cwd=self.top, timeout=GH_TIMEOUT)
+        except ProgramMissing as exc:
+            raise GhUnavailable(*NOT_INSTALLED) from exc
+
+        def answer() -> str:
+            try:
+                return running.wait().stdout
+            except CommandError as exc:
+                raise self._failed(list(args), exc) from exc
+        return answer
 
     def _failed(self, args: list[str], exc: CommandError) -> SessError:
         if exc.returncode == EXIT_AUTH:

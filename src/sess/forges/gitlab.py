@@ -12,7 +12,7 @@ set afterwards by `glab api ... --field=description=@FILE`, which reads it from 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sess import forges, proc
 from sess.errors import CommandError, ForgeUnavailable, ProgramMissing, SessError, Timeout, UsageError
@@ -30,6 +30,13 @@ GLAB_ENV = {"NO_COLOR": "1", "NO_PROMPT": "1", "GLAB_NO_PROMPT": "1", "GLAB_CHEC
             "GLAB_SEND_TELEMETRY": "false", "FORCE_HYPERLINKS": "0"}
 _STATES = {"opened": "OPEN", "closed": "CLOSED", "merged": "MERGED", "locked": "CLOSED"}
 _ISSUE_URL = re.compile(r"https?://[^/\s]+/(?:[^/\s]+/)+-/issues/(\d+)/?(?:[?#]\S*)?")
+
+
+def _failed(args: list[str], exc: CommandError) -> SessError:
+    said = (exc.stderr + exc.stdout).lower()
+    if "401" in said or "unauthorized" in said or "not logged in" in said or "glab auth login" in said:
+        return ForgeUnavailable("glab is not logged in", LOGIN_HINT)
+    return SessError(f"glab {' '.join(args[:2])} failed: {exc.detail}")
 
 
 class Forge(forges.Forge):
@@ -51,10 +58,21 @@ class Forge(forges.Forge):
         except ProgramMissing as exc:
             raise ForgeUnavailable("glab is not installed", INSTALL_HINT) from exc
         except CommandError as exc:
-            said = (exc.stderr + exc.stdout).lower()
-            if "401" in said or "unauthorized" in said or "not logged in" in said or "glab auth login" in said:
-                raise ForgeUnavailable("glab is not logged in", LOGIN_HINT) from exc
-            raise SessError(f"glab {' '.join(args[:2])} failed: {exc.detail}") from exc
+            raise _failed(list(args), exc) from exc
+
+    def _glab_started(self, *args: str) -> Callable[[], str]:
+        """`_glab`, with glab started now: calling what it returns waits for glab's stdout."""
+        try:
+            running = proc.start(["glab", *args], cwd=self.top, timeout=GLAB_TIMEOUT, env=self._env())
+        except ProgramMissing as exc:
+            raise ForgeUnavailable("glab is not installed", INSTALL_HINT) from exc
+
+        def answer() -> str:
+            try:
+                return running.wait().stdout
+            except CommandError as exc:
+                raise _failed(list(args), exc) from exc
+        return answer
 
     def _host(self) -> str | None:
         return self.settings.host or forges.origin_host(self.top)
@@ -84,9 +102,13 @@ class Forge(forges.Forge):
             raise
         return _issue(data)
 
-    def list_open_issues(self, limit: int = 100) -> list[Issue]:
-        data = forges.parse_json("glab", self._glab("issue", "list", "--per-page", str(limit), "--output", "json"))
-        return [_issue(item) for item in data if isinstance(item, dict) and item.get("state", "opened") == "opened"]
+    def listing_open_issues(self, limit: int = 100) -> Callable[[], list[Issue]]:
+        answer = self._glab_started("issue", "list", "--per-page", str(limit), "--output", "json")
+
+        def issues() -> list[Issue]:
+            data = forges.parse_json("glab", answer())
+            return [_issue(item) for item in data if isinstance(item, dict) and item.get("state", "opened") == "opened"]
+        return issues
 
     def note_issue(self, ref: str, text: str) -> str | None:
         out = self._glab("issue", "note", issue_reference(ref), f"--message={text}")

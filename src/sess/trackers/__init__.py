@@ -63,8 +63,8 @@ class Tracker:
         raise NotImplementedError
 
     def prefetch(self) -> Prefetch | None:
-        """The picker's issues asked on a thread from now on, for a tracker spoken to over HTTP
-        (its token is found first, here; a program such as gh or glab is never run off the main
+        """The picker's issues asked from now on: over HTTP on a thread (the token is found first,
+        here), a forge's CLI started here (a program such as gh or glab is never run off the main
         thread). None: list_open() is asked when the picker needs it."""
         return None
 
@@ -99,17 +99,22 @@ class HttpTracker(Tracker):
 
 
 class Prefetch:
-    """`fetch()` run on a thread of its own from now on: the picker's list is asked of the tracker
-    while git looks at the repository and the prompt library loads (its answer is most of the
-    wait). `result()` waits for it and raises what it raised; without `fetch`, `error`."""
+    """The picker's list asked of the tracker ahead of the picker, while git looks at the
+    repository and the prompt library loads (the answer is most of the wait). `fetch()` runs on a
+    thread of its own from now on (an HTTP request); `on_thread=False`: the caller has started a
+    program already, and `fetch()` waits for it when the list is asked for, on that thread (where
+    Ctrl-C stops it). `result()` gives the list or raises what `fetch` raised; without `fetch`,
+    `error`."""
 
-    def __init__(self, fetch: Callable[[], list[Issue]] | None, error: SessError | None = None) -> None:
+    def __init__(self, fetch: Callable[[], list[Issue]] | None, error: SessError | None = None, *,
+                 on_thread: bool = True) -> None:
         import threading
 
         self._value: list[Issue] | None = None
         self._error: BaseException | None = error
         self._thread: threading.Thread | None = None
-        if fetch is not None:
+        self._later = None if on_thread else fetch
+        if fetch is not None and on_thread:
             self._thread = threading.Thread(target=self._run, args=(fetch,), name="sess-tracker", daemon=True)
             self._thread.start()
 
@@ -120,6 +125,8 @@ class Prefetch:
             self._error = exc
 
     def result(self) -> list[Issue]:
+        if self._later is not None:
+            return self._later()
         if self._thread is not None:
             self._thread.join()
         if self._error is not None:
@@ -133,11 +140,11 @@ _early: tuple[Config, Prefetch] | None = None
 
 
 def prefetch_early(top: str) -> None:
-    """`sess start` on a terminal with no issue on its command line (sess.cli, first thing): an
-    HTTP tracker is asked for the picker's list now, before git is started and the rest of sess
-    loads, since its answer is most of what the picker waits for. Nothing is said here: a
-    configuration that cannot be read, no tracker.url, another tracker leave it to `sess start`,
-    which finds them again and says so."""
+    """`sess start` on a terminal with no issue on its command line (sess.cli, first thing): the
+    tracker is asked for the picker's list now (see `prefetch`), before git is started and the
+    rest of sess loads, since its answer is most of what the picker waits for. Nothing is said
+    here: a configuration that cannot be read or no tracker.url leave it to `sess start`, which
+    finds them again and says so; a missing token or CLI is the list's error, told by the picker."""
     global _early
     from sess.config import load
 

@@ -3,10 +3,12 @@ forge origin has (GitHub through gh, GitLab through glab)."""
 
 from __future__ import annotations
 
-from sess.trackers import GITHUB, Issue, Tracker, TrackerUnavailable
+from sess.errors import SessError
+from sess.trackers import GITHUB, Issue, Prefetch, Tracker, TrackerUnavailable
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from sess.config import Config
@@ -56,13 +58,30 @@ class ForgeIssues(Tracker):
         return Issue(issue.id, issue.title, issue.url, issue.state, self.name)
 
     def list_open(self) -> list[Issue]:
+        return self._listing()()
+
+    def prefetch(self) -> Prefetch | None:
+        try:
+            return Prefetch(self._listing(), on_thread=False)
+        except SessError as exc:  # no such CLI, an unknown forge: the picker says so
+            return Prefetch(None, exc)
+
+    def _listing(self) -> Callable[[], list[Issue]]:
+        """The forge's CLI asked for the open issues now; calling what this returns reads its answer."""
         from sess.errors import ForgeUnavailable
 
         try:
-            found = self.forge.list_open_issues()
+            answer = self.forge.listing_open_issues()
         except ForgeUnavailable as exc:
             raise TrackerUnavailable(exc.message, exc.hint) from None
-        return [Issue(issue.id, issue.title, issue.url, issue.state, self.name) for issue in found]
+
+        def issues() -> list[Issue]:
+            try:
+                found = answer()
+            except ForgeUnavailable as exc:
+                raise TrackerUnavailable(exc.message, exc.hint) from None
+            return [Issue(issue.id, issue.title, issue.url, issue.state, self.name) for issue in found]
+        return issues
 
     def log_time(self, issue_id: str, seconds: int, started: datetime, marker: str) -> str | None:
         """GitLab: a note `/spend 1h30m 2026-12-01` on the issue (units always written, one per note)."""
