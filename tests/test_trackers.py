@@ -269,6 +269,29 @@ def test_the_pickers_list_is_asked_as_sess_starts(repo: Repo, jira: FakeJira, en
     assert len(jira.requests) == 2
 
 
+def test_the_client_says_when_its_request_is_written(repo: Repo, jira: FakeJira,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The picker's prefetch waits for that (trackers.HttpTracker.prefetch), not for the answer."""
+    import threading
+
+    from sess import config, trackers
+
+    monkeypatch.setenv("JIRA_API_TOKEN", JIRA_TOKEN)
+    tracker = trackers.for_config(config.Config(tracker_type="jira", tracker_url=jira.url,
+                                                tracker_user="ada@acme.com"), str(repo.path))
+    assert isinstance(tracker, trackers.HttpTracker)
+    client = tracker.client  # the token, found here as prefetch finds it
+    jira.delay = 1.0
+    found: list[list[trackers.Issue]] = []
+    thread = threading.Thread(target=lambda: found.append(tracker.list_open()))
+    thread.start()
+    try:
+        assert client.sent.wait(5) and not found  # written, the answer still to come
+    finally:
+        thread.join()
+    assert [issue.id for issue in found[0]] == ["PROJ-123"] and len(jira.requests) == 1
+
+
 def test_a_failing_token_command_runs_once_for_the_picker(repo: Repo, jira: FakeJira, env: dict[str, str],
                                                          tmp_path: Path, db_path: Path) -> None:
     from test_interactive import ENTER, Terminal

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sess.trackers.http import Client
 
 GITHUB, GITLAB, JIRA, LINEAR = "github", "gitlab", "jira", "linear"
+SEND_WAIT_S = 0.01  # how long the picker's prefetch waits for its request to be written, at most
 TRACKER_NAMES = {GITHUB: "GitHub", GITLAB: "GitLab", JIRA: "Jira", LINEAR: "Linear"}
 
 
@@ -92,10 +93,13 @@ class HttpTracker(Tracker):
             return Prefetch(None, exc)
         # The HTTP modules are loaded here too, not on the thread: there they would take turns with
         # the rest of sess loading meanwhile (one thread runs Python at a time), and the request
-        # would go out some 25 ms later.
+        # would go out some 25 ms later. For the same reason this thread then waits until the
+        # request is written (a few ms; the network, not Python, is what the thread waits on next).
         import urllib.request  # noqa: F401
 
-        return Prefetch(self.list_open)
+        listing = Prefetch(self.list_open)
+        self.client.sent.wait(SEND_WAIT_S)
+        return listing
 
 
 class Prefetch:

@@ -36,6 +36,33 @@ class Client:
         self.headers = headers
         self.token_source = token_source
         self._secret = secret
+        import threading
+
+        self.sent = threading.Event()  # set once a request is written, while its answer is awaited
+
+    def _opener(self) -> Any:
+        """urllib's opener (proxies and all) whose HTTP and HTTPS connections set `sent` once the
+        request is written: `getresponse` comes right after that, to wait for the answer."""
+        import urllib.request
+
+        sent = self.sent
+
+        class Signalling(urllib.request.AbstractHTTPHandler):
+            def do_open(self, http_class: Any, req: Any, **kwargs: Any) -> Any:
+                class Connection(http_class):  # type: ignore[misc]
+                    def getresponse(self) -> Any:
+                        sent.set()
+                        return super().getresponse()
+
+                return super().do_open(Connection, req, **kwargs)
+
+        class Plain(Signalling, urllib.request.HTTPHandler):
+            pass
+
+        class Secure(Signalling, urllib.request.HTTPSHandler):
+            pass
+
+        return urllib.request.build_opener(Plain, Secure)
 
     @property
     def label(self) -> str:
@@ -58,7 +85,7 @@ class Client:
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            with self._opener().open(request, timeout=TIMEOUT_S) as response:
                 return Answer(response.status, self._json(response.read(MAX_ANSWER)))
         except urllib.error.HTTPError as exc:
             status = exc.code
