@@ -15,7 +15,6 @@ Forms (case-insensitive):
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sess.errors import UsageError
@@ -24,14 +23,15 @@ from sess.records import NamedTuple
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FORMS_HINT = "Use a date (2026-11-01), today, yesterday, a weekday (monday), 7d (the last 7 days) or 2w."
 
-_AGO = re.compile(r"^(\d{1,5})([dw])$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
-_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[ Tt]\d{1,2}:\d{2}")
-_PLAIN_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ Tt](\d{1,2}):(\d{2})(?::(\d{2}))?$")  # local, no offset
-_DAY_WORD = re.compile(r"^(\d{4}-\d{2}-\d{2}|today|yesterday|[a-z]{3,9})$")  # a day, not a moment
-_DAY_CLOCK = re.compile(r"^([a-z]+)\s+(\d{1,2}):(\d{2})$")  # yesterday 23:30, mon 9:10
-_BACK = re.compile(r"^(?:(\d{1,5})\s*d)?\s*(?:(\d{1,6})\s*h)?\s*(?:(\d{1,8})\s*m)?\s*(?:(\d{1,9})\s*s)?$")
+# Compiled on first use (re caches them), not by every import: `report` without a period never loads re.
+_AGO = r"^(\d{1,5})([dw])$"
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_CLOCK = r"^(\d{1,2}):(\d{2})$"
+_MOMENT = r"^\d{4}-\d{2}-\d{2}[ Tt]\d{1,2}:\d{2}"
+_PLAIN_MOMENT = r"^(\d{4}-\d{2}-\d{2})[ Tt](\d{1,2}):(\d{2})(?::(\d{2}))?$"  # local, no offset
+_DAY_WORD = r"^(\d{4}-\d{2}-\d{2}|today|yesterday|[a-z]{3,9})$"  # a day, not a moment
+_DAY_CLOCK = r"^([a-z]+)\s+(\d{1,2}):(\d{2})$"  # yesterday 23:30, mon 9:10
+_BACK = r"^(?:(\d{1,5})\s*d)?\s*(?:(\d{1,6})\s*h)?\s*(?:(\d{1,8})\s*m)?\s*(?:(\d{1,9})\s*s)?$"
 
 AT_HINT = ("Use HH:MM (its most recent past moment), 'yesterday HH:MM', 'monday HH:MM', 'YYYY-MM-DD HH:MM', "
            "an ISO 8601 time with offset (2026-11-30T14:02+01:00), or how long ago (20m, 1h 30m, 1d).")
@@ -74,7 +74,9 @@ def parse_when(text: str, now: datetime, zone: tzinfo | None = None) -> datetime
     for index, name in enumerate(WEEKDAYS):
         if word in (name, name[:3]):
             return midnight(today - timedelta(days=(today.weekday() - index) % 7), zone)
-    ago = _AGO.match(word)
+    import re
+
+    ago = re.match(_AGO, word)
     if ago:
         count = int(ago.group(1)) * (7 if ago.group(2) == "w" else 1)
         if count < 1:
@@ -83,7 +85,7 @@ def parse_when(text: str, now: datetime, zone: tzinfo | None = None) -> datetime
             return midnight(today - timedelta(days=count - 1), zone)
         except OverflowError as exc:
             raise ValueError("too far back") from exc
-    if _DATE.match(word):
+    if re.match(_DATE, word):
         return midnight(date.fromisoformat(word), zone)
     moment = datetime.fromisoformat(text.strip())  # ValueError when it is not ISO 8601 either
     if moment.tzinfo is not None:
@@ -102,16 +104,18 @@ def parse_at(text: str, now: datetime, zone: tzinfo | None = None) -> datetime:
     `1d` that long before `now`. A local time the clocks skipped (daylight saving) is a
     ValueError saying so; one they went through twice is the first.
     """
+    import re
+
     word = text.strip()
     lower = word.lower()
     local_now = _local(now, zone)
-    clock = _CLOCK.match(lower)
+    clock = re.match(_CLOCK, lower)
     if clock:
         moment = _local_moment(local_now.date(), clock.group(1), clock.group(2), zone)
         if moment > local_now:
             moment = _local_moment(local_now.date() - timedelta(days=1), clock.group(1), clock.group(2), zone)
         return moment
-    named = _DAY_CLOCK.match(lower)
+    named = re.match(_DAY_CLOCK, lower)
     if named:
         day_word, hours, minutes = named.groups()
         today = local_now.date()
@@ -125,15 +129,15 @@ def parse_at(text: str, now: datetime, zone: tzinfo | None = None) -> datetime:
                     moment = _local_moment(day - timedelta(days=7), hours, minutes, zone)
                 return moment
         raise ValueError(f"'{text}' is not a time")
-    back = _BACK.match(lower)
+    back = re.match(_BACK, lower)
     if back and any(back.groups()):
         days, hours, minutes, seconds = (int(part or 0) for part in back.groups())
         return local_now - timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    plain = _PLAIN_MOMENT.match(word)
+    plain = re.match(_PLAIN_MOMENT, word)
     if plain:
         day_text, hours, minutes, secs = plain.groups()
         return _local_moment(date.fromisoformat(day_text), hours, minutes, zone, int(secs or 0))
-    if _MOMENT.match(word):
+    if re.match(_MOMENT, word):
         return parse_when(word, now, zone)
     raise ValueError(f"'{text}' is not a time")
 
@@ -189,8 +193,10 @@ def parse_period(since: str | None, until: str | None, now: datetime, zone: tzin
         except (ValueError, OverflowError, OSError):
             raise UsageError(f"{flag}: cannot read '{text}' as a time", FORMS_HINT) from None
     period = Period(bounds[0], bounds[1])
+    import re
+
     if (period.since is not None and period.since == period.until and _is_midnight(period.since, zone)
-            and _DAY_WORD.match(str(until).strip().lower())):
+            and re.match(_DAY_WORD, str(until).strip().lower())):
         # The same day twice (--since 2026-11-30 --until 2026-11-30): that day.
         period = Period(period.since, midnight(_local(period.since, zone).date() + timedelta(days=1), zone))
     if period.since is not None and period.until is not None and period.since >= period.until:

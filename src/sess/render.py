@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from datetime import datetime
 
@@ -28,6 +26,8 @@ def safe(text: str) -> str:
     cannot move the cursor or recolour the user's terminal."""
     if text.isprintable():
         return text
+    import re
+
     return re.sub(_CONTROL, lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
@@ -41,6 +41,8 @@ def safe_line(text: str) -> str:
     breaks and sess's own colours."""
     if text.isprintable():
         return text
+    import re
+
     parts = re.split(f"({_OWN_COLOURS})", text)
     return "".join(part if index % 2 else "\n".join("\t".join(safe(piece) for piece in chunk.split("\t"))
                                                       for chunk in part.split("\n"))
@@ -166,6 +168,8 @@ def also_open_line(sessions: list[Session], now: datetime) -> str:
 
 
 def emit_json(document: dict[str, Any]) -> None:
+    import json
+
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 

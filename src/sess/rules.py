@@ -5,7 +5,6 @@ Pure functions over values: no I/O, no SQL, no printing.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from sess.errors import SessError, UsageError
@@ -260,6 +259,7 @@ def slugify(text: str, max_length: int = SLUG_MAX) -> str:
     letters (NFKD: `é` -> `e`, `ﬁ` -> `fi`), lowercase; every run outside a-z0-9 becomes '-';
     trimmed; at most max_length characters. A terminal escape in a title (`\\x1b[31m`) leaves
     nothing of itself in the slug."""
+    import re
     import unicodedata
 
     text = re.sub(_TERMINAL_ESCAPE, "", text)
@@ -324,13 +324,26 @@ def issue_ref(issue_id: str | None) -> str:
     repository's (`other/lib#7`) and a tracker's key (`PROJ-123`, `ENG-7`)."""
     if not issue_id:
         return ""
-    if "#" in issue_id or re.fullmatch(r"[A-Z][A-Z0-9_]*-\d+", issue_id):
+    if "#" in issue_id or _tracker_key(issue_id):
         return issue_id
     return f"#{issue_id}"
 
 
+_KEY_HEAD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_KEY_REST = _KEY_HEAD | frozenset("0123456789_")
+
+
+def _tracker_key(text: str) -> bool:
+    """Whether `text` is a tracker's key, `[A-Z][A-Z0-9_]*-\\d+` whole (on every history line: no
+    regular expression, whose import costs `report` a tenth of its time)."""
+    head, dash, number = text.rpartition("-")
+    return bool(dash and head and number.isdecimal() and head[0] in _KEY_HEAD and set(head) <= _KEY_REST)
+
+
 def issue_branch_field(issue_id: str | None) -> str:
     """`{issue}` in a branch template: the id with `/` and `#` made `-` (`other/lib#7`: `other-lib-7`)."""
+    import re
+
     return re.sub(r"[/#]+", "-", issue_id or "")
 
 

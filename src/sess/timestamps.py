@@ -7,7 +7,6 @@ CEST m=+0.004211870`, and RFC 3339 (`2026-04-02T10:15:30Z`); all of them parse.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta, timezone
 
 # Compiled on first use (re caches it): sess status mostly reads its own form, which needs no regex.
@@ -40,6 +39,8 @@ def parse_db(text: str | None) -> datetime | None:
             return datetime.fromisoformat(text)
         except ValueError:
             pass
+    import re
+
     match = re.match(_FORM, text, re.VERBOSE)
     if match is None:
         raise ValueError(f"unrecognised timestamp {text!r}")
@@ -72,6 +73,8 @@ _DURATION = r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$"  # compiled on first use
 
 def parse_duration(text: str) -> int:
     """Seconds in a compact duration (`30s`, `90m`, `1h30m`, `2h`); ValueError for anything else."""
+    import re
+
     match = re.match(_DURATION, text.strip().lower())
     if not match or not any(match.groups()):
         raise ValueError(f"'{text}' is not a duration such as 30s, 90m, 1h30m or 2h")

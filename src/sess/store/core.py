@@ -8,7 +8,6 @@ WAL and a busy timeout let concurrent invocations wait for each other instead of
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -450,6 +449,8 @@ class Store(UndoMixin):
 
     def save_journal(self, session_id: int, step: str, status: str, data: dict[str, Any],
                      error: str | None = None) -> None:
+        import json
+
         with self.transaction() as conn:
             conn.execute(
                 """INSERT INTO end_journal (session_id, step, status, data, error, updated_at)

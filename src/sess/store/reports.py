@@ -26,7 +26,6 @@ and on the scope it is looked at in.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from datetime import datetime
 
@@ -55,7 +54,7 @@ _RUNNING_S = "MAX(0, :now - COALESCE(sess_epoch(s.current_slice_start), :now))"
 # sums are exact whichever order they are taken in.
 _MICROSECONDS = "CAST(round((MIN(b, :until) - MAX(a, :since)) * 1e6) AS INTEGER)"
 
-_FORMULA = re.compile(r"(?:^|,)[=+\-@\t]")
+_FORMULA = r"(?:^|,)[=+\-@\t]"  # compiled on first use (re caches it), not by every import
 
 
 class Scope(NamedTuple):
@@ -281,10 +280,12 @@ class Reports:
         if not csv_lines:
             return {row[0]: row[1:] for row in self.conn.execute(
                 f"SELECT s.id, {', '.join(columns)} FROM {where}", self._params())}
+        import re
+
         joined = " || ',' || ".join(f"COALESCE({column}, '')" for column in columns)
         commas = len(columns) - 1
         return {sid: line if line.count(",") == commas and '"' not in line and "\n" not in line
-                and "\r" not in line and not _FORMULA.search(line) else None
+                and "\r" not in line and not re.search(_FORMULA, line) else None
                 for sid, line in self.conn.execute(f"SELECT s.id, {joined} FROM {where}", self._params())}
 
     # -- stats --

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
 
@@ -110,6 +109,8 @@ def put_slices(conn: sqlite3.Connection, session_id: int, rows: list[tuple[Any, 
 
 def json_data(text: str | None) -> dict[str, Any]:
     """A JSON object kept in a column (undo data, the end journal); {} when it is unreadable."""
+    import json
+
     try:
         data: dict[str, Any] = json.loads(text or "{}")
     except ValueError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 from sess import rules, timestamps
@@ -28,6 +27,8 @@ class UndoMixin:
     @staticmethod
     def _log_undo(conn: sqlite3.Connection, project_id: int, session_id: int | None, action: str, summary: str,
                   data: dict[str, Any]) -> None:
+        import json
+
         conn.execute("INSERT INTO undo_log (project_id, session_id, action, summary, data, created_at) "
                      "VALUES (?, ?, ?, ?, ?, ?)",
                      (project_id, session_id, action, summary, json.dumps(data, sort_keys=True),
@@ -97,6 +98,8 @@ class UndoMixin:
                            "AND id < ? ORDER BY id DESC LIMIT 1", (entry.project_id, entry.id)).fetchone()
         if row is None or row[1] != entry.session_id:
             return
+        import json
+
         data = json.loads(row[2] or "{}")
         if "after" in data:
             data["after"] = columns
