@@ -3,6 +3,8 @@ underneath), and that reading the repository's files gives what git itself would
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -263,3 +265,40 @@ def test_changed_paths_are_every_path_git_status_names(repo: Repo) -> None:
     # A rename is named by its new path (its old one is not a change of its own).
     assert sorted(git.changed_paths(str(repo.path))) == ["README", "dir/untracked file.txt", "new name.txt"]
     assert git.is_dirty(str(repo.path))
+
+
+def test_origin_url_read_from_the_config_file_is_what_git_says(repo: Repo, tmp_path: Path) -> None:
+    """remote_url_quick answers only where git's own reading of the file is sure to agree; where
+    it does not answer (None), the caller asks git."""
+    from sess.gitfiles import remote_url_quick
+
+    config = repo.path / ".git" / "config"
+    kept = config.read_text()
+    variants = [
+        '[remote "origin"]\n\turl = /srv/a.git\n',
+        '[remote "origin"]\n\turl = /srv/a.git\n\turl = /srv/b.git\n',  # the last one wins
+        '[Remote "origin"]\n\tURL=/srv/a.git\n',
+        '[remote "Origin"]\n\turl = /srv/other.git\n',  # another remote: a subsection is case-sensitive
+        '[remote.origin]\n\turl = /srv/old-style.git\n',
+        '[remote "origin"]\n\turl = "/srv/quoted.git"\n',
+        '[remote "origin"]\n\turl = /srv/a.git # a comment\n',
+        '[remote "origin"]\n\t# url = /srv/not.git\n\turl = /srv/a.git\n',
+        '[remote "origin"]\n\tpushurl = /srv/push.git\n\turl = /srv/a.git\n',
+        '[remote "origin"]\n\tfetch = +refs/heads/*:refs/remotes/origin/* \\\n\turl = /srv/continued.git\n',
+        '[remote "origin"] url = /srv/same-line.git\n',
+        f'[include]\n\tpath = {tmp_path / "more.config"}\n',
+        '[remote "origin"]\n\turl = /srv/a.git\n[remote "upstream"]\n\turl = /srv/up.git\n',
+        "",
+    ]
+    (tmp_path / "more.config").write_text('[remote "origin"]\n\turl = /srv/included.git\n')
+    answered = 0
+    for variant in variants:
+        text = re.sub(r'\[remote "origin"\][^\[]*', "", kept) + variant
+        config.write_text(text)
+        git = subprocess.run(["git", "config", "--get", "remote.origin.url"], cwd=repo.path, env=repo.env,
+                             capture_output=True, text=True, check=False).stdout.strip()
+        quick = remote_url_quick(str(repo.path))
+        assert quick is None or quick == git, (variant, quick, git)
+        answered += quick is not None
+    assert answered >= 6  # the usual files are read, not handed to git
+    config.write_text(kept)

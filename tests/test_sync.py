@@ -535,3 +535,28 @@ def test_team_runs_no_git_once_synced(team: dict[str, Person], repo: Repo, tmp_p
     [mine] = json.loads(ada("team", "--json").out)["sessions"]
     assert mine["you"] and mine["this_device"] and mine["person"]["name"] == "Ada Dev"
     assert not trace.exists() or trace.read_text() == "", trace.read_text()
+
+
+def test_two_clones_on_one_device_write_one_set_without_asking_git_each(team: dict[str, Person], repo: Repo,
+                                                                        tmp_path: Path) -> None:
+    """Every tracked project whose origin is this repository shares the ref (SPEC Part 3); which
+    ones they are is read from their config files, not from one git per tracked project (issue 18)."""
+    ada = team["ada"]
+    second = ada.repo.path.parent / "widgets-again"
+    run_git(ada.repo.path.parent, ada.env, "clone", "-q", str(repo.origin), str(second))
+    elsewhere = ada.repo.path.parent / "elsewhere"
+    run_git(ada.repo.path.parent, ada.env, "init", "-q", str(elsewhere))
+    run_git(elsewhere, ada.env, "remote", "add", "origin", str(tmp_path / "another.git"))
+    run_git(elsewhere, ada.env, "commit", "-q", "--allow-empty", "-m", "init")
+    ada("start", "here", "--no-issue")
+    for path, name in ((second, "there"), (elsewhere, "not-this-one")):
+        proc = subprocess.run([sys.executable, "-m", "sess", "start", name, "--no-issue"], cwd=path, env=ada.env,
+                              text=True, capture_output=True, timeout=60, check=False)
+        assert proc.returncode == 0, proc.stderr
+    trace = tmp_path / "git-trace"
+    ada.env["GIT_TRACE"] = str(trace)
+    ada("sync")
+    del ada.env["GIT_TRACE"]
+    assert "remote.origin.url" not in trace.read_text().replace("remote\\.origin\\.url", ""), trace.read_text()
+    records = records_on_origin(Path(str(repo.origin)), ada.env, ada.ref)
+    assert sorted(str(record["branch"]) for record in records.values()) == ["feature/here", "feature/there"]

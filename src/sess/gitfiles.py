@@ -122,6 +122,49 @@ def remote_head_quick(top: str, remote: str = "origin") -> str | None:
     return name if plain_branch_name(name) else None
 
 
+def remote_url_quick(top: str, remote: str = "origin") -> str | None:
+    """`git config --get remote.REMOTE.url` read from the repository's own config file (the last
+    one wins, as in git); None when the file does not answer surely: no such key there (git would
+    look in the global files too), an include, a worktree config, a quoted or continued value, or
+    any line read otherwise than git reads it. The caller asks git then."""
+    common = common_dir_of(top)
+    if common is None:
+        return None
+    try:
+        with open(os.path.join(common, "config"), encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    section, found = "", None
+    for raw in lines:
+        line = raw.strip()
+        if line.endswith("\\"):
+            return None  # a value continued on the next line, whatever its key
+        if not line or line[0] in "#;":
+            continue
+        if line[0] == "[":
+            header = line[1:line.find("]")] if line.endswith("]") and line.count("]") == 1 else None
+            if header is None or '\\' in header or header.count('"') not in (0, 2):
+                return None
+            name, _, sub = header.partition(" ")
+            if sub and not (sub.startswith('"') and sub.endswith('"')):
+                return None
+            if name.lower() in ("include", "includeif"):
+                return None  # another file's keys count too
+            section = name.lower() + ("." + sub[1:-1] if sub else "")
+            continue
+        key, equals, value = line.partition("=")
+        key = key.strip().lower()
+        if section == "extensions" and key == "worktreeconfig":
+            return None  # a config.worktree may say otherwise
+        if section != f"remote.{remote}" or key != "url":
+            continue
+        if not equals or any(char in value for char in '"\\#;'):
+            return None  # a quoted, escaped, continued or commented value: git's reading
+        found = value.strip()
+    return found or None
+
+
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./")
 
 

@@ -423,7 +423,7 @@ def _changed_paths(top: str, clock: _Clock, tree: Tree, before: str | None) -> i
 def same_origin_projects(store: Store, top: str, url: str) -> list[int]:
     """This project and every other tracked one whose origin is this repository: two clones of it
     write one set of records."""
-    from sess import git
+    from sess import git, gitfiles
     from sess.store import team
 
     ids = []
@@ -431,7 +431,11 @@ def same_origin_projects(store: Store, top: str, url: str) -> list[int]:
         if path == top:
             ids.append(project_id)
         elif os.path.isdir(path):
-            other = git.git(path, "config", "--get", "remote.origin.url", check=False).stdout.strip()
+            # Read from each repository's config file: one git per tracked project cost every
+            # sync as much as its fetch (issue 18). git is asked where the file does not answer.
+            other = gitfiles.remote_url_quick(path)
+            if other is None:
+                other = git.git(path, "config", "--get", "remote.origin.url", check=False).stdout.strip()
             if other == url:
                 ids.append(project_id)
     return ids
