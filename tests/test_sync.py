@@ -535,6 +535,13 @@ def test_team_runs_no_git_once_synced(team: dict[str, Person], repo: Repo, tmp_p
     [mine] = json.loads(ada("team", "--json").out)["sessions"]
     assert mine["you"] and mine["this_device"] and mine["person"]["name"] == "Ada Dev"
     assert not trace.exists() or trace.read_text() == "", trace.read_text()
+    # nor in the team's reports (issue 18: report --team within 2x report --all): yours as synced
+    del ada.env["GIT_TRACE"]
+    ada("sync")
+    ada.env["GIT_TRACE"] = str(trace)
+    people = json.loads(ada("report", "--team", "--json").out)["stats"]["by_person"]
+    assert [(person["name"], person["you"]) for person in people] == [("Ada Dev", True)]
+    assert not trace.exists() or trace.read_text() == "", trace.read_text()
 
 
 def test_two_clones_on_one_device_write_one_set_without_asking_git_each(team: dict[str, Person], repo: Repo,

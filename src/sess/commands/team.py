@@ -151,7 +151,7 @@ def cmd_team(args: argparse.Namespace) -> int:
     since = now.timestamp() - TEAM_RECENT_DAYS * 86400 if args.all else None
     device = _device()
     # Who you are as the last sync wrote it (the records shown are that sync's), else git's.
-    name, email = team.last_identity(project.path) or _identity(project.path)
+    name, email = team.last_identity(project.path) or identity(project.path)
     mine = _own_entries(store, project, device, now, since, name or "you")
     theirs = [_entry(record, device, now) for record in team.records(store, project.id, since)
               if record.device != device]
@@ -185,7 +185,7 @@ def _email(top: str) -> str:
     return git.git(top, "config", "--get", "user.email", check=False).stdout.strip()
 
 
-def _identity(top: str) -> tuple[str, str]:
+def identity(top: str) -> tuple[str, str]:
     """git's user.name and user.email (either "" when not set), in one git call."""
     from sess import git, spawn
 

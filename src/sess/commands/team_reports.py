@@ -37,8 +37,9 @@ class TeamContext(NamedTuple):
 
 
 def _context(args: argparse.Namespace) -> TeamContext:
-    from sess import git, sync
-    from sess.store import Store
+    from sess import sync
+    from sess.commands.team import identity
+    from sess.store import Store, team
     from sess.store.team_reports import TeamReports
 
     if args.all:
@@ -51,8 +52,10 @@ def _context(args: argparse.Namespace) -> TeamContext:
     store = Store.open_existing()
     project = tracked_project(store)
     assert store is not None
-    email = git.git(project.path, "config", "--get", "user.email", check=False).stdout.strip()
-    me = (sync.actor_hash(email) if email else "", git.user_name(project.path) or "you", email)
+    # Who you are as the last sync wrote it (the records are that sync's), else git's: as `sess
+    # team` asks, no git process once synced (issue 18: report --team within 2x report --all).
+    name, email = team.last_identity(project.path) or identity(project.path)
+    me = (sync.actor_hash(email) if email else "", name or "you", email)
     reports = TeamReports(store, project, period.since_epoch if period else None,
                           period.until_epoch if period else None, now, me)
     return TeamContext(now, period, project, reports)
