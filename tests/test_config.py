@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import sqlite3
 from pathlib import Path
@@ -374,7 +375,7 @@ def test_a_changed_file_is_read_again_even_with_its_old_size_and_mtime(sess: Ses
     sess("start", "x", "--no-issue", check=0)  # the state dir exists: the cache is written
     path = write_user(env, 'base = "aaaa"\n')
     assert sess("config", "get", "base", check=0).out == "aaaa\n"
-    assert (Path(env["SESS_HOME"]) / "config-cache.json").exists()
+    assert (Path(env["SESS_HOME"]) / "config-cache").exists()
     before = path.stat()
     path.write_text('base = "bbbb"\n')
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
@@ -386,10 +387,11 @@ def test_a_broken_cache_is_only_slower(sess: SessRunner, repo: Repo, env: dict[s
     sess("start", "x", "--no-issue", check=0)
     write_user(env, 'base = "aaaa"\n')
     sess("config", "get", "base", check=0)
-    cache = Path(env["SESS_HOME"]) / "config-cache.json"
-    cache.write_text("{not json")
-    assert sess("config", "get", "base", check=0).out == "aaaa\n"
-    cache.write_text(json.dumps({"version": "0/1", "files": {str(user_file(env)): {"values": {"base": "evil"}}}}))
+    cache = Path(env["SESS_HOME"]) / "config-cache"
+    for broken in (b"{not marshal", b"", marshal.dumps([1, 2]), marshal.dumps({"version": 7, "files": []})):
+        cache.write_bytes(broken)
+        assert sess("config", "get", "base", check=0).out == "aaaa\n"
+    cache.write_bytes(marshal.dumps({"version": "0/1", "files": {str(user_file(env)): {"values": {"base": "evil"}}}}))
     assert sess("config", "get", "base", check=0).out == "aaaa\n"
 
 

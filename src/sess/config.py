@@ -322,7 +322,10 @@ def _stamp(st: os.stat_result) -> list[int]:
 
 
 class _Cache:
-    """`config-cache.json` in the state dir: each file's checked values by its stat stamp."""
+    """`config-cache` in the state dir: each file's checked values by its stat stamp. In marshal's
+    format, which Python reads with nothing to import: json would load re, a fifth of what `sess
+    team` may cost (held to status's budget) and what delays sync's fetch (issue 18). Only sess
+    writes it, into the user's own state dir; the version check makes another Python's unread."""
 
     FORMAT = 1
 
@@ -337,7 +340,7 @@ class _Cache:
         from sess.state import state_dir  # not sess.store, which loads SQLite: the cache is a file
 
         home = state_dir()
-        return cls(os.path.join(home, "config-cache.json")) if os.path.isdir(home) else None
+        return cls(os.path.join(home, "config-cache")) if os.path.isdir(home) else None
 
     @property
     def files(self) -> dict[str, Any]:
@@ -346,17 +349,17 @@ class _Cache:
         return self._files
 
     def _read(self) -> dict[str, Any]:
-        import json
+        import marshal
 
         from sess import __version__
 
         try:
-            with open(self.path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
+            with open(self.path, "rb") as handle:
+                data = marshal.load(handle)
+        except (OSError, ValueError, EOFError, TypeError):
             return {}
         # Another version of sess may check values differently: its entries do not count.
-        if not isinstance(data, dict) or data.get("version") != f"{__version__}/{self.FORMAT}" \
+        if not isinstance(data, dict) or data.get("version") != self._version(__version__) \
                 or not isinstance(data.get("files"), dict):
             return {}
         return dict(data["files"])
@@ -372,8 +375,13 @@ class _Cache:
         except (KeyError, TypeError, AttributeError):
             return None
 
+    def _version(self, sess_version: str) -> str:
+        import sys
+
+        return f"{sess_version}/{self.FORMAT}/{sys.version_info[0]}.{sys.version_info[1]}"  # marshal's format
+
     def put(self, source: str, stamp: list[int], values: FileValues) -> None:
-        import json
+        import marshal
 
         from sess import __version__
 
@@ -383,16 +391,16 @@ class _Cache:
         tmp = f"{self.path}.{os.getpid()}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"version": f"{__version__}/{self.FORMAT}", "files": self.files}, handle)
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump({"version": self._version(__version__), "files": self.files}, handle)
             os.replace(tmp, self.path)
-        except OSError:  # a cache that cannot be written is only slower
+        except (OSError, ValueError):  # a cache that cannot be written is only slower
             with _suppress():
                 os.unlink(tmp)
 
 
 def _from_json(key: str, value: Any) -> Any:
-    """A value as JSON held it, in Config's form again (lists were tuples)."""
+    """A value as the cache held it, in Config's form again (lists were tuples)."""
     if key not in KINDS:
         raise KeyError(key)
     return tuple(value) if isinstance(value, list) else value
