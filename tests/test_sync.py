@@ -535,6 +535,12 @@ def test_team_runs_no_git_once_synced(team: dict[str, Person], repo: Repo, tmp_p
     [mine] = json.loads(ada("team", "--json").out)["sessions"]
     assert mine["you"] and mine["this_device"] and mine["person"]["name"] == "Ada Dev"
     assert not trace.exists() or trace.read_text() == "", trace.read_text()
+    # nor the modules status does without (issue 18: team within 1.3x status): json loads re
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "sess", "team"], cwd=ada.repo.path,
+                          env={k: v for k, v in ada.env.items() if k != "GIT_TRACE"}, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0 and "add-oauth" in proc.stdout and " · active · " in proc.stdout, proc
+    assert set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)$", proc.stderr, re.M)) & {"json", "re"} == set()
     # nor in the team's reports (issue 18: report --team within 2x report --all): yours as synced
     del ada.env["GIT_TRACE"]
     ada("sync")

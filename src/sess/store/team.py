@@ -4,7 +4,6 @@ tool's tables and your own analytics stay as they were."""
 
 from __future__ import annotations
 
-import json
 import os
 
 from sess.records import NamedTuple
@@ -67,16 +66,32 @@ def last_identity(top: str) -> tuple[str, str] | None:
     knows which records are yours without asking git (it is held to `sess status`'s budget)."""
     try:
         with open(_identity_file(), encoding="utf-8") as handle:
-            entry = json.load(handle).get(top)
-    except (OSError, ValueError, AttributeError):
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
         return None
-    if isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("email"), str):
-        return entry["name"], entry["email"]
+    found = _json_rows("SELECT json_extract(value, '$.name'), json_extract(value, '$.email') FROM json_each(?) "
+                       "WHERE key = ? AND json_type(value) = 'object'", text, top)
+    if found and isinstance(found[0][0], str) and isinstance(found[0][1], str):
+        return found[0][0], found[0][1]
     return None
+
+
+def _json_rows(sql: str, *params: object) -> list[tuple[object, ...]]:
+    """`sql` over JSON text, read by SQLite's JSON functions: the json module (with the re it
+    loads) would cost `sess team`, held to status's budget, a fifth of it. [] when it is not JSON."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(":memory:") as conn:
+            return conn.execute(sql, params).fetchall()
+    except sqlite3.Error:
+        return []
 
 
 def keep_identity(top: str, name: str, email: str) -> None:
     """Record who synced in `top` (written only when it changed)."""
+    import json
+
     if last_identity(top) == (name, email):
         return
     path = _identity_file()
@@ -140,6 +155,8 @@ def apply_ref(store: Store, project_id: int, ref: str, tip: str, tip_epoch: floa
               records: list[TeamRecord], gone: list[str]) -> None:
     """What one ref now holds: `records` new or changed, `gone` (uuids) no longer there. A record
     with the uuid of one of this device's own sessions is not kept: the session counts once."""
+    import json
+
     local = _local_uuids(store, [record.uuid for record in records])
     records = [record for record in records if record.uuid not in local]
     with store.transaction() as conn:
@@ -173,12 +190,10 @@ def forget_refs(store: Store, project_id: int, refs: list[str]) -> None:
             conn.execute("DELETE FROM team_refs WHERE project_id = ? AND ref = ?", (project_id, ref))
 
 
-def _record(row: tuple[object, ...]) -> TeamRecord:
+def _record(row: tuple[object, ...], slices: dict[tuple[object, object], list[tuple[float, float | None]]],
+            ) -> TeamRecord:
     values = list(row)
-    try:
-        values[17] = [tuple(pair) for pair in json.loads(str(values[17]))]
-    except (ValueError, TypeError):
-        values[17] = []
+    values[17] = slices.get((values[19], values[0]), [])  # by ref and uuid
     return TeamRecord(*values)  # type: ignore[arg-type]
 
 
@@ -196,7 +211,7 @@ def records(store: Store, project_id: int, ended_since: float | None = None) -> 
         f"""SELECT {", ".join("t." + c.strip() for c in _RECORD_COLUMNS.split(","))}, t.ref, r.tip_epoch
             FROM {source} LEFT JOIN team_refs r ON r.project_id = t.project_id AND r.ref = t.ref
             WHERE {where}) ORDER BY t.start_epoch DESC, t.uuid""", params).fetchall()
-    return [_record(row) for row in rows]
+    return _with_slices(store, rows, source, f"{where})", params)
 
 
 def open_on_issue(store: Store, project_id: int, issue_id: str) -> list[TeamRecord]:
@@ -206,4 +221,28 @@ def open_on_issue(store: Store, project_id: int, issue_id: str) -> list[TeamReco
             FROM team_sessions t LEFT JOIN team_refs r ON r.project_id = t.project_id AND r.ref = t.ref
             WHERE t.project_id = ? AND t.issue_id = ? AND t.state IN ('active', 'paused')
             ORDER BY t.start_epoch, t.uuid""", (project_id, issue_id)).fetchall()
-    return [_record(row) for row in rows]
+    return _with_slices(store, rows, "team_sessions t", "t.project_id = ? AND t.issue_id = ? "
+                        "AND t.state IN ('active', 'paused')", [project_id, issue_id])
+
+
+def _with_slices(store: Store, rows: list[tuple[object, ...]], source: str, where: str,
+                 params: list[object]) -> list[TeamRecord]:
+    """The records of `rows` (read FROM `source` WHERE `where`) with their slices, [[start, end],
+    ...] as apply_ref wrote them, taken apart by SQLite rather than json: `sess team` is held to
+    status's budget, which json's import (with the re it loads) would cost a fifth of. A column
+    that is not JSON gives no slices."""
+    import sqlite3
+
+    slices: dict[tuple[object, object], list[tuple[float, float | None]]] = {}
+    if rows:
+        try:
+            for ref, uuid, start, end in store.conn.execute(
+                    f"""SELECT t.ref, t.uuid, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]')
+                        FROM {source}, json_each(CASE WHEN json_valid(t.slices) THEN t.slices ELSE '[]' END) j
+                        WHERE {where} AND json_type(j.value) = 'array'
+                        ORDER BY t.ref, t.uuid, j.key""", params):
+                if isinstance(start, (int, float)) and (end is None or isinstance(end, (int, float))):
+                    slices.setdefault((ref, uuid), []).append((float(start), None if end is None else float(end)))
+        except sqlite3.Error:
+            pass
+    return [_record(row, slices) for row in rows]
