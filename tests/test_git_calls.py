@@ -185,6 +185,38 @@ def test_an_early_git_can_be_waited_for_with_a_timeout_and_stopped(repo: Repo) -
     assert (quick.returncode, out.strip(), err) == (0, str(repo.path), "")
 
 
+def test_syncs_early_object_reader_finds_what_came_after_it_started(repo: Repo) -> None:
+    """sync starts its `git cat-file --batch-command` with its fetch, before the fetch has brought
+    anything: what arrives later, loose or in a new pack, is still found; one left untaken ends
+    with sess."""
+    from sess import proc, spawn
+
+    top = str(repo.path)
+    spawn.prefetch_sync(top)
+    fetch = spawn.take(top, spawn.SYNC_FETCH)
+    assert fetch is not None and fetch.wait(timeout=30) == 0
+
+    def write(text: str) -> str:
+        return subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=top, env=repo.env, input=text,
+                              text=True, capture_output=True, check=True).stdout.strip()
+
+    with proc.GitBatch(top, 10) as batch:
+        assert spawn.take_piped(top, spawn.BATCH) is None  # the batch is the early one
+        head = repo.git("rev-parse", "HEAD")
+        assert batch.contents(head) is not None and batch.contents(head)[0] == "commit"  # git has looked: packs read
+        loose, packed = write("came later\n"), write("packed later\n")
+        subprocess.run(["git", "pack-objects", "-q", str(repo.path / ".git" / "objects" / "pack" / "pack")],
+                       cwd=top, env=repo.env, input=packed + "\n", text=True, capture_output=True, check=True)
+        subprocess.run(["git", "prune-packed"], cwd=top, env=repo.env, check=True)
+        assert not (repo.path / ".git" / "objects" / packed[:2] / packed[2:]).exists()  # in the new pack only
+        assert batch.contents(loose) == ("blob", b"came later\n")
+        assert batch.contents(packed) == ("blob", b"packed later\n")
+    spawn.prefetch_sync(top)
+    left = spawn._early_piped[(top, spawn.BATCH)][0]
+    spawn._stop_untaken()
+    assert left.wait(timeout=5) is not None and spawn._early_piped == {}
+
+
 def test_plain_branch_names() -> None:
     from sess.gitfiles import plain_branch_name
 

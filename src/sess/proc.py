@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 
 from sess.errors import CommandError, ProgramMissing, Timeout
 from sess.records import NamedTuple
+from sess.spawn import BATCH, Process, clean_env, spawn_git, spawn_git_piped, take_piped
 from sess.spawn import DROPPED as _DROPPED
-from sess.spawn import Process, clean_env, spawn_git, spawn_git_piped
 
 TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 ms (sess.records)
 
@@ -369,8 +369,8 @@ class GitBatch:
     def __init__(self, top: str, timeout: float) -> None:
         import time
 
-        self.args = ["git", "cat-file", "--batch-command"]
-        started = spawn_git_piped(("cat-file", "--batch-command"), top)
+        self.args = ["git", *BATCH]
+        started = take_piped(top, BATCH) or spawn_git_piped(BATCH, top)  # sync's may have started early
         if started is None:
             raise ProgramMissing("git is not installed (not found on PATH)")
         self.process, self._to, self._from = started

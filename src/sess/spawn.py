@@ -41,6 +41,8 @@ SYNC_FETCH = ("-c", "maintenance.auto=false", "-c", "fetch.writeFetchHEAD=false"
 # Who you are, for sync's records, and where origin is: user.name, user.email and
 # remote.origin.url in one call.
 IDENTITY = ("config", "--get-regexp", r"^(user\.(name|email)|remote\.origin\.url)$")
+# What reads the objects of the refs sync's fetch moved (proc.GitBatch).
+BATCH = ("cat-file", "--batch-command")
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -349,18 +351,31 @@ def _fingerprint(gitdir: str) -> tuple[tuple[int, int, int], ...] | None:
 
 def prefetch_sync(top: str) -> None:
     """`sess sync` in a repository that shares its records: origin's refs are fetched, and the
-    identity read, while the rest of sess loads."""
+    identity read, while the rest of sess loads; the reader of the moved refs' objects is started
+    too, so that git has loaded itself by the time the fetch ends. It finds what the fetch brings
+    after it started: git looks again (loose objects, then the packs anew) for an object it does
+    not have yet."""
     import atexit
 
     for args in (SYNC_FETCH, IDENTITY):
         process = spawn_git(args, top)
         if process is not None:
             _early[(top, args)] = process
+    piped = spawn_git_piped(BATCH, top)
+    if piped is not None:
+        _early_piped[(top, BATCH)] = piped
     atexit.register(_stop_untaken)
 
 
 def take(top: str, args: tuple[str, ...]) -> Process | None:
     return _early.pop((top, args), None)
+
+
+_early_piped: dict[tuple[str, tuple[str, ...]], tuple[Process, int, int]] = {}  # spawn_git_piped's
+
+
+def take_piped(top: str, args: tuple[str, ...]) -> tuple[Process, int, int] | None:
+    return _early_piped.pop((top, args), None)
 
 
 def untaken_fetches(top: str) -> list[Process]:
@@ -371,9 +386,14 @@ def untaken_fetches(top: str) -> list[Process]:
 def _stop_untaken() -> None:
     """At exit, nothing sess started is left running: asked to stop (git then removes its lock
     files) and waited for a moment; never killed (that would leave its lock files behind)."""
-    for process in _early.values():
+    for _, to_git, from_git in _early_piped.values():
+        os.close(to_git)  # its input closed, git cat-file ends of itself
+        os.close(from_git)
+    processes = [*_early.values(), *(process for process, _, _ in _early_piped.values())]
+    for process in processes:
         process.terminate()
-    for process in _early.values():
+    for process in processes:
         # One still running then finishes on its own: these are looks and a fetch, nothing half-done.
         process.exits_within(5)
     _early.clear()
+    _early_piped.clear()
