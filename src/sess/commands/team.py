@@ -137,7 +137,7 @@ def _device() -> str:
     from sess.state import state_dir
 
     try:
-        with open(os.path.join(state_dir(), "device-id"), encoding="ascii", errors="replace") as handle:
+        with open(os.path.join(state_dir(), "device-id"), encoding="utf-8", errors="replace") as handle:
             return handle.read().strip()
     except OSError:
         return ""
@@ -153,7 +153,7 @@ def cmd_team(args: argparse.Namespace) -> int:
     # Who you are as the last sync wrote it (the records shown are that sync's), else git's.
     name, email = team.last_identity(project.path) or identity(project.path)
     mine = _own_entries(store, project, device, now, since, name or "you")
-    theirs = [_entry(record, device, now) for record in team.records(store, project.id, since)
+    theirs = [_entry(record, device, now, args.json) for record in team.records(store, project.id, since)
               if record.device != device]
     # A record's e-mail is the one its ref is named after (sync checked): no hashing here.
     me = email.lower()
@@ -217,13 +217,17 @@ def _own_entries(store: Store, project: Project, device: str, now: datetime,
     return entries
 
 
-def _entry(record: TeamRecord, device: str, now: datetime) -> dict[str, Any]:
+def _entry(record: TeamRecord, device: str, now: datetime, times: bool = True) -> dict[str, Any]:
+    """A teammate's record as `sess team` shows it; the ISO times only with `times` (--json: the
+    text reads the epochs, and a hundred records' times cost `team` a tenth of status's budget)."""
     from datetime import UTC, datetime
 
     from sess.store.team import live_elapsed
 
     def moment(epoch: float | None) -> str | None:
-        return datetime.fromtimestamp(epoch, UTC).astimezone().isoformat() if epoch is not None else None
+        if epoch is None or not times:
+            return None
+        return datetime.fromtimestamp(epoch, UTC).astimezone().isoformat()
 
     return {
         "person": {"name": record.actor_name, "email": record.actor_email}, "you": False,
@@ -233,7 +237,7 @@ def _entry(record: TeamRecord, device: str, now: datetime) -> dict[str, Any]:
         "state": "cancelled" if record.outcome == "cancelled" else record.state,
         "started_at": moment(record.start_epoch), "ended_at": moment(record.end_epoch),
         "elapsed_seconds": live_elapsed(record, now.timestamp()), "synced_at": moment(record.synced_epoch),
-        "_start": record.start_epoch, "_actor": record.actor_hash}
+        "_start": record.start_epoch, "_synced": record.synced_epoch, "_actor": record.actor_hash}
 
 
 def _entry_lines(entry: dict[str, Any], now: datetime) -> list[str]:
@@ -246,11 +250,13 @@ def _entry_lines(entry: dict[str, Any], now: datetime) -> list[str]:
             render.state_word(entry["state"]), duration(entry["elapsed_seconds"])]
     if entry["issue"]:
         head.append(f"#{render.safe(entry['issue']['id'])}")
-    started = datetime.fromisoformat(entry["started_at"])
+    # From the epochs, not by parsing the ISO times made for --json back (a hundred entries on
+    # `sess status`'s budget, issue 18).
+    started = datetime.fromtimestamp(entry["_start"]).astimezone()
     detail = [f"since {since_text(started, now)}",
               "this device" if entry["this_device"] else f"device {entry['device'][:8]}"]
-    if entry["synced_at"]:
-        detail.append(f"synced {render.relative(datetime.fromisoformat(entry['synced_at']), now)}")
+    if entry.get("_synced") is not None:
+        detail.append(f"synced {render.relative(datetime.fromtimestamp(entry['_synced']).astimezone(), now)}")
     lines = [render.DOT.join(head), "  " + render.DOT.join(detail)]
     if entry["issue"] and entry["issue"]["title"]:
         lines.append(f"  {render.safe(entry['issue']['title'])}")
