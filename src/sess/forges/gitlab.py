@@ -91,16 +91,19 @@ class Forge(forges.Forge):
                                    LOGIN_HINT)
 
     def view_issue(self, ref: str) -> Issue:
-        number = issue_reference(ref)
+        return _issue(self._view("issue", issue_reference(ref)))
+
+    def _view(self, what: str, number: str) -> Any:
+        """`glab issue|mr view N --output json`; a 404 names what does not exist."""
         try:
-            data = forges.parse_json("glab", self._glab("issue", "view", number, "--output", "json"))
+            return forges.parse_json("glab", self._glab(what, "view", number, "--output", "json"))
         except ForgeUnavailable:
             raise
         except SessError as exc:
             if "404" in exc.message or "not found" in exc.message.lower():
-                raise SessError(f"issue #{number} does not exist in this project on GitLab") from None
+                named = "issue" if what == "issue" else "merge request"
+                raise SessError(f"{named} #{number} does not exist in this project on GitLab") from None
             raise
-        return _issue(data)
 
     def listing_open_issues(self, limit: int = 100) -> Callable[[], list[Issue]]:
         answer = self._glab_started("issue", "list", "--per-page", str(limit), "--output", "json")
@@ -192,14 +195,7 @@ class Forge(forges.Forge):
 
     def _mr(self, ref: str) -> dict[str, Any]:
         number = ref.strip().lstrip("!#")
-        try:
-            data = forges.parse_json("glab", self._glab("mr", "view", number, "--output", "json"))
-        except ForgeUnavailable:
-            raise
-        except SessError as exc:
-            if "404" in exc.message or "not found" in exc.message.lower():
-                raise SessError(f"merge request #{number} does not exist in this project on GitLab") from None
-            raise
+        data = self._view("mr", number)
         if not isinstance(data, dict) or "iid" not in data:
             raise SessError(f"glab mr view printed no merge request: {str(data)[:80]!r}")
         return data
