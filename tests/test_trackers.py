@@ -294,17 +294,26 @@ def test_the_client_says_when_its_request_is_written(repo: Repo, jira: FakeJira,
 
 def test_a_failing_token_command_runs_once_for_the_picker(repo: Repo, jira: FakeJira, env: dict[str, str],
                                                          tmp_path: Path, db_path: Path) -> None:
-    from test_interactive import ENTER, Terminal
-
     del env["JIRA_API_TOKEN"]
     runs = tmp_path / "runs"
     script = tmp_path / "no-token"
     script.write_text(f"#!/bin/sh\necho run >> '{runs}'\nexit 3\n")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     user_config(env, f'[tracker]\ntype = "jira"\nurl = "{jira.url}"\ntoken_command = ["{script}"]\n')
+    start_without_an_issue(env, repo, "tracker.token_command failed (exit status 3)")
+    assert runs.read_text() == "run\n" and jira.requests == []
+    (row,) = sessions(db_path)
+    assert row["issue_id"] == "" and row["branch"] == "feature/quick-fix"
+
+
+def start_without_an_issue(env: dict[str, str], repo: Repo, said: str) -> None:
+    """`sess start quick-fix` on a terminal: the tracker's failure said, then Enter to start
+    without an issue and Enter for the branch type."""
+    from test_interactive import ENTER, Terminal
+
     term = Terminal(env, repo.path, "start", "quick-fix")
     try:
-        term.expect("tracker.token_command failed (exit status 3)")
+        term.expect(said)
         term.expect("Start without an issue?")
         term.send(ENTER)
         term.expect("Branch type")
@@ -314,32 +323,16 @@ def test_a_failing_token_command_runs_once_for_the_picker(repo: Repo, jira: Fake
     finally:
         if term.child.isalive():
             term.child.terminate(force=True)
-    assert runs.read_text() == "run\n" and jira.requests == []
-    (row,) = sessions(db_path)
-    assert row["issue_id"] == "" and row["branch"] == "feature/quick-fix"
 
 
 def test_an_unreachable_tracker_offers_to_start_without_an_issue(repo: Repo, env: dict[str, str],
                                                                  db_path: Path) -> None:
-    from test_interactive import ENTER, Terminal
-
     env["JIRA_API_TOKEN"] = JIRA_TOKEN
     fake = FakeJira(JIRA_TOKEN)
     with fake.running():
         fake.fail_status = 503
         user_config(env, f'[tracker]\ntype = "jira"\nurl = "{fake.url}"\nuser = "ada@acme.com"\n')
-        term = Terminal(env, repo.path, "start", "quick-fix")
-        try:
-            term.expect("HTTP 503")
-            term.expect("Start without an issue?")
-            term.send(ENTER)
-            term.expect("Branch type")
-            term.send(ENTER)
-            term.expect("Session active")
-            assert term.finish() == 0
-        finally:
-            if term.child.isalive():
-                term.child.terminate(force=True)
+        start_without_an_issue(env, repo, "HTTP 503")
     (row,) = sessions(db_path)
     assert row["issue_id"] == "" and row["branch"] == "feature/quick-fix"
 
