@@ -206,6 +206,19 @@ def test_start_in_a_worktree_then_end_removes_it(sess: SessRunner, repo: Repo, d
     assert [s["branch"] for s in open_sessions(db_path)] == ["feature/a"]
 
 
+def test_a_worktree_session_ends_while_the_main_work_tree_is_on_the_base(sess: SessRunner, repo: Repo,
+                                                                         db_path: Path, gh: FakeGh) -> None:
+    """The usual way to use --worktree: main stays checked out in the main work tree."""
+    path = Path(sess("start", "api", "--no-issue", "--worktree", check=0).out.strip())
+    assert repo.current_branch() == "main"
+    (path / "api.txt").write_text("the api\n")
+    ended = sess("end", "--message", "Add the api", cwd=path, check=0)
+    assert ended.out.splitlines()[-2:] == [f"Removed the worktree {path}", str(repo.path)], ended
+    assert not path.exists() and "feature/api" in repo.git("ls-remote", "--heads", "origin")
+    assert len(gh.prs()) == 1 and repo.current_branch() == "main"
+    assert session_row(db_path, 1)["state"] == "ended"
+
+
 def test_worktree_with_uncommitted_work_is_kept_and_one_deleted_by_hand_is_handled(
         sess: SessRunner, repo: Repo, db_path: Path) -> None:
     out = sess("start", "one", "--no-issue", "--worktree-path", "../one", check=0).out

@@ -205,7 +205,10 @@ def inspect(store: Store, cwd: str, never_commit: tuple[str, ...] = DEFAULT_NEVE
                         "Finish it ('git rebase --continue') or undo it ('git rebase --abort'), then run 'sess end'.")
     has_origin = git.has_remote(top)
     base = rules.session_base(session, project)
-    _refuse_base_elsewhere(refs, base, top)
+    from sess.gitfiles import main_work_tree
+
+    if main_work_tree(top) == top:  # a linked worktree leaves its branch detached instead (_leave_for_base)
+        _refuse_base_elsewhere(refs, base, top)
     base_ref = _base_ref(refs, base, has_origin)
     tree = git.work_tree(top)
     merging = git.unconcluded(top, tree)
