@@ -211,9 +211,13 @@ def test_a_worktree_session_ends_while_the_main_work_tree_is_on_the_base(sess: S
     """The usual way to use --worktree: main stays checked out in the main work tree."""
     path = Path(sess("start", "api", "--no-issue", "--worktree", check=0).out.strip())
     assert repo.current_branch() == "main"
+    main_before = repo.git("rev-parse", "main")
+    repo.teammate_push("news.txt", "new\n", "Meanwhile on main")  # local main is behind at the end
     (path / "api.txt").write_text("the api\n")
     ended = sess("end", "--message", "Add the api", cwd=path, check=0)
-    assert ended.out.splitlines()[-2:] == [f"Removed the worktree {path}", str(repo.path)], ended
+    assert ended.out.splitlines()[-3:] == ["HEAD detached (main is checked out in another worktree)",
+                                           f"Removed the worktree {path}", str(repo.path)], ended
+    assert repo.git("rev-parse", "main") == main_before  # the main work tree's branch, not moved from there
     assert not path.exists() and "feature/api" in repo.git("ls-remote", "--heads", "origin")
     assert len(gh.prs()) == 1 and repo.current_branch() == "main"
     assert session_row(db_path, 1)["state"] == "ended"

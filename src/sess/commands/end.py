@@ -347,7 +347,10 @@ def _ended_lines(ended: end.Ended) -> list[str]:
         lines.append(render.DOT.join(pr))
     else:
         lines.append(f"No pull request{render.DOT}{ended.no_pr_reason}")
-    lines.append(render.DOT.join([f"On branch {ended.base}", *_base_sync_note(ended.base_sync)]))
+    if ended.detached:
+        lines.append(f"HEAD detached ({ended.base} is checked out in another worktree)")
+    else:
+        lines.append(render.DOT.join([f"On branch {ended.base}", *_base_sync_note(ended.base_sync)]))
     if ended.branch_deleted:
         lines.append(f"Deleted branch {session.branch}")
     elif ended.branch_kept_reason:

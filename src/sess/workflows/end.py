@@ -148,6 +148,7 @@ class Ended(NamedTuple):
     base_sync: BaseSync | None = None  # how the base compared with origin's once back on it
     left_out: tuple[str, ...] = ()  # new files end.never_commit kept out of the commit
     submodules: tuple[str, ...] = ()  # submodules whose changes (only inside them) were not committed
+    detached: bool = False  # a linked worktree left with HEAD detached: its base is another work tree's
 
 
 class BaseSync(NamedTuple):
@@ -508,7 +509,7 @@ def _run_steps(store: Store, top: str, project: Project, session: Session, data:
         None if pr else _no_pr_reason(data),
         deleted, kept_reason,
         BaseSync(**data["base_sync"]) if data.get("base_sync") else None,
-        tuple(data.get("left_out") or ()), tuple(data.get("submodules") or ()),
+        tuple(data.get("left_out") or ()), tuple(data.get("submodules") or ()), bool(data.get("detached")),
     )
 
 
@@ -995,15 +996,16 @@ def _checkout_base(ctx: _Context) -> None:
                     "Commit or stash them, then run 'sess end --continue'.")
     sync = _base_sync(ctx) if ctx.plan.sync_base and ctx.origin and not dirty else None
     try:
-        if sync is not None and sync.forwarded:
+        if not on_base and _leave_for_base(ctx):
+            sync = None  # the base is another work tree's: neither checked out nor moved from here
+            ctx.data["detached"] = True
+        elif sync is not None and sync.forwarded:
             # Checked out at origin's commit in one go: the base only moves forward (checked above).
             ctx.progress.step(f"Checking out {base} at {sync.remote}")
             if on_base:
                 git.git(top, "merge", "--quiet", "--ff-only", f"refs/remotes/{sync.remote}")
             else:
                 git.git(top, "checkout", "--quiet", "--no-track", "-B", base, f"refs/remotes/{sync.remote}", "--")
-        elif not on_base and _leave_for_base(ctx):
-            pass
         elif not on_base:
             ctx.progress.step(f"Checking out {base}")
             git.checkout(top, base)
