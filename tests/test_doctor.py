@@ -200,22 +200,45 @@ def test_a_session_whose_worktree_is_gone(sess: SessRunner, repo: Repo) -> None:
     assert finding["fix"].startswith(f"cd {repo.path} && sess cancel --session ")
 
 
-def test_slices_of_two_projects_that_overlap_are_information_naming_both(sess: SessRunner, repo: Repo,
-                                                                         env: dict[str, str], tmp_path: Path) -> None:
+def test_slices_of_two_projects_that_overlap_are_named_only_under_time_exclusive(
+        sess: SessRunner, repo: Repo, env: dict[str, str], tmp_path: Path) -> None:
+    """Without time.exclusive two projects' clocks may run at once; with it, their shared time is
+    what it was meant to prevent."""
     from test_time import exclusive_with_gadgets
 
     other = exclusive_with_gadgets(env, tmp_path)
-    (Path(env["HOME"]) / ".config" / "sess" / "config.toml").write_text("[time]\nexclusive = false\n")
+    user_file = Path(env["HOME"]) / ".config" / "sess" / "config.toml"
+    user_file.write_text("[time]\nexclusive = false\n")
     sess("start", "--no-issue", "w", "--at", "3h", check=0)
     sess("pause", "--at", "1h", check=0)  # widgets 3h..1h ago
     sess("start", "--no-issue", "g", "--at", "2h", cwd=other, check=0)
     sess("pause", "--at", "90m", cwd=other, check=0)  # gadgets 2h..90m ago: 30 minutes in both
     code, document = doctor_json(sess)
+    assert code == 0 and not [f for f in document["findings"] if f["check"] == "overlaps"], document
+    user_file.write_text("[time]\nexclusive = true\n")
+    code, document = doctor_json(sess)
     found = [f for f in document["findings"] if f["check"] == "overlaps"]
-    assert code == 0 and len(found) == 1 and found[0]["severity"] == "info", document
+    assert code == 1 and len(found) == 1 and found[0]["severity"] == "warning", document
     assert found[0]["problem"].startswith(f"session 1 (feature/w in {repo.path}) and session 2 (feature/g in {other})")
-    assert "(30m0s): that time counts in both projects" in found[0]["problem"], found[0]
+    assert "(30m0s): that time counts in both projects, though time.exclusive is on" in found[0]["problem"], found
     assert "sess amend --session 2 @N" in found[0]["fix"]
     sess("amend", "@1", "--end", "150m", check=0)  # one clock, as it was: widgets 3h..150m ago
     code, document = doctor_json(sess)
     assert not [f for f in document["findings"] if f["check"] == "overlaps"], document
+
+
+def test_two_sessions_of_one_project_that_share_time_are_a_warning(sess: SessRunner, repo: Repo,
+                                                                     db_path: Path) -> None:
+    from dbhelp import execute, slices
+
+    sess("start", "--no-issue", "a", "--at", "3h", check=0)
+    sess("pause", "--at", "2h", check=0)
+    sess("start", "--no-issue", "b", "--at", "90m", "--park", check=0)
+    sess("pause", "--at", "1h", check=0)
+    (first,) = slices(db_path, 1)
+    execute(db_path, "UPDATE session_slices SET end_time = ?, end_epoch = ? WHERE id = ?",  # as another tool did
+            (slices(db_path, 2)[0]["end_time"], slices(db_path, 2)[0]["end_epoch"], first["id"]))
+    code, document = doctor_json(sess)
+    found = [f for f in document["findings"] if f["check"] == "overlaps"]
+    assert code == 1 and len(found) == 1 and found[0]["severity"] == "warning", document
+    assert "(30m0s): that time counts twice in its project" in found[0]["problem"], found

@@ -19,6 +19,7 @@ TYPE_CHECKING = False  # not typing's: importing typing costs every command ~2 m
 if TYPE_CHECKING:
     import sqlite3
 
+    from sess import config as config_types
     from sess.store import doctor as store_types
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -154,33 +155,45 @@ def check_database(ctx: Context) -> list[Finding]:
 
 
 def check_overlaps(ctx: Context) -> list[Finding]:
-    """Slices of two sessions that share time: counted in both (One total), which one clock at a
-    time (per project; with time.exclusive, per machine) is meant to keep from being recorded."""
+    """Slices of two sessions that share time: within one project a warning (one clock per
+    project); across projects only with time.exclusive on, which is meant to keep them from being
+    recorded (without it, two projects' clocks may well run at once). Such time counts in both."""
     conn = ctx.db()
     if conn is None:
         return []
     import time
     from datetime import datetime
 
-    from sess import durations
+    from sess import config, durations
     from sess.store import doctor as store
 
-    def clock(epoch: float) -> str:
-        return datetime.fromtimestamp(epoch).astimezone().strftime("%Y-%m-%d %H:%M")
+    try:
+        exclusive = config.merge(_layers(ctx.top())).time_exclusive
+    except config.ConfigError:
+        exclusive = False  # the configuration check says what is wrong with the file
 
+    def clock(epoch: float) -> str:
+        return datetime.fromtimestamp(epoch).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+    found = [overlap for overlap in store.overlapping_slices(conn, time.time()) if overlap.same_project or exclusive]
     findings = []
-    for overlap in store.overlapping_slices(conn, time.time()):
+    for overlap in found[:MOST_OVERLAPS]:
         (first, first_branch, first_path), (second, second_branch, second_path) = overlap.first, overlap.second
         where = "" if overlap.same_project else f" in {second_path}"
-        counted = "twice in its project" if overlap.same_project else "in both projects"
+        counted = "twice in its project" if overlap.same_project else "in both projects, though time.exclusive is on"
         findings.append(Finding(
             "overlaps", f"session {first} ({first_branch} in {first_path}) and session {second} ({second_branch}"
             f"{where}) both ran {clock(overlap.start)} to {clock(overlap.end)} "
             f"({durations.duration(overlap.end - overlap.start)}): that time counts {counted}",
-            f"If one clock ran then: sess log --session {second}, then 'sess amend --session {second} @N --start/"
-            "--end' (time.exclusive keeps it from happening again across projects)",
-            WARNING if overlap.same_project else INFO))
+            f"If one clock ran then: sess log --session {second}, then "
+            f"'sess amend --session {second} @N --start/--end'", WARNING))
+    if len(found) > MOST_OVERLAPS:
+        findings.append(Finding("overlaps", f"{len(found) - MOST_OVERLAPS} more overlapping slices like these",
+                                "Amend the ones above first; 'sess doctor' then names the next ones.", WARNING))
     return findings
+
+
+MOST_OVERLAPS = 5  # findings named one by one; the rest are counted
 
 
 def _unreadable_fix(path: str, said: str) -> str:
@@ -360,11 +373,8 @@ def check_configuration(ctx: Context) -> list[Finding]:
 
     top = ctx.top()
     findings: list[Finding] = []
-    try:  # read as `config.load` reads them, but past the cache, which would be written
-        user_file, repo_file = config.user_path(), config.repo_path(top) if top else None
-        layers = config.Layers(config.read_file(user_file, config.USER, cached=False),
-                               config.read_file(config.check_inside(top, repo_file), config.REPO, cached=False)
-                               if top and repo_file else None, user_file, repo_file)
+    try:
+        layers = _layers(top)
         config.merge(layers)
     except config.ConfigError as exc:
         return [Finding("configuration", exc.message, exc.hint or "Fix the file (sess config path names both).")]
@@ -375,6 +385,17 @@ def check_configuration(ctx: Context) -> list[Finding]:
                                 "(they are skipped)", f"Read it, then: cd {_quoted(top or '.')} && sess config trust",
                                 INFO))
     return findings
+
+
+def _layers(top: str | None) -> config_types.Layers:
+    """Both configuration files, read as `config.load` reads them but past the cache, which
+    would be written. ConfigError when one is not valid."""
+    from sess import config
+
+    user_file, repo_file = config.user_path(), config.repo_path(top) if top else None
+    return config.Layers(config.read_file(user_file, config.USER, cached=False),
+                         config.read_file(config.check_inside(top, repo_file), config.REPO, cached=False)
+                         if top and repo_file else None, user_file, repo_file)
 
 
 def _quoted(path: str) -> str:
