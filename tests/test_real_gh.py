@@ -413,6 +413,8 @@ def test_start_pr_reviews_a_teammates_pr_and_end_pushes_to_its_branch(github: Re
                                                                        sess_gh: SessRunner, db_path: Path) -> None:
     tip = their_branch(widgets)
     github.world.add_pr("acme/widgets", "feature/theirs", "Their PR", number=5, author="bob")
+    missing = sess_gh("start", "--pr", "6")
+    assert missing.code == 1 and "pull request #6 does not exist in acme/widgets on GitHub" in missing.err, missing
     r = sess_gh("start", "--pr", "https://github.com/acme/widgets/pull/5", check=0)
     assert r.out.splitlines()[:3] == ["On branch feature/theirs (review)", "Session active · reviewing #5",
                                       "Their PR"], r

@@ -79,6 +79,7 @@ def test_start_pr_refuses_what_is_no_open_pr_of_this_repository(sess: SessRunner
     refused(sess("start", "--pr", "5", "--type", "bugfix"), "--pr and --type do not go together")
     refused(sess("start", "--pr", "5", "--issue", "3"), "not allowed with argument")
     refused(sess("start", "--pr", "five"), "is not a pull request")
+    refused(sess("start", "--pr", "99"), "pull request #99 does not exist in ", " on GitHub", code=1)
     refused(sess("start", "--pr", "https://github.com/other/lib/pull/5"), "is not a pull request of this repository",
             code=1)
     assert repo.current_branch() == "main" and "fix-typo" not in repo.git("branch")

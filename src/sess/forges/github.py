@@ -236,8 +236,15 @@ class Forge(forges.Forge):
         return str(data.get("login", "")) if isinstance(data, dict) else ""
 
     def view_pr(self, ref: str) -> PullRequestState:
-        data = forges.parse_json("gh", self._gh("pr", "view", ref, *self._repo_args(), "--json",
-                                                "number,url,state,headRefName,headRepositoryOwner,isCrossRepository,title"))
+        try:
+            data = forges.parse_json("gh", self._gh("pr", "view", ref, *self._repo_args(), "--json", "number,url,"
+                                                    "state,headRefName,headRepositoryOwner,isCrossRepository,title"))
+        except SessError as exc:
+            if "Could not resolve to a PullRequest" not in exc.message:
+                raise
+            base, _ = self.repos()
+            place = f"in {base.owner}/{base.name}" if base else "in this repository"
+            raise SessError(f"pull request #{ref.lstrip('#')} does not exist {place} on GitHub") from None
         owner = data.get("headRepositoryOwner") or {}
         return PullRequestState(int(data["number"]), str(data["url"]), str(data.get("state", "")).upper(),
                                 str(data.get("headRefName", "")), str(owner.get("login", "")),
