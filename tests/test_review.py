@@ -79,6 +79,7 @@ def test_start_pr_refuses_what_is_no_open_pr_of_this_repository(sess: SessRunner
     refused(sess("start", "--pr", "5", "--type", "bugfix"), "--pr and --type do not go together")
     refused(sess("start", "--pr", "5", "--issue", "3"), "not allowed with argument")
     refused(sess("start", "--pr", "five"), "is not a pull request")
+    refused(sess("start", "--pr", "0"), "is not a pull request")
     refused(sess("start", "--pr", "99"), "pull request #99 does not exist in ", " on GitHub", code=1)
     refused(sess("start", "--pr", "https://github.com/other/lib/pull/5"), "is not a pull request of this repository",
             code=1)
@@ -100,7 +101,7 @@ def test_a_pr_url_of_another_repository_on_origins_host_is_refused_before_gh_is_
     repo.git("remote", "add", "upstream", "git@github.com:acme/widgets.git")
     refused(sess("start", "--pr", "https://github.com/ada/widgets/pull/5"),
             "is a pull request of ada/widgets, not of acme/widgets", code=1)
-    sess("start", "--pr", "https://github.com/acme/widgets/pull/5")
+    sess("start", "--pr", "https://github.com/acme/widgets/pull/5/files#discussion_r12")  # as a browser shows it
     assert [c for c in gh.calls() if c[:2] == ["pr", "view"]][0][2:4] == ["5", "--repo=acme/widgets"]
 
 

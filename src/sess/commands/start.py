@@ -273,9 +273,9 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
                              "(with --park, --dirty, --worktree or --at if need be).")
     settings = forges.Settings.of(cfg)
     forge = forges.open_forge(top, settings, instead="pass --no-issue and check the branch out yourself")
-    number = _pr_number(args.pr, top, forge)
+    number, url = _pr_number(args.pr, top, forge)
     pr = forge.view_pr(str(number))
-    if args.pr.startswith(("http://", "https://")) and pr.url.rstrip("/").lower() != args.pr.rstrip("/").lower():
+    if url is not None and pr.url.rstrip("/").lower() != url.lower():
         raise SessError(f"{render.safe(args.pr)} is not a pull request of this repository (#{number} here is "
                         f"{render.safe(pr.url)})", "Pass the number of a pull request of origin's repository.")
     if pr.state != "OPEN":
@@ -320,28 +320,35 @@ def _start_review(args: argparse.Namespace, cfg: config.Config, top: str, curren
     return _after_start(hooks, started, cfg, top)
 
 
-def _pr_number(value: str, top: str, forge: Forge) -> int:
+def _pr_number(value: str, top: str, forge: Forge) -> tuple[int, str | None]:
     """N, #N (!N, as GitLab writes a merge request), or the URL of a pull request (merge request)
-    of the repository pull requests go to."""
+    of the repository pull requests go to, as a browser shows it (`.../pull/5/files#r12` too):
+    (N, the URL without what follows N, or None for a number)."""
     import re
 
     from sess import forges
     from sess.errors import UsageError
 
-    if re.fullmatch(r"[#!]?\d+", value):
-        return int(value.lstrip("#!"))
-    match = re.fullmatch(r"https?://([^/\s]+)/(\S+?)/(?:pull|-/merge_requests)/(\d+)/?", value)
-    if match is None:
-        raise UsageError(f"--pr {value!r} is not a pull request: pass N, #N (!N) or the pull request's URL")
+    refused = UsageError(f"--pr {value!r} is not a pull request: pass N, #N (!N) or the pull request's URL")
+    plain = re.fullmatch(r"[#!]?(\d+)", value)
+    if plain is not None:
+        if int(plain.group(1)) == 0:
+            raise refused
+        return int(plain.group(1)), None
+    match = re.fullmatch(r"(https?://([^/\s]+)/(\S+?)/(?:pull|-/merge_requests)/(\d+))(?:/[a-z]+)?/?(?:[?#]\S*)?",
+                         value)
+    if match is None or int(match.group(4)) == 0:
+        raise refused
+    url, on, path, number = match.groups()
     host = forge.settings.host or forges.origin_host(top)
-    if host is not None and match.group(1).lower() != host.lower():
-        raise SessError(f"{render.safe(value)} is on {render.safe(match.group(1))}, and origin is on {host}",
+    if host is not None and on.lower() != host.lower():
+        raise SessError(f"{render.safe(value)} is on {render.safe(on)}, and origin is on {host}",
                         "Pass a pull request of origin's repository.")
     repo = forge.pr_repo()  # before the forge is asked about a number that is another repository's
-    if repo is not None and match.group(2).lower() != repo.lower():
-        raise SessError(f"{render.safe(value)} is a pull request of {render.safe(match.group(2))}, not of {repo}",
+    if repo is not None and path.lower() != repo.lower():
+        raise SessError(f"{render.safe(value)} is a pull request of {render.safe(path)}, not of {repo}",
                         "Pass a pull request of the repository pull requests go to here.")
-    return int(match.group(3))
+    return int(number), url
 
 
 def _file_of(cfg: config.Config, key: str) -> str:
